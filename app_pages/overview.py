@@ -1,0 +1,95 @@
+"""总览 — every figure of the article for the chosen window, the monthly trend, and street offices."""
+
+import streamlit as st
+
+from coopdash import charts, db, ui
+from coopdash.contract import WASTE_TYPE
+from coopdash.labels import t
+from coopdash.sidebar import current
+
+p = current().params()
+org = db.run("kpi_organisation", **p).iloc[0]
+orders = db.run("kpi_orders", **p).iloc[0]
+outcomes = db.run("kpi_outcomes", **p).iloc[0]
+compounds = db.run("kpi_compounds", **p).iloc[0]
+
+ui.header("page.overview")
+Card = ui.Card
+
+ui.section("section.organisation")
+ui.cards([
+    Card("kpi.pilot_communities", org["pilot_communities"], "unit.items"),
+    Card("kpi.cooperatives", org["cooperatives"], "unit.items", "help.stock"),
+    Card("kpi.five_standard", org["five_standard"], "unit.items", "help.stock"),
+    Card("kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "help.stock"),
+    Card("kpi.members", org["members"], "unit.people", "help.stock"),
+    Card("kpi.party_members", org["party_members"], "unit.people", "help.stock"),
+    Card("kpi.party_share", org["party_share"], None, "help.stock"),
+])
+
+ui.section("section.service")
+ui.cards([
+    Card("kpi.meetings", org["meetings"], "unit.times", "help.flow"),
+    Card("kpi.problems_resolved", org["problems_resolved"], "unit.items", "help.flow"),
+    Card("kpi.orders_resolved", orders["resolved"], "unit.times", "help.flow"),
+    Card("kpi.resolution_rate", orders["resolution_rate"], None, "help.resolution_rate"),
+])
+
+ui.section("section.outcomes")
+ui.cards([
+    Card("kpi.household_t", outcomes["household_t"], "unit.t", "help.flow"),
+    Card("kpi.construction_t", outcomes["construction_t"], "unit.t", "help.flow"),
+    Card("kpi.road_km", outcomes["road_km"], "unit.km", "help.flow"),
+    Card("kpi.pipe_km", outcomes["pipe_km"], "unit.km", "help.flow"),
+    Card("kpi.building_doors", outcomes["building_doors"], "unit.items", "help.flow"),
+    Card("kpi.parking_spaces", outcomes["parking_spaces"], "unit.items", "help.flow"),
+    Card("kpi.owners_committees", outcomes["owners_committees"], "unit.items", "help.flow"),
+])
+
+ui.section("section.baseline")
+ui.cards([
+    Card("kpi.compounds", compounds["compounds"], "unit.items"),
+    Card("kpi.compounds_unmanaged_before", compounds["compounds_unmanaged_before"], "unit.items", "help.before"),
+    Card("kpi.standalone_unmanaged_before", compounds["standalone_unmanaged_before"], "unit.items", "help.before"),
+    Card("kpi.cooperative_managed", compounds["cooperative_managed"], "unit.items", "help.stock"),
+])
+
+st.divider()
+trend = db.run("monthly_trend", **p)
+left, right = st.columns(2)
+with left:
+    if trend["orders_resolved"].sum() == 0:
+        st.markdown(f"**{t('chart.orders_by_month')}**")
+        ui.empty()
+    else:
+        fig = charts.bars(trend, "month", {"orders_resolved": t("kpi.orders_resolved")},
+                          t("chart.orders_by_month"), t("axis.month"), t("unit.times"))
+        ui.chart(charts.monthly_axis(fig), "orders_by_month")
+with right:
+    if (trend["household_t"] + trend["construction_t"]).sum() == 0:
+        st.markdown(f"**{t('chart.tonnes_by_month')}**")
+        ui.empty()
+    else:
+        fig = charts.bars(trend, "month", {"household_t": WASTE_TYPE.zh("household"),
+                                           "construction_t": WASTE_TYPE.zh("construction")},
+                          t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True)
+        ui.chart(charts.monthly_axis(fig), "tonnes_by_month")
+
+st.subheader(t("chart.by_street"))
+streets = db.run("by_street", **p)
+if streets.empty:
+    ui.empty()
+else:
+    left, right = st.columns([2, 3])
+    with left:
+        fig = charts.bars(streets, "street_name", {"orders_resolved": t("kpi.orders_resolved")},
+                          t("chart.orders_by_street"), t("axis.street"), t("unit.times"), horizontal=True)
+        ui.chart(fig, "orders_by_street")
+    with right:
+        columns = ["street_name", "cooperatives", "orders_resolved", "tonnes", "road_km", "pipe_km"]
+        st.dataframe(
+            streets[columns], hide_index=True, width="stretch",
+            column_config={c: st.column_config.NumberColumn(t(f"col.{c}"), format="%.2f" if c in
+                           ("tonnes", "road_km", "pipe_km") else "%d") for c in columns[1:]}
+            | {"street_name": st.column_config.TextColumn(t("col.street_name"))},
+        )

@@ -1,0 +1,45 @@
+"""The few Plotly figure builders pages share: consistent colours, Chinese fonts, units in titles."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+COLOURS = ["#b22222", "#1f5fa8", "#e0a526", "#2e8b57", "#7b4fa0", "#d2691e", "#5f9ea0", "#8b8b8b"]
+
+
+def _style(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 14},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        colorway=COLOURS,
+        separators=".,",
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title, rangemode="tozero")
+    return fig
+
+
+def bars(df: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str, y_title: str,
+         stacked: bool = False, horizontal: bool = False, hover_format: str = ",.2~f") -> go.Figure:
+    """One bar trace per entry of `series` (column → legend label)."""
+    fig = go.Figure()
+    for column, label in series.items():
+        xs, ys = (df[column], df[x]) if horizontal else (df[x], df[column])
+        fig.add_trace(go.Bar(x=xs, y=ys, name=label, orientation="h" if horizontal else "v",
+                             hovertemplate=f"%{{{'y' if horizontal else 'x'}}}<br>{label}: "
+                                           f"%{{{'x' if horizontal else 'y'}:{hover_format}}}<extra></extra>"))
+    fig.update_layout(barmode="stack" if stacked else "group", showlegend=len(series) > 1)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+        return _style(fig, title, y_title, x_title)
+    return _style(fig, title, x_title, y_title)
+
+
+def monthly_axis(fig: go.Figure) -> go.Figure:
+    """Label a monthly x axis the Chinese way: 2023年6月."""
+    fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月")
+    return fig

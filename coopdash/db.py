@@ -1,0 +1,174 @@
+"""The query layer: one locked-down DuckDB connection over a dataset folder, and `run(name, **params)`.
+
+- Each contract table becomes a view that reads its Parquet file(s) and casts the contract's
+  columns to the contract's types (extra columns are never exposed).
+- The connection may read the dataset folder and nothing else; configuration is locked and
+  no extension is installed or loaded automatically.
+- Every query gets a fresh cursor (Streamlit runs each session in its own thread).
+- SQL lives in `queries/<name>.sql`; parameters are bound (`$start`, `$streets` …), never formatted in.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from coopdash import ROOT
+from coopdash.contract import TABLES
+from coopdash.settings import data_dir, settings
+
+QUERIES_DIR = ROOT / "queries"
+MACROS_FILE = QUERIES_DIR / "_macros.sql"  # table macros shared by the queries (not a query itself)
+_PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
+_cursor_lock = threading.Lock()
+
+
+class DataError(Exception):
+    """A dataset does not meet the contract. The message is in Chinese and English."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh}\n{en}")
+        self.zh, self.en = zh, en
+
+
+class QueryError(Exception):
+    """A named query could not run (unknown name, missing parameter, or DuckDB error)."""
+
+
+# ---------------------------------------------------------------------------- dataset → views
+
+def _literal(text: str) -> str:
+    """A SQL string literal. Only used for the dataset's own file paths, which cannot be bound
+    in CREATE VIEW (DuckDB refuses prepared parameters there)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    """A quoted identifier for a contract name (whitelisted: only names from contract.TABLES)."""
+    assert re.fullmatch(r"[a-z_]+", name), name
+    return '"' + name + '"'
+
+
+def table_source(folder: Path, table: str) -> str:
+    """The `read_parquet(...)` call for one table, or DataError if the table is missing."""
+    file, sub = folder / f"{table}.parquet", folder / table
+    if file.is_file():
+        return f"read_parquet({_literal(str(file))})"
+    if sub.is_dir() and any(sub.rglob("*.parquet")):
+        pattern = str(sub / "**" / "*.parquet")
+        return f"read_parquet({_literal(pattern)}, hive_partitioning = true, union_by_name = true)"
+    raise DataError(
+        f"数据集 {folder} 缺少数据表 {table}：应有文件 {table}.parquet 或文件夹 {table}/。",
+        f"Dataset {folder} is missing table {table}: expected {table}.parquet or a folder {table}/.",
+    )
+
+
+def fingerprint(folder: Path) -> str:
+    """Changes whenever a table file or folder in the dataset is replaced (cheap: a few stats)."""
+    parts = []
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        st_ = entry.stat()
+        parts.append(f"{entry.name}:{st_.st_mtime_ns}:{st_.st_size}")
+    return "|".join(parts)
+
+
+def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
+    """A new locked-down in-memory connection with one view per contract table."""
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        raise DataError(f"数据集文件夹不存在：{folder}", f"Dataset folder does not exist: {folder}")
+    cfg = settings()
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        "threads": cfg.threads,
+        "memory_limit": cfg.memory_limit,
+    })
+    con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/"]})
+    con.execute("SET enable_external_access = false")
+
+    sources = {t.name: table_source(folder, t.name) for t in TABLES}
+    missing: list[tuple[str, str]] = []
+    for t in TABLES:
+        found = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {sources[t.name]}").fetchall()}
+        missing += [(t.name, c.name) for c in t.columns if c.name not in found]
+    if missing:
+        listed = "、".join(f"{t}.{c}" for t, c in missing)
+        raise DataError(f"数据集 {folder} 缺少列：{listed}",
+                        f"Dataset {folder} is missing columns: {', '.join(f'{t}.{c}' for t, c in missing)}")
+    for t in TABLES:
+        cols = ", ".join(f"CAST({_ident(c.name)} AS {c.type}) AS {_ident(c.name)}" for c in t.columns)
+        con.execute(f"CREATE VIEW {_ident(t.name)} AS SELECT {cols} FROM {sources[t.name]}")
+    con.execute(MACROS_FILE.read_text(encoding="utf-8"))
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(folder: str, _fingerprint: str) -> duckdb.DuckDBPyConnection:
+    return open_dataset(Path(folder))
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The cached base connection for the current dataset (reopened when its files change)."""
+    folder = data_dir()
+    return _connection(str(folder), fingerprint(folder))
+
+
+# ---------------------------------------------------------------------------- named queries
+
+@cache
+def load_query(name: str) -> tuple[str, frozenset[str]]:
+    """The SQL text of `queries/<name>.sql` and the parameter names it uses."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"查询名无效 / invalid query name: {name!r}")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise QueryError(f"没有查询文件 / no query file: queries/{name}.sql")
+    sql = path.read_text(encoding="utf-8")
+    return sql, frozenset(_PARAM.findall(_strip_comments(sql)))
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.stem.startswith("_"))
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
+    """Run one named query on a fresh cursor of `con`, binding only the parameters it uses."""
+    sql, needed = load_query(name)
+    absent = needed - params.keys()
+    if absent:
+        raise QueryError(f"查询 {name} 缺少参数 / query {name} needs parameters: {', '.join(sorted(absent))}")
+    bound = {k: list(v) if isinstance(v, (tuple, set, frozenset)) else v
+             for k, v in params.items() if k in needed}
+    with _cursor_lock:
+        cur = con.cursor()
+    try:
+        return cur.sql(sql, params=bound).to_arrow_table().to_pandas()
+    except duckdb.Error as exc:
+        raise QueryError(f"查询 {name} 执行失败 / query {name} failed: {exc}") from exc
+    finally:
+        cur.close()
+
+
+@st.cache_data(max_entries=settings().cache_max_entries, ttl=settings().cache_ttl_seconds,
+               show_spinner=False)
+def _run_cached(folder: str, fp: str, name: str, params: dict) -> pd.DataFrame:
+    return execute(_connection(folder, fp), name, params)
+
+
+def run(name: str, **params) -> pd.DataFrame:
+    """Run `queries/<name>.sql` on the current dataset; results are cached per dataset version."""
+    folder = data_dir()
+    return _run_cached(str(folder), fingerprint(folder), name, params)

@@ -1,0 +1,51 @@
+"""Page furniture shared by the pages: header with the window, KPI card rows, empty notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from coopdash import fmt
+from coopdash.labels import t
+from coopdash.sidebar import current, scope_text
+
+
+def header(page_key: str) -> None:
+    f = current()
+    st.title(t(page_key))
+    st.caption(t("window.caption", window=fmt.window_zh(f.start, f.end), scope=scope_text(f)))
+
+
+@dataclass(frozen=True)
+class Card:
+    label_key: str
+    value: object
+    unit_key: str | None = None  # None for a percentage (value is a share 0–1)
+    help_key: str | None = None
+
+    def text(self) -> str:
+        if self.unit_key is None:
+            return fmt.percent(self.value)
+        return f"{fmt.number(self.value)} {t(self.unit_key)}"
+
+
+def cards(items: list[Card], per_row: int = 4) -> None:
+    for i in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, card in zip(cols, items[i:i + per_row]):
+            col.metric(t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
+                       border=True)
+
+
+def section(key: str) -> None:
+    st.subheader(t(key))
+
+
+def empty() -> None:
+    st.info(t("empty"))
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})

@@ -1,0 +1,27 @@
+"""龙潭区共享物业社看板 — entry point: page registry and the shared sidebar filters.
+
+Run with `./start.sh` (see README). Pages live in app_pages/, SQL in queries/, the rest in coopdash/.
+"""
+
+import streamlit as st
+
+from coopdash import ROOT, sidebar
+from coopdash.db import DataError
+from coopdash.labels import t
+
+st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
+
+page = st.navigation([
+    st.Page(ROOT / "app_pages" / "overview.py", title=t("page.overview"), default=True),
+])
+
+st.sidebar.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
+try:
+    sidebar.render()
+except DataError as exc:
+    st.error(t("data.error"))
+    st.error(exc.zh)
+    st.caption(exc.en)
+    st.stop()
+
+page.run()

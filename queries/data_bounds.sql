@@ -1,0 +1,11 @@
+-- 数据的起止日期：最早与最晚的记录日期（用于默认时间窗口）。
+-- The first and last dates with records (for the default window and the date pickers' bounds).
+WITH d AS (
+    SELECT min(founded_on) AS lo, max(founded_on) AS hi FROM cooperatives
+    UNION ALL SELECT min(CAST(submitted_at AS DATE)), max(CAST(coalesce(resolved_at, submitted_at) AS DATE)) FROM service_orders
+    UNION ALL SELECT min(done_on), max(done_on) FROM cleanups
+    UNION ALL SELECT min(done_on), max(done_on) FROM repairs
+    UNION ALL SELECT min(held_on), max(held_on) FROM meetings
+    UNION ALL SELECT min(founded_on), max(founded_on) FROM owners_committees
+)
+SELECT min(lo) AS first_day, max(hi) AS last_day FROM d;

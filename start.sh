@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# 启动看板（演示数据）/ Start the dashboard on the bundled demo data: ./start.sh
+# Another dataset: COOP_DATA_DIR=/path/to/dataset ./start.sh ; another port: PORT=8600 ./start.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+REQUIREMENTS=requirements.txt
+source scripts/bootstrap.sh
+exec .venv/bin/python -m streamlit run dashboard.py --server.port "${PORT:-8501}" "$@"

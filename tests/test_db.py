@@ -1,0 +1,123 @@
+"""The query layer: contract checks with clear messages, lock-down, parameters bound."""
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from coopdash import db
+from coopdash.contract import TABLES
+
+from tests.conftest import params
+from tests.fixture_data import ROWS, write_fixture
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    return write_fixture(tmp_path / "ds")
+
+
+def test_missing_table_is_named_in_both_languages(dataset):
+    (dataset / "repairs.parquet").unlink()
+    with pytest.raises(db.DataError) as err:
+        db.open_dataset(dataset)
+    assert "缺少数据表 repairs" in err.value.zh
+    assert "missing table repairs" in err.value.en
+
+
+def test_missing_columns_are_all_named(dataset):
+    t = pq.read_table(dataset / "service_orders.parquet").drop_columns(["rating"])
+    pq.write_table(t, dataset / "service_orders.parquet")
+    t = pq.read_table(dataset / "cleanups.parquet").drop_columns(["tonnes", "waste_type"])
+    pq.write_table(t, dataset / "cleanups.parquet")
+    with pytest.raises(db.DataError) as err:
+        db.open_dataset(dataset)
+    for name in ("service_orders.rating", "cleanups.tonnes", "cleanups.waste_type"):
+        assert name in err.value.zh and name in err.value.en
+
+
+def test_missing_folder_is_reported(tmp_path):
+    with pytest.raises(db.DataError, match="does not exist"):
+        db.open_dataset(tmp_path / "nowhere")
+
+
+def test_table_may_be_a_folder_of_hive_partitions(dataset):
+    orders = pq.read_table(dataset / "service_orders.parquet")
+    (dataset / "service_orders.parquet").unlink()
+    for year in ("2023", "2024"):
+        part = dataset / "service_orders" / f"year={year}"
+        part.mkdir(parents=True)
+        pq.write_table(orders, part / "part-0.parquet") if year == "2023" else \
+            pq.write_table(orders.slice(0, 0), part / "part-0.parquet")
+    con = db.open_dataset(dataset)
+    assert db.execute(con, "kpi_orders", params()).iloc[0]["resolved"] == 4
+
+
+def test_extra_columns_such_as_personal_data_are_not_exposed(dataset):
+    t = pq.read_table(dataset / "coop_members.parquet")
+    t = t.append_column("姓名", [["张三"] * t.num_rows])
+    pq.write_table(t, dataset / "coop_members.parquet")
+    con = db.open_dataset(dataset)
+    cols = [r[0] for r in con.execute("DESCRIBE coop_members").fetchall()]
+    assert cols == [c.name for c in next(t for t in TABLES if t.name == "coop_members").columns]
+
+
+def test_connection_cannot_read_outside_the_dataset(fixture_con):
+    cur = fixture_con.cursor()
+    for sql in ("SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM glob('/etc/*')",
+                "COPY (SELECT 1) TO '/tmp/coop-escape.csv'"):
+        with pytest.raises(duckdb.PermissionException):
+            cur.execute(sql)
+
+
+def test_connection_configuration_is_locked(fixture_con):
+    cur = fixture_con.cursor()
+    for sql in ("SET enable_external_access = true", "SET allowed_directories = ['/']",
+                "SET autoload_known_extensions = true"):
+        with pytest.raises(duckdb.Error, match="locked"):
+            cur.execute(sql)
+
+
+def test_unknown_query_and_missing_parameter_are_clear(fixture_con):
+    with pytest.raises(db.QueryError, match="queries/nope.sql"):
+        db.execute(fixture_con, "nope", params())
+    with pytest.raises(db.QueryError, match="invalid query name"):
+        db.execute(fixture_con, "../etc/passwd", params())
+    p = params()
+    del p["end"]
+    with pytest.raises(db.QueryError, match="end"):
+        db.execute(fixture_con, "kpi_orders", p)
+
+
+def test_parameters_are_bound_not_formatted(fixture_con):
+    # A "code" that would break a formatted query is just an unknown code when bound.
+    hostile = "S1') OR 1=1 --"
+    row = db.execute(fixture_con, "kpi_orders", params(streets=[hostile])).iloc[0]
+    assert row["resolved"] == 0
+
+
+def test_query_files_use_only_known_parameters():
+    known = set(params())
+    for name in db.query_names():
+        _, used = db.load_query(name)
+        assert used <= known, (name, used - known)
+
+
+def test_run_reads_the_dataset_named_by_the_environment(dataset, monkeypatch):
+    monkeypatch.setenv("COOP_DATA_DIR", str(dataset))
+    assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 4
+    # replacing a table file is noticed: the cache key includes the files' mtimes and sizes
+    rows = {**ROWS, "service_orders": ROWS["service_orders"][:1]}
+    shutil.rmtree(dataset)
+    write_fixture(dataset, rows)
+    assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 1
+
+
+def test_cursors_work_from_many_threads(fixture_con):
+    from concurrent.futures import ThreadPoolExecutor
+    ends = [dt.date(2023, 6, 30), dt.date(2023, 7, 31), dt.date(2023, 11, 30)] * 10
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda e: int(db.execute(fixture_con, "kpi_orders", params(end=e)).iloc[0]["resolved"]), ends))
+    assert got == [2, 3, 4] * 10  # O7 + O1 by June; + O2 by July; + O5 by November
