@@ -43,26 +43,19 @@ class QueryError(Exception):
 
 # ---------------------------------------------------------------------------- dataset → views
 
-def _literal(text: str) -> str:
-    """A SQL string literal. Only used for the dataset's own file paths, which cannot be bound
-    in CREATE VIEW (DuckDB refuses prepared parameters there)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _ident(name: str) -> str:
     """A quoted identifier for a contract name (whitelisted: only names from contract.TABLES)."""
     assert re.fullmatch(r"[a-z_]+", name), name
     return '"' + name + '"'
 
 
-def table_source(folder: Path, table: str) -> str:
-    """The `read_parquet(...)` call for one table, or DataError if the table is missing."""
+def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation:
+    """The Parquet scan for one table (a file, or a folder of hive partitions), or DataError."""
     file, sub = folder / f"{table}.parquet", folder / table
     if file.is_file():
-        return f"read_parquet({_literal(str(file))})"
+        return con.read_parquet(str(file))
     if sub.is_dir() and any(sub.rglob("*.parquet")):
-        pattern = str(sub / "**" / "*.parquet")
-        return f"read_parquet({_literal(pattern)}, hive_partitioning = true, union_by_name = true)"
+        return con.read_parquet(str(sub / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
     raise DataError(
         f"数据集 {folder} 缺少数据表 {table}：应有文件 {table}.parquet 或文件夹 {table}/。",
         f"Dataset {folder} is missing table {table}: expected {table}.parquet or a folder {table}/.",
@@ -94,18 +87,14 @@ def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
     con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/"]})
     con.execute("SET enable_external_access = false")
 
-    sources = {t.name: table_source(folder, t.name) for t in TABLES}
-    missing: list[tuple[str, str]] = []
-    for t in TABLES:
-        found = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {sources[t.name]}").fetchall()}
-        missing += [(t.name, c.name) for c in t.columns if c.name not in found]
+    sources = {t.name: table_source(con, folder, t.name) for t in TABLES}
+    missing = [(t.name, c.name) for t in TABLES for c in t.columns if c.name not in sources[t.name].columns]
     if missing:
-        listed = "、".join(f"{t}.{c}" for t, c in missing)
-        raise DataError(f"数据集 {folder} 缺少列：{listed}",
-                        f"Dataset {folder} is missing columns: {', '.join(f'{t}.{c}' for t, c in missing)}")
-    for t in TABLES:
-        cols = ", ".join(f"CAST({_ident(c.name)} AS {c.type}) AS {_ident(c.name)}" for c in t.columns)
-        con.execute(f"CREATE VIEW {_ident(t.name)} AS SELECT {cols} FROM {sources[t.name]}")
+        listed = ", ".join(f"{t}.{c}" for t, c in missing)
+        raise DataError(f"数据集 {folder} 缺少列：{listed}", f"Dataset {folder} is missing columns: {listed}")
+    for t in TABLES:  # each view exposes the contract's columns only, cast to the contract's types
+        casts = ", ".join(f"CAST({_ident(c.name)} AS {c.type}) AS {_ident(c.name)}" for c in t.columns)
+        sources[t.name].project(casts).create_view(t.name)
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
     con.execute("SET lock_configuration = true")
     return con
