@@ -11,8 +11,13 @@ from coopdash.labels import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 
+PAGES = ROOT / "app_pages"
 page = st.navigation([
-    st.Page(ROOT / "app_pages" / "overview.py", title=t("page.overview"), default=True),
+    st.Page(PAGES / "overview.py", title=t("page.overview"), default=True),
+    st.Page(PAGES / "compound_map.py", title=t("page.map")),
+    st.Page(PAGES / "service_orders.py", title=t("page.orders")),
+    st.Page(PAGES / "environment.py", title=t("page.environment")),
+    st.Page(PAGES / "organisation.py", title=t("page.organisation")),
 ])
 
 st.sidebar.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")

@@ -86,10 +86,9 @@ else:
                           t("chart.orders_by_street"), t("axis.street"), t("unit.times"), horizontal=True)
         ui.chart(fig, "orders_by_street")
     with right:
-        columns = ["street_name", "cooperatives", "orders_resolved", "tonnes", "road_km", "pipe_km"]
-        st.dataframe(
-            streets[columns], hide_index=True, width="stretch",
-            column_config={c: st.column_config.NumberColumn(t(f"col.{c}"), format="%.2f" if c in
-                           ("tonnes", "road_km", "pipe_km") else "%d") for c in columns[1:]}
-            | {"street_name": st.column_config.TextColumn(t("col.street_name"))},
-        )
+        ui.table(streets, {"street_name": (t("col.street_name"), "text"),
+                           "cooperatives": (t("col.cooperatives"), "int"),
+                           "orders_resolved": (t("col.orders_resolved"), "int"),
+                           "tonnes": (t("col.tonnes"), "float"),
+                           "road_km": (t("col.road_km"), "float"),
+                           "pipe_km": (t("col.pipe_km"), "float")})

@@ -43,3 +43,26 @@ def monthly_axis(fig: go.Figure) -> go.Figure:
     """Label a monthly x axis the Chinese way: 2023年6月."""
     fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月")
     return fig
+
+
+def lines(df: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str, y_title: str,
+          hover_format: str = ",.2~f") -> go.Figure:
+    """One line per entry of `series` (column → legend label), e.g. cumulative progress."""
+    fig = go.Figure()
+    for column, label in series.items():
+        fig.add_trace(go.Scatter(x=df[x], y=df[column], name=label, mode="lines+markers",
+                                 hovertemplate=f"%{{x}}<br>{label}: %{{y:{hover_format}}}<extra></extra>"))
+    fig.update_layout(showlegend=len(series) > 1)
+    return _style(fig, title, x_title, y_title)
+
+
+def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str, y_title: str,
+            unit: str) -> go.Figure:
+    """A grid of `z` by `x` and `y` (long-form input; missing cells are 0)."""
+    grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0, sort=False)
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=list(grid.columns), y=list(grid.index), colorscale="Reds",
+        colorbar={"title": {"text": unit}},
+        hovertemplate=f"%{{y}} · %{{x}}<br>%{{z:,}} {unit}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _style(fig, title, x_title, y_title)

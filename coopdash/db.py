@@ -95,6 +95,9 @@ def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
     for t in TABLES:  # each view exposes the contract's columns only, cast to the contract's types
         casts = ", ".join(f"CAST({_ident(c.name)} AS {c.type}) AS {_ident(c.name)}" for c in t.columns)
         sources[t.name].project(casts).create_view(t.name)
+    # Deadlines per service-order category, from config/dashboard.toml (hours).
+    con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
+    con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(cfg.deadlines.items()))
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
     con.execute("SET lock_configuration = true")
     return con

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from coopdash import ROOT
+from coopdash.contract import ORDER_CATEGORY
 
 CONFIG_FILE = ROOT / "config" / "dashboard.toml"
 DEFAULT_DATA_DIR = ROOT / "data" / "demo"
@@ -23,6 +24,9 @@ class Settings:
     cache_max_entries: int
     memory_limit: str
     threads: int
+    deadlines: dict[str, float]  # hours per service-order category (every contract category)
+    tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
+    tile_attribution: str
     raw: dict
 
 
@@ -30,6 +34,13 @@ class Settings:
 def settings() -> Settings:
     raw = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
     program, query = raw["program"], raw["query"]
+    configured = raw.get("service_deadlines", {})
+    unknown = set(configured) - set(ORDER_CATEGORY.codes)
+    if unknown or "other" not in configured:
+        raise ValueError(f"{CONFIG_FILE} [service_deadlines]: unknown categories {sorted(unknown)} "
+                         "or no `other` / 类别未知或缺少 other")
+    deadlines = {c: float(configured.get(c, configured["other"])) for c in ORDER_CATEGORY.codes}
+    map_cfg = raw.get("map", {})
     return Settings(
         launch=program["launch"],
         report_date=program["report_date"],
@@ -37,6 +48,9 @@ def settings() -> Settings:
         cache_max_entries=int(query["cache_max_entries"]),
         memory_limit=str(query["memory_limit"]),
         threads=int(query["threads"]),
+        deadlines=deadlines,
+        tile_url=str(map_cfg.get("tile_url", "")),
+        tile_attribution=str(map_cfg.get("tile_attribution", "")),
         raw=raw,
     )
 

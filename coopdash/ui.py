@@ -49,3 +49,26 @@ def empty() -> None:
 
 def chart(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
+
+
+_FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
+
+
+def table(df, columns: dict[str, tuple[str, str]], key: str | None = None) -> None:
+    """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
+    percent (a 0–1 share), date, datetime, bool (✓/✗)."""
+    config = {}
+    for column, (label, kind) in columns.items():
+        if kind in _FORMATS:
+            config[column] = st.column_config.NumberColumn(label, format=_FORMATS[kind])
+        elif kind == "percent":
+            config[column] = st.column_config.ProgressColumn(label, format="percent", min_value=0, max_value=1)
+        elif kind == "date":
+            config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif kind == "datetime":
+            config[column] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+        elif kind == "bool":
+            config[column] = st.column_config.CheckboxColumn(label)
+        else:
+            config[column] = st.column_config.TextColumn(label)
+    st.dataframe(df[list(columns)], hide_index=True, width="stretch", column_config=config, key=key)

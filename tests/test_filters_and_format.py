@@ -52,3 +52,9 @@ def test_percent_and_chinese_dates():
 def test_contract_document_is_generated_from_the_code():
     committed = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
     assert committed == to_markdown(), "docs/data-contract.md is stale: python -m coopdash.contract > docs/data-contract.md"
+
+
+def test_label_keys_are_unique_across_the_catalogue_modules():
+    from coopdash.catalogue import CATALOGUE, MODULES
+    assert sum(len(m.LABELS) for m in MODULES) == len(CATALOGUE)
+    assert all(zh and en for zh, en in CATALOGUE.values())

@@ -1,0 +1,11 @@
+"""The label catalogue, one module per page plus `common`: key → (简体中文, English).
+
+Keys are unique across modules (a test checks it); coopdash.labels.t() reads the merged catalogue.
+"""
+
+from coopdash.catalogue import common, environment, map, orders, organisation, overview
+
+MODULES = (common, overview, map, orders, environment, organisation)
+CATALOGUE: dict[str, tuple[str, str]] = {}
+for _module in MODULES:
+    CATALOGUE.update(_module.LABELS)

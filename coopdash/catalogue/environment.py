@@ -1,0 +1,4 @@
+"""Labels of the environment page."""
+
+LABELS: dict[str, tuple[str, str]] = {
+}

@@ -1,0 +1,4 @@
+"""Labels of the map page."""
+
+LABELS: dict[str, tuple[str, str]] = {
+}

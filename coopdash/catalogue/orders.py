@@ -1,0 +1,4 @@
+"""Labels of the orders page."""
+
+LABELS: dict[str, tuple[str, str]] = {
+}

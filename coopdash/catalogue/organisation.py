@@ -1,0 +1,4 @@
+"""Labels of the organisation page."""
+
+LABELS: dict[str, tuple[str, str]] = {
+}
