@@ -27,6 +27,7 @@ class Settings:
     deadlines: dict[str, float]  # hours per service-order category (every contract category)
     tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
     tile_attribution: str
+    cooperative_rules: dict[str, float]  # min_members, max_members, chairs, vice_chairs, party_share_above
     raw: dict
 
 
@@ -51,6 +52,7 @@ def settings() -> Settings:
         deadlines=deadlines,
         tile_url=str(map_cfg.get("tile_url", "")),
         tile_attribution=str(map_cfg.get("tile_attribution", "")),
+        cooperative_rules=dict(raw["cooperative_rules"]),
         raw=raw,
     )
 
