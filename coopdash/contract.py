@@ -221,6 +221,21 @@ TABLES: tuple[Table, ...] = (
 )
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
+# (child table, column, parent table, parent column): every value of the child column exists in the parent.
+FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("communities", "street_code", "streets", "street_code"),
+    ("compounds", "community_code", "communities", "community_code"),
+    ("management_history", "compound_code", "compounds", "compound_code"),
+    ("cooperatives", "community_code", "communities", "community_code"),
+    ("coop_members", "coop_code", "cooperatives", "coop_code"),
+    ("work_teams", "coop_code", "cooperatives", "coop_code"),
+    ("meetings", "coop_code", "cooperatives", "coop_code"),
+    ("service_orders", "compound_code", "compounds", "compound_code"),
+    ("cleanups", "compound_code", "compounds", "compound_code"),
+    ("repairs", "compound_code", "compounds", "compound_code"),
+    ("owners_committees", "compound_code", "compounds", "compound_code"),
+)
+
 
 def to_markdown() -> str:
     """The contract document, generated from this module (tests check the committed copy)."""

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from functools import cache
@@ -63,8 +64,9 @@ def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> du
 
 
 def fingerprint(folder: Path) -> str:
-    """Changes whenever a table file or folder in the dataset is replaced (cheap: a few stats)."""
-    parts = []
+    """Changes whenever a table file or folder in the dataset is replaced, or the dataset's symlink
+    is swapped to another version (cheap: a few stats)."""
+    parts = [os.path.realpath(folder)]
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         st_ = entry.stat()
         parts.append(f"{entry.name}:{st_.st_mtime_ns}:{st_.st_size}")

@@ -63,4 +63,5 @@ def data_dir() -> Path:
     if not value:
         return DEFAULT_DATA_DIR
     path = Path(value)
-    return (path if path.is_absolute() else ROOT / path).resolve()
+    # absolute, but symlinks kept: an ingested dataset is a symlink swapped to each new version
+    return Path(os.path.abspath(path if path.is_absolute() else ROOT / path))

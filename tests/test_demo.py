@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from coopdash import db, demo
-from coopdash.contract import TABLES
+from coopdash.contract import FOREIGN_KEYS, TABLES
 from coopdash.dataset import arrow_schema
 from coopdash.settings import DEFAULT_DATA_DIR
 
@@ -63,19 +63,7 @@ def test_keys_are_unique_and_not_null(sql):
                 assert sql(f"SELECT count(*) FROM {t.name} WHERE {c.name} IS NULL") == [(0,)], (t.name, c.name)
 
 
-@pytest.mark.parametrize("child, column, parent, parent_column", [
-    ("communities", "street_code", "streets", "street_code"),
-    ("compounds", "community_code", "communities", "community_code"),
-    ("management_history", "compound_code", "compounds", "compound_code"),
-    ("cooperatives", "community_code", "communities", "community_code"),
-    ("coop_members", "coop_code", "cooperatives", "coop_code"),
-    ("work_teams", "coop_code", "cooperatives", "coop_code"),
-    ("meetings", "coop_code", "cooperatives", "coop_code"),
-    ("service_orders", "compound_code", "compounds", "compound_code"),
-    ("cleanups", "compound_code", "compounds", "compound_code"),
-    ("repairs", "compound_code", "compounds", "compound_code"),
-    ("owners_committees", "compound_code", "compounds", "compound_code"),
-])
+@pytest.mark.parametrize("child, column, parent, parent_column", FOREIGN_KEYS)
 def test_foreign_keys_hold(sql, child, column, parent, parent_column):
     assert sql(f"SELECT count(*) FROM {child} WHERE {column} NOT IN (SELECT {parent_column} FROM {parent})") == [(0,)]
 

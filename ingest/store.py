@@ -1,0 +1,223 @@
+"""A versioned dataset whose every change is one atomic rename.
+
+    data/mydata -> .mydata.versions/v0003        (a symlink: what the app reads)
+    data/.mydata.versions/v0001/ v0002/ v0003/   (complete versions, each with _ingest/)
+
+A new version is written in full beside the others (unchanged tables hard-linked), marked
+complete, and only then swapped in by renaming a new symlink over the dataset path. A process
+killed at any moment therefore leaves the old or the new dataset, never a mix. The first ingest
+into a plain folder turns it into version v0001 (atomically with renameat2 RENAME_EXCHANGE on
+Linux). `rollback()` points the dataset back at the previous version.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from coopdash.contract import TABLES
+
+META = "_ingest"  # folder inside a version: summary.json, report.csv, COMPLETE
+COMPLETE = "COMPLETE"
+CRASH_ENV = "COOP_INGEST_CRASH_AT"  # test hook: after_write | before_swap | after_swap → os._exit
+
+
+class StoreError(Exception):
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        os._exit(137)
+
+
+def versions_dir(dataset: Path) -> Path:
+    return dataset.parent / f".{dataset.name}.versions"
+
+
+def reports_dir(dataset: Path) -> Path:
+    return dataset.parent / f".{dataset.name}.reports"
+
+
+def versions(dataset: Path) -> list[Path]:
+    """Complete versions, oldest first."""
+    vdir = versions_dir(dataset)
+    if not vdir.is_dir():
+        return []
+    return sorted(p for p in vdir.iterdir() if p.name.startswith("v") and (p / META / COMPLETE).exists())
+
+
+def current(dataset: Path) -> Path | None:
+    """The folder the dataset path shows now (a version, or the plain folder), or None if missing."""
+    if dataset.is_symlink():
+        return Path(os.path.realpath(dataset))
+    return dataset if dataset.is_dir() else None
+
+
+def read_tables(folder: Path | None) -> dict[str, pa.Table]:
+    """The contract tables of a dataset folder (missing tables are left out)."""
+    out = {}
+    if folder is None:
+        return out
+    for t in TABLES:
+        file, sub = folder / f"{t.name}.parquet", folder / t.name
+        if file.is_file():
+            out[t.name] = pq.read_table(file)
+        elif sub.is_dir():
+            out[t.name] = pq.read_table(sub, partitioning="hive")
+        else:
+            continue
+        names = [c.name for c in t.columns if c.name in out[t.name].column_names]
+        out[t.name] = out[t.name].select(names)
+    return out
+
+
+def clean_incomplete(dataset: Path) -> None:
+    """Remove versions a killed run left half-written (no COMPLETE marker) and stray temp links."""
+    vdir = versions_dir(dataset)
+    if vdir.is_dir():
+        for p in vdir.iterdir():
+            if p.is_dir() and not p.is_symlink() and not (p / META / COMPLETE).exists():
+                shutil.rmtree(p, ignore_errors=True)
+    for p in dataset.parent.glob(f".{dataset.name}.link-*"):
+        if p.is_symlink():
+            p.unlink()
+        elif p.is_dir():  # the plain folder a first conversion exchanged out
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _next_name(dataset: Path) -> str:
+    existing = [int(p.name[1:]) for p in versions_dir(dataset).glob("v[0-9]*") if p.name[1:].isdigit()]
+    return f"v{max(existing, default=0) + 1:04d}"
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    if src.is_dir():
+        shutil.copytree(src, dst, copy_function=_link_or_copy_file)
+    else:
+        _link_or_copy_file(src, dst)
+
+
+def _link_or_copy_file(src, dst) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, report_csv: bytes) -> Path:
+    """A complete new version: changed tables written, the others linked from the current one."""
+    clean_incomplete(dataset)
+    vdir = versions_dir(dataset)
+    vdir.mkdir(parents=True, exist_ok=True)
+    new = vdir / _next_name(dataset)
+    new.mkdir()
+    base = current(dataset)
+    for t in TABLES:
+        if t.name in changed:
+            pq.write_table(changed[t.name], new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
+        elif base is not None:
+            for src in (base / f"{t.name}.parquet", base / t.name):
+                if src.exists():
+                    _link_or_copy(src, new / src.name)
+    if base is not None and (base / "boundaries.geojson").is_file():
+        _link_or_copy(base / "boundaries.geojson", new / "boundaries.geojson")
+    _crash_point("after_write")
+    meta = new / META
+    meta.mkdir()
+    (meta / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    (meta / "report.csv").write_bytes(report_csv)
+    for f in [*new.glob("*.parquet"), *meta.iterdir()]:
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(new)
+    (meta / COMPLETE).write_text(new.name, encoding="utf-8")
+    _fsync_dir(meta)
+    return new
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the call is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD = -100
+    res = fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if res != 0:
+        err = ctypes.get_errno()
+        if err in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: the file system cannot
+            return False
+        raise OSError(err, os.strerror(err), str(a))
+    return True
+
+
+def point_to(dataset: Path, version: Path) -> None:
+    """Make `dataset` show `version`, in one atomic rename."""
+    tmp = dataset.parent / f".{dataset.name}.link-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(version, dataset.parent), tmp)
+    _crash_point("before_swap")
+    if dataset.is_symlink() or not dataset.exists():
+        os.replace(tmp, dataset)
+    elif _exchange(tmp, dataset):
+        # the plain folder is now at tmp; its content was kept as the first version
+        shutil.rmtree(tmp)
+    else:  # no renameat2: a short window in which the dataset path is missing
+        aside = dataset.parent / f".{dataset.name}.link-{os.getpid()}-old"
+        os.rename(dataset, aside)
+        os.replace(tmp, dataset)
+        shutil.rmtree(aside)
+    _fsync_dir(dataset.parent)
+    _crash_point("after_swap")
+
+
+def adopt_plain_folder(dataset: Path) -> None:
+    """Before the first ingest into a plain folder: keep its content as version v0001."""
+    if dataset.is_symlink() or not dataset.is_dir() or versions(dataset):
+        return
+    clean_incomplete(dataset)
+    vdir = versions_dir(dataset)
+    vdir.mkdir(parents=True, exist_ok=True)
+    first = vdir / _next_name(dataset)
+    shutil.copytree(dataset, first, copy_function=_link_or_copy_file)
+    meta = first / META
+    meta.mkdir(exist_ok=True)
+    (meta / "summary.json").write_text(json.dumps({"version": first.name, "note": "导入前的原始数据 / the data before the first ingest"},
+                                                  ensure_ascii=False, indent=2), encoding="utf-8")
+    (meta / COMPLETE).write_text(first.name, encoding="utf-8")
+
+
+def rollback(dataset: Path) -> Path:
+    """Point the dataset at the version before the current one; returns it."""
+    clean_incomplete(dataset)
+    if not dataset.is_symlink():
+        raise StoreError(f"{dataset} 没有可回退的版本", f"{dataset} has no earlier version to roll back to")
+    all_versions = versions(dataset)
+    now = current(dataset)
+    earlier = [v for v in all_versions if v.name < now.name]
+    if not earlier:
+        raise StoreError(f"{dataset} 已是最早的版本 {now.name}", f"{dataset} is at its oldest version {now.name}")
+    point_to(dataset, earlier[-1])
+    return earlier[-1]

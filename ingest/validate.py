@@ -1,0 +1,220 @@
+"""Checks across rows and tables, and the merge (insert or update by key) into the current dataset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from coopdash.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME
+from coopdash.dataset import to_arrow
+from coopdash.settings import settings
+
+from ingest.parse import ParsedSheet, Problem, Where, norm
+
+MAX_KM_PER_RECORD = 50.0  # a road or pipe job longer than this is almost surely metres typed as km
+NON_NEGATIVE = {"buildings", "households", "headcount", "participants", "problems_resolved"}
+UNITS = {"km": {"公里", "km", "千米"}, "items": {"个", "items", "处", "件", "块"}, "t": {"吨", "t"}}
+
+
+@dataclass
+class Located:
+    row: dict
+    where: Where
+    rownum: int
+    headers: dict[str, str]  # contract column → header as written in the file
+
+
+@dataclass
+class Merge:
+    tables: dict[str, pa.Table] = field(default_factory=dict)  # new content of every touched table
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+
+def _key(table: str, row: dict) -> tuple:
+    return tuple(row[k] for k in TABLES_BY_NAME[table].key)
+
+
+def _err(loc: Located, column: str, zh: str, en: str, value=None, severity: str = "error") -> Problem:
+    return loc.where.problem(severity, zh, en, row=loc.rownum, column=loc.headers.get(column, column),
+                             value=loc.row.get(column) if value is None else value)
+
+
+def row_checks(table: str, loc: Located, today: dt.date, unit: str | None) -> list[Problem]:
+    """Rules on one row alone."""
+    row, out = loc.row, []
+    t = TABLES_BY_NAME[table]
+    end_of_today = dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    for c in t.columns:
+        v = row.get(c.name)
+        if v is None:
+            continue
+        if (c.type == "DATE" and v > today) or (c.type == "TIMESTAMP" and v >= end_of_today):
+            out.append(_err(loc, c.name, f"日期在未来（今天是 {today}）", f"date in the future (today is {today})"))
+        if c.name in NON_NEGATIVE and v < 0:
+            out.append(_err(loc, c.name, "不能为负数", "must not be negative"))
+        if c.name == "lon" and not 73 <= v <= 136:
+            out.append(_err(loc, c.name, "经度不在中国范围内（经纬度是否填反？）", "longitude outside China (lon/lat swapped?)"))
+        if c.name == "lat" and not 3 <= v <= 54:
+            out.append(_err(loc, c.name, "纬度不在中国范围内（经纬度是否填反？）", "latitude outside China (lon/lat swapped?)"))
+    if table == "service_orders":
+        resolved, res, sub = row["status"] == "resolved", row["resolved_at"], row["submitted_at"]
+        if resolved and res is None:
+            out.append(_err(loc, "resolved_at", "状态为已解决，但没有解决时间", "status is resolved but resolved_at is empty"))
+        if not resolved and res is not None:
+            out.append(_err(loc, "resolved_at", "只有已解决的工单才有解决时间", "only resolved orders have resolved_at"))
+        if res is not None and sub is not None and res < sub:
+            out.append(_err(loc, "resolved_at", f"解决时间早于点单时间 {sub}", f"resolved before it was submitted ({sub})"))
+        rating = row["rating"]
+        if rating is not None and not 1 <= rating <= 5:
+            out.append(_err(loc, "rating", "满意度评分应为 1–5", "rating must be 1–5"))
+        elif rating is not None and not resolved:
+            out.append(_err(loc, "rating", "未解决的工单不应有评分", "an unresolved order should not be rated",
+                            severity="warning"))
+    if table == "cleanups":
+        if row["tonnes"] <= 0:
+            out.append(_err(loc, "tonnes", "重量必须大于 0", "tonnes must be > 0"))
+        if unit is not None and norm(unit) not in UNITS["t"]:
+            out.append(_err(loc, "单位", "清运重量单位应为吨", "cleanup weight must be in tonnes", value=unit))
+    if table == "repairs":
+        kind, qty = row["kind"], row["quantity"]
+        km = kind in KM_REPAIR_KINDS
+        if qty <= 0:
+            out.append(_err(loc, "quantity", "数量必须大于 0", "quantity must be > 0"))
+        elif km and qty > MAX_KM_PER_RECORD:
+            out.append(_err(loc, "quantity", f"{REPAIR_KIND.zh(kind)}单位为公里，{qty:g} 公里过大：是否填成了米？",
+                            f"{kind} is in km; {qty:g} km is too long: metres typed as km?"))
+        elif not km and not float(qty).is_integer():
+            out.append(_err(loc, "quantity", f"{REPAIR_KIND.zh(kind)}按个计，应为整数", f"{kind} counts items: whole number"))
+        if unit is not None and norm(unit) not in UNITS["km" if km else "items"]:
+            out.append(_err(loc, "单位", f"{REPAIR_KIND.zh(kind)}的单位应为{'公里' if km else '个'}",
+                            f"{kind} is measured in {'km' if km else 'items'}", value=unit))
+    if table == "management_history":
+        coop = row["management"] == "cooperative"
+        if coop and row["coop_mode"] is None:
+            out.append(_err(loc, "coop_mode", "共享物业社代管须填写共享+模式", "cooperative management needs a coop_mode"))
+        if not coop and row["coop_mode"] is not None:
+            out.append(_err(loc, "coop_mode", "只有共享物业社代管才填写共享+模式", "coop_mode only with cooperative management"))
+    return out
+
+
+def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], today: dt.date,
+                    problems: list[Problem]) -> Merge:
+    """Validate incoming rows against the contract and the existing dataset; merge by key."""
+    incoming: dict[str, list[Located]] = {t.name: [] for t in TABLES}
+    for sheet in parsed:
+        for row, rownum in zip(sheet.rows, sheet.row_numbers):
+            loc = Located(row, sheet.where, rownum, sheet.headers)
+            incoming[sheet.table.name].append(loc)
+            problems += row_checks(sheet.table.name, loc, today, sheet.units.get(rownum))
+
+    # keys unique within the incoming ledgers
+    for table, locs in incoming.items():
+        seen: dict[tuple, Located] = {}
+        key_cols = TABLES_BY_NAME[table].key
+        for loc in locs:
+            k = _key(table, loc.row)
+            if k in seen:
+                first = seen[k]
+                problems.append(_err(loc, key_cols[0], f"编号重复：与 {first.where.file} 第 {first.rownum} 行相同",
+                                     f"duplicate id: same as {first.where.file} row {first.rownum}",
+                                     value=" / ".join(str(x) for x in k)))
+            else:
+                seen[k] = loc
+
+    # merge: existing rows keyed, incoming rows insert or update
+    merge = Merge()
+    merged_rows: dict[str, dict[tuple, dict]] = {}
+    for t in TABLES:
+        if not incoming[t.name] and t.name not in _needed_for_checks(incoming):
+            continue
+        old = existing.get(t.name)
+        rows = {} if old is None else {_key(t.name, r): r for r in old.to_pylist()}
+        added = updated = unchanged = 0
+        for loc in incoming[t.name]:
+            k = _key(t.name, loc.row)
+            if k not in rows:
+                added += 1
+            elif rows[k] == loc.row:
+                unchanged += 1
+            else:
+                updated += 1
+            rows[k] = loc.row
+        merged_rows[t.name] = rows
+        if incoming[t.name]:
+            merge.added[t.name], merge.updated[t.name], merge.unchanged[t.name] = added, updated, unchanged
+
+    # foreign keys of incoming rows, against the merged parents
+    for child, column, parent, parent_column in FOREIGN_KEYS:
+        if not incoming[child]:
+            continue
+        parents = {r[parent_column] for r in merged_rows[parent].values()}
+        for loc in incoming[child]:
+            if loc.row[column] not in parents:
+                problems.append(_err(loc, column, f"在“{TABLES_BY_NAME[parent].zh}”中找不到 {loc.row[column]}",
+                                     f"{loc.row[column]} not found in {parent}"))
+
+    # every compound needs its state before the program launch
+    launch = settings().launch
+    if incoming["compounds"] or incoming["management_history"]:
+        has_baseline = {r["compound_code"] for r in merged_rows["management_history"].values()
+                        if r["valid_from"] <= launch}
+        for loc in incoming["compounds"] + incoming["management_history"]:
+            code = loc.row["compound_code"]
+            if code not in has_baseline:
+                problems.append(_err(loc, "compound_code",
+                                     f"小区 {code} 缺少项目启动日（{launch}）及以前的管理状态",
+                                     f"compound {code} has no management state on or before the launch ({launch})"))
+                has_baseline.add(code)  # once per compound
+
+    # membership rules: a warning, not an error
+    if incoming["coop_members"]:
+        rules = settings().cooperative_rules
+        by_coop: dict[str, list[dict]] = {}
+        for r in merged_rows["coop_members"].values():
+            by_coop.setdefault(r["coop_code"], []).append(r)
+        first_loc = {}
+        for loc in incoming["coop_members"]:
+            first_loc.setdefault(loc.row["coop_code"], loc)
+        for coop, loc in first_loc.items():
+            members = by_coop.get(coop, [])
+            size = len(members)
+            chairs = sum(m["role"] == "chair" for m in members)
+            vices = sum(m["role"] == "vice_chair" for m in members)
+            party = sum(bool(m["is_party_member"]) for m in members)
+            broken = []
+            if not rules["min_members"] <= size <= rules["max_members"]:
+                broken.append((f"成员 {size} 人，应为 {rules['min_members']}–{rules['max_members']} 人",
+                               f"{size} members, should be {rules['min_members']}–{rules['max_members']}"))
+            if chairs != rules["chairs"] or vices != rules["vice_chairs"]:
+                broken.append((f"理事长 {chairs} 人、副理事长 {vices} 人", f"{chairs} chairs, {vices} vice-chairs"))
+            if size and party <= rules["party_share_above"] * size:
+                broken.append((f"党员 {party} 人，未过半", f"{party} party members, not over half"))
+            for zh, en in broken:
+                problems.append(_err(loc, "coop_code", f"物业社 {coop} 不符合组成要求：{zh}",
+                                     f"cooperative {coop} breaks the membership rules: {en}", value=coop,
+                                     severity="warning"))
+
+    for name in incoming:
+        if incoming[name]:
+            merge.tables[name] = to_arrow(name, sorted(merged_rows[name].values(), key=_sort_key(name)))
+    return merge
+
+
+def _needed_for_checks(incoming: dict[str, list]) -> set[str]:
+    """Tables whose merged content the checks read (parents of incoming tables, and more)."""
+    need = {parent for child, _, parent, _ in FOREIGN_KEYS if incoming[child]}
+    if incoming["compounds"] or incoming["management_history"]:
+        need.add("management_history")
+    return need
+
+
+def _sort_key(table: str):
+    """Rows sorted by time where the table has one (so files are sorted for zone maps), then key."""
+    t = TABLES_BY_NAME[table]
+    time_cols = [c.name for c in t.columns if c.type in ("DATE", "TIMESTAMP") and not c.nullable]
+    cols = time_cols[:1] + list(t.key)
+    return lambda r: tuple((r[c] is None, r[c]) for c in cols)
