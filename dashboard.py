@@ -18,6 +18,7 @@ page = st.navigation([
     st.Page(PAGES / "service_orders.py", title=t("page.orders")),
     st.Page(PAGES / "environment.py", title=t("page.environment")),
     st.Page(PAGES / "organisation.py", title=t("page.organisation")),
+    st.Page(PAGES / "data_admin.py", title=t("page.admin")),
 ])
 
 st.sidebar.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")

@@ -26,9 +26,10 @@ def demo_con():
     return db.open_dataset(DEFAULT_DATA_DIR)
 
 
-def params(start=LAUNCH, end=REPORT, streets=(), communities=()):
+def params(start=LAUNCH, end=REPORT, streets=(), communities=(), **extra):
+    """The shared filter parameters, plus any page-specific ones (e.g. month_start=...)."""
     return {"start": start, "end": end, "streets": list(streets), "communities": list(communities),
-            "launch": settings().launch}
+            "launch": settings().launch, **extra}
 
 
 @pytest.fixture

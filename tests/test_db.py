@@ -98,13 +98,6 @@ def test_parameters_are_bound_not_formatted(fixture_con):
     assert row["resolved"] == 0
 
 
-def test_query_files_use_only_known_parameters():
-    known = set(params())
-    for name in db.query_names():
-        _, used = db.load_query(name)
-        assert used <= known, (name, used - known)
-
-
 def test_run_reads_the_dataset_named_by_the_environment(dataset, monkeypatch):
     monkeypatch.setenv("COOP_DATA_DIR", str(dataset))
     assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 4

@@ -1,0 +1,28 @@
+"""Labels of the 数据管理 (data management) page."""
+
+LABELS: dict[str, tuple[str, str]] = {
+    "page.admin": ("数据管理", "Data management"),
+    "admin.version": ("数据集版本", "Dataset version"),
+    "admin.ingested_at": ("导入时间", "Ingested at"),
+    "admin.never_ingested": ("未经导入（随附或生成的原始数据）", "Never ingested (bundled or generated data)"),
+    "admin.path": ("数据集位置：{path}", "Dataset folder: {path}"),
+    "admin.sources": ("本版本导入的台账：{files}", "Ledgers of this version: {files}"),
+    "admin.rows": ("各表行数", "Rows per table"),
+    "col.table": ("数据表", "Table"),
+    "col.table_zh": ("中文名", "Chinese name"),
+    "col.row_count": ("行数", "Rows"),
+    "admin.last_record": ("各社区最近报送", "Latest record per community"),
+    "admin.not_reported": ("本月（{month}）尚无记录的社区：{n} 个（共 {total} 个）",
+                           "Communities with no record this month ({month}): {n} of {total}"),
+    "admin.all_reported": ("本月（{month}）各社区均已有记录", "Every community has a record this month ({month})"),
+    "col.street": ("街道", "Street office"),
+    "col.community": ("社区", "Community"),
+    "col.coop": ("物业社", "Cooperative"),
+    "col.last_record": ("最近记录日期", "Latest record"),
+    "col.reported": ("本月已报送", "Reported this month"),
+    "admin.report": ("上次导入报告", "Last ingest report"),
+    "admin.report_clean": ("上次导入没有警告或提示", "The last ingest had no warnings or notes"),
+    "admin.templates": ("下载台账模板（.xlsx）", "Download the ledger templates (.xlsx)"),
+    "admin.templates_help": ("每张表一个模板，含填写说明；填好后用 python -m ingest 导入",
+                             "One template per table with instructions; import with python -m ingest"),
+}
