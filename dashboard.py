@@ -18,12 +18,14 @@ page = st.navigation([
     st.Page(PAGES / "service_orders.py", title=t("page.orders")),
     st.Page(PAGES / "environment.py", title=t("page.environment")),
     st.Page(PAGES / "organisation.py", title=t("page.organisation")),
+    st.Page(PAGES / "explorer.py", title=t("page.explorer")),
+    st.Page(PAGES / "sql_console.py", title=t("page.console")),
     st.Page(PAGES / "data_admin.py", title=t("page.admin")),
 ])
 
 st.sidebar.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
 try:
-    sidebar.render()
+    sidebar.render(keep_prefix="x." if page.url_path == "explorer" else None)
 except DataError as exc:
     st.error(t("data.error"))
     st.error(exc.zh)

@@ -54,4 +54,4 @@ if report is None:
 elif report.empty:
     st.success(t("admin.report_clean"))
 else:
-    st.dataframe(report, hide_index=True, width="stretch", key="admin_report")
+    ui.table(report, {c: (c, "text") for c in report.columns}, key="admin_report")

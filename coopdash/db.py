@@ -73,7 +73,8 @@ def fingerprint(folder: Path) -> str:
     return "|".join(parts)
 
 
-def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
+def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | None = None
+                 ) -> duckdb.DuckDBPyConnection:
     """A new locked-down in-memory connection with one view per contract table."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
@@ -83,11 +84,12 @@ def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
-        "threads": cfg.threads,
-        "memory_limit": cfg.memory_limit,
+        "threads": threads or cfg.threads,
+        "memory_limit": memory_limit or cfg.memory_limit,
     })
     con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/"]})
     con.execute("SET enable_external_access = false")
+    con.execute("SET python_enable_replacements = false")  # no scans of Python objects by name
 
     sources = {t.name: table_source(con, folder, t.name) for t in TABLES}
     missing = [(t.name, c.name) for t in TABLES for c in t.columns if c.name not in sources[t.name].columns]
@@ -106,8 +108,21 @@ def open_dataset(folder: Path) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _connection(folder: str, _fingerprint: str) -> duckdb.DuckDBPyConnection:
+def _connection(folder: str, fingerprint_: str) -> duckdb.DuckDBPyConnection:
     return open_dataset(Path(folder))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _console_connection(folder: str, fingerprint_: str) -> duckdb.DuckDBPyConnection:
+    cfg = settings()
+    return open_dataset(Path(folder), memory_limit=cfg.console_memory_limit, threads=1)
+
+
+def console_connection() -> duckdb.DuckDBPyConnection:
+    """A separate locked-down connection for analysts' own SQL, with its own memory limit, so a
+    heavy console query cannot starve the dashboard's queries."""
+    folder = data_dir()
+    return _console_connection(str(folder), fingerprint(folder))
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -146,10 +161,14 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataF
         raise QueryError(f"查询 {name} 缺少参数 / query {name} needs parameters: {', '.join(sorted(absent))}")
     bound = {k: list(v) if isinstance(v, (tuple, set, frozenset)) else v
              for k, v in params.items() if k in needed}
+    return _fetch(con, sql, bound, name)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str) -> pd.DataFrame:
     with _cursor_lock:
         cur = con.cursor()
     try:
-        return cur.sql(sql, params=bound).to_arrow_table().to_pandas()
+        return cur.sql(sql, params=params).to_arrow_table().to_pandas()
     except duckdb.Error as exc:
         raise QueryError(f"查询 {name} 执行失败 / query {name} failed: {exc}") from exc
     finally:
@@ -160,6 +179,18 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataF
                show_spinner=False)
 def _run_cached(folder: str, fp: str, name: str, params: dict) -> pd.DataFrame:
     return execute(_connection(folder, fp), name, params)
+
+
+@st.cache_data(max_entries=settings().cache_max_entries, ttl=settings().cache_ttl_seconds,
+               show_spinner=False)
+def _run_sql_cached(folder: str, fp: str, sql: str, params: dict) -> pd.DataFrame:
+    return _fetch(_connection(folder, fp), sql, params, "explorer")
+
+
+def run_sql(sql: str, params: dict) -> pd.DataFrame:
+    """Run SQL built by coopdash.explorer (whitelisted identifiers, bound values) on the dataset."""
+    folder = data_dir()
+    return _run_sql_cached(str(folder), fingerprint(folder), sql, params)
 
 
 def run(name: str, **params) -> pd.DataFrame:

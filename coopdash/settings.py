@@ -28,6 +28,9 @@ class Settings:
     tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
     tile_attribution: str
     cooperative_rules: dict[str, float]  # min_members, max_members, chairs, vice_chairs, party_share_above
+    console_time_limit: float  # seconds before a console query is interrupted
+    console_row_cap: int
+    console_memory_limit: str
     raw: dict
 
 
@@ -53,6 +56,9 @@ def settings() -> Settings:
         tile_url=str(map_cfg.get("tile_url", "")),
         tile_attribution=str(map_cfg.get("tile_attribution", "")),
         cooperative_rules=dict(raw["cooperative_rules"]),
+        console_time_limit=float(raw["console"]["time_limit_seconds"]),
+        console_row_cap=int(raw["console"]["row_cap"]),
+        console_memory_limit=str(raw["console"]["memory_limit"]),
         raw=raw,
     )
 

@@ -36,8 +36,9 @@ def _clamp(day, lo: dt.date, hi: dt.date, fallback: dt.date) -> dt.date:
     return fallback if day is None else min(max(day, lo), hi)
 
 
-def render() -> Filters:
-    """Draw the filters in the sidebar, sync them with the URL and return them."""
+def render(keep_prefix: str | None = None) -> Filters:
+    """Draw the filters in the sidebar, sync them with the URL and return them. URL keys other than
+    the filters' are dropped, except those starting with `keep_prefix` (the current page's own)."""
     ss = st.session_state
     cfg = settings()
     first, last = data_window()
@@ -82,7 +83,13 @@ def render() -> Filters:
         st.sidebar.warning(t("filter.swapped"))
         start, end = end, start
     f = Filters(start, end, tuple(ss[K_STREETS]), tuple(ss[K_COMMUNITIES]))
-    st.query_params.from_dict(f.to_query())
+    own = f.to_query()
+    for key in list(st.query_params.keys()):
+        if key not in own and not (keep_prefix and key.startswith(keep_prefix)):
+            del st.query_params[key]
+    for key, value in own.items():
+        if (st.query_params.get_all(key) if isinstance(value, list) else st.query_params.get(key)) != value:
+            st.query_params[key] = value
     ss[K_FILTERS] = f
     ss["flt_names"] = {**street_names, **community_names}
     return f

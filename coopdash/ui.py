@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from coopdash import fmt
+from coopdash import export, fmt
 from coopdash.labels import t
 from coopdash.sidebar import current, scope_text
 
@@ -54,9 +54,9 @@ def chart(fig: go.Figure, key: str) -> None:
 _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
 
 
-def table(df, columns: dict[str, tuple[str, str]], key: str | None = None) -> None:
+def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
-    percent (a 0–1 share), date, datetime, bool (✓/✗)."""
+    percent (a 0–1 share), date, datetime, bool (✓/✗), auto (Streamlit's own formatting)."""
     config = {}
     for column, (label, kind) in columns.items():
         if kind in _FORMATS:
@@ -69,6 +69,21 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None) -> No
             config[column] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
         elif kind == "bool":
             config[column] = st.column_config.CheckboxColumn(label)
+        elif kind == "auto":
+            config[column] = label
         else:
             config[column] = st.column_config.TextColumn(label)
     st.dataframe(df[list(columns)], hide_index=True, width="stretch", column_config=config, key=key)
+    if download:
+        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table")
+
+
+def downloads(df, labels: dict[str, str], name: str) -> None:
+    """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click."""
+    frame = export.labelled(df, labels)
+    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
+    csv_col.download_button(t("download.csv"), data=lambda: export.to_csv(frame), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{name}_csv", on_click="ignore")
+    xlsx_col.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(frame), file_name=f"{name}.xlsx",
+                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             key=f"{name}_xlsx", on_click="ignore")

@@ -27,3 +27,29 @@ SELECT compound_code, management, coop_mode
 FROM management_history
 WHERE valid_from <= day
 QUALIFY row_number() OVER (PARTITION BY compound_code ORDER BY valid_from DESC) = 1;
+
+-- 数据查询页的预置视图：业务表连同小区、社区、街道的中文名。
+-- Prepared views for the explorer and the SQL console: facts joined with Chinese place names.
+CREATE VIEW place_names AS
+SELECT cp.compound_code, cp.compound_name, cp.kind AS compound_kind,
+       cm.community_code, cm.community_name, st.street_code, st.street_name
+FROM compounds cp
+JOIN communities cm ON cm.community_code = cp.community_code
+JOIN streets st ON st.street_code = cm.street_code;
+
+CREATE VIEW orders_detail AS
+SELECT o.order_id, o.category, o.status, o.submitted_at, o.resolved_at, o.rating,
+       date_diff('minute', o.submitted_at, o.resolved_at) / 60.0 AS hours_to_resolve,
+       p.compound_name, p.community_name, p.street_name, p.street_code, p.community_code
+FROM service_orders o JOIN place_names p USING (compound_code);
+
+CREATE VIEW cleanups_detail AS
+SELECT c.cleanup_id, c.done_on, c.waste_type, c.tonnes,
+       p.compound_name, p.community_name, p.street_name, p.street_code, p.community_code
+FROM cleanups c JOIN place_names p USING (compound_code);
+
+CREATE VIEW repairs_detail AS
+SELECT r.repair_id, r.done_on, r.kind, r.quantity,
+       CASE WHEN r.kind IN ('road', 'heating_pipe', 'drainage_pipe') THEN '公里' ELSE '个' END AS unit,
+       p.compound_name, p.community_name, p.street_name, p.street_code, p.community_code
+FROM repairs r JOIN place_names p USING (compound_code);

@@ -3,9 +3,9 @@
 Keys are unique across modules (a test checks it); coopdash.labels.t() reads the merged catalogue.
 """
 
-from coopdash.catalogue import admin, common, environment, map, orders, organisation, overview
+from coopdash.catalogue import admin, common, environment, map, orders, organisation, overview, workbench
 
-MODULES = (common, overview, map, orders, environment, organisation, admin)
+MODULES = (common, overview, map, orders, environment, organisation, admin, workbench)
 CATALOGUE: dict[str, tuple[str, str]] = {}
 for _module in MODULES:
     CATALOGUE.update(_module.LABELS)
