@@ -1,6 +1,183 @@
-"""Placeholder: being built (issue 3)."""
+"""组织建设 — the cooperatives against the implementation plan's rules, member backgrounds and roles,
+the four work teams, consultation meetings, the five standards, owners' committees and the sharing+
+modes. Stock figures as of the window's end, flows within the window; thresholds from config."""
 
-from coopdash import ui
+import streamlit as st
+
+from coopdash import charts, db, fmt, ui
+from coopdash.contract import BACKGROUND, COMPOUND_KIND, COOP_MODE, ROLE, TABLES_BY_NAME, TEAM
+from coopdash.labels import t
+from coopdash.settings import settings
+from coopdash.sidebar import current
+
+p = current().params()
+rules = settings().cooperative_rules
+org = db.run("kpi_organisation", **p).iloc[0]
+outcomes = db.run("kpi_outcomes", **p).iloc[0]
+MARKS = {True: t("org.mark.yes"), False: t("org.mark.no")}
+FIVE = ("has_site", "has_signage", "has_roster", "has_rules", "has_service")
+COOP_COLUMNS = TABLES_BY_NAME["cooperatives"]
+
+
+def marked(df, columns):
+    """The frame with boolean `columns` shown as ✓ / ✗."""
+    return df.assign(**{c: df[c].map(MARKS) for c in columns})
+
+
+def with_unit(label: str, unit_key: str) -> str:
+    return t("org.col.with_unit", label=label, unit=t(unit_key))
+
 
 ui.header("page.organisation")
-ui.empty()
+Card = ui.Card
+
+# ------------------------------------------------------------------ totals (kpi_organisation)
+ui.section("org.section.totals")
+ui.cards([
+    Card("org.kpi.cooperatives", org["cooperatives"], "unit.items", "org.help.stock"),
+    Card("org.kpi.five_standard", org["five_standard"], "unit.items", "org.help.stock"),
+    Card("org.kpi.members", org["members"], "unit.people", "org.help.stock"),
+    Card("org.kpi.party_members", org["party_members"], "unit.people", "org.help.stock"),
+    Card("org.kpi.party_share", org["party_share"], None, "org.help.stock"),
+    Card("org.kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "org.help.stock"),
+    Card("org.kpi.meetings", org["meetings"], "unit.times", "org.help.flow"),
+    Card("org.kpi.problems_resolved", org["problems_resolved"], "unit.items", "org.help.flow"),
+    Card("org.kpi.committees", outcomes["owners_committees"], "unit.items", "org.help.flow"),
+], per_row=5)
+
+# ------------------------------------------------------------------ make-up against the plan's rules
+ui.section("org.section.rules")
+share_rule = fmt.percent(rules["party_share_above"], 0)
+st.caption(t("org.rules.requirement", chairs=fmt.number(rules["chairs"]),
+             vice_chairs=fmt.number(rules["vice_chairs"]), min_members=fmt.number(rules["min_members"]),
+             max_members=fmt.number(rules["max_members"]), share=share_rule))
+coops = db.run("org_coop_rules", **p, **rules)
+if coops.empty:
+    ui.empty()
+else:
+    st.markdown(t("org.rules.summary", total=fmt.number(coops["coops_total"].iloc[0]),
+                  passing=fmt.number(coops["coops_passing"].iloc[0]), share=fmt.percent(org["party_share"])))
+    rule_labels = {
+        "chair_ok": t("org.rule.chairs", n=fmt.number(rules["chairs"])),
+        "vice_chair_ok": t("org.rule.vice_chairs", n=fmt.number(rules["vice_chairs"])),
+        "size_ok": t("org.rule.size", lo=fmt.number(rules["min_members"]), hi=fmt.number(rules["max_members"])),
+        "party_ok": t("org.rule.party", share=share_rule),
+        "all_ok": t("org.rule.all"),
+    }
+    ui.table(marked(coops, rule_labels), {
+        "coop_name": (t("org.col.coop"), "text"),
+        "all_ok": (rule_labels["all_ok"], "text"),
+        "members": (t("org.col.members"), "int"),
+        "chairs": (t("org.col.chairs"), "int"),
+        "vice_chairs": (t("org.col.vice_chairs"), "int"),
+        "party_members": (t("org.col.party_members"), "int"),
+        "party_share": (t("org.col.party_share"), "percent"),
+        **{column: (label, "text") for column, label in rule_labels.items() if column != "all_ok"},
+    }, key="org_rules")
+
+# ------------------------------------------------------------------ member backgrounds and roles
+ui.section("org.section.members")
+backgrounds = db.run("org_members_by_background", **p)
+if backgrounds.empty:
+    ui.empty()
+else:
+    backgrounds = backgrounds.assign(background_zh=backgrounds["background"].map(BACKGROUND.zh))
+    fig = charts.bars(backgrounds, "background_zh", {role: ROLE.zh(role) for role in ROLE.codes},
+                      t("org.chart.members_by_background"), t("org.axis.background"), t("unit.people"),
+                      stacked=True, horizontal=True)
+    fig.update_layout(legend_traceorder="normal")
+    ui.chart(fig, "org_members_by_background")
+
+# ------------------------------------------------------------------ the four work teams
+ui.section("org.section.teams")
+teams_by_coop = db.run("org_teams_by_coop", **p)
+if teams_by_coop.empty:
+    ui.empty()
+else:
+    st.markdown(t("org.teams.total", total=fmt.number(org["work_team_headcount"])))
+    by_team = db.run("org_teams_by_team", **p, teams=TEAM.codes)
+    left, right = st.columns([2, 3])
+    with left:
+        if by_team["headcount"].sum() == 0:
+            st.markdown(f"**{t('org.chart.teams_by_team')}**")
+            ui.empty()
+        else:
+            by_team = by_team.assign(team_zh=by_team["team"].map(TEAM.zh))
+            fig = charts.bars(by_team, "team_zh", {"headcount": t("org.kpi.work_team_headcount")},
+                              t("org.chart.teams_by_team"), t("org.axis.team"), t("unit.people"))
+            ui.chart(fig, "org_teams_by_team")
+    with right:
+        ui.table(teams_by_coop, {
+            "coop_name": (t("org.col.coop"), "text"),
+            **{team: (with_unit(TEAM.zh(team), "unit.people"), "int") for team in TEAM.codes},
+            "total": (t("org.col.team_total"), "int"),
+        }, key="org_teams")
+
+# ------------------------------------------------------------------ consultation meetings
+ui.section("org.section.meetings")
+meetings_by_coop = db.run("org_meetings_by_coop", **p)
+if meetings_by_coop["meetings"].sum() == 0:
+    ui.empty()
+else:
+    series = {"meetings": t("org.series.meetings"), "problems_resolved": t("org.series.problems")}
+    by_month = db.run("org_meetings_by_month", **p)
+    left, right = st.columns(2)
+    with left:
+        fig = charts.bars(meetings_by_coop, "coop_name", series, t("org.chart.meetings_by_coop"),
+                          t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)
+        ui.chart(fig, "org_meetings_by_coop")
+    with right:
+        fig = charts.bars(by_month, "month", series, t("org.chart.meetings_by_month"),
+                          t("axis.month"), t("org.axis.times_items"))
+        ui.chart(charts.monthly_axis(fig), "org_meetings_by_month")
+
+# ------------------------------------------------------------------ the five standards per service site
+ui.section("org.section.five")
+five = db.run("org_five_standards", **p)
+if five.empty:
+    ui.empty()
+else:
+    st.markdown(t("org.five.summary", total=fmt.number(org["cooperatives"]),
+                  passing=fmt.number(org["five_standard"])))
+    ui.table(marked(five, (*FIVE, "all_five")), {
+        "coop_name": (t("org.col.coop"), "text"),
+        "community_name": (t("org.col.community"), "text"),
+        **{column: (COOP_COLUMNS.column(column).zh, "text") for column in FIVE},
+        "all_five": (t("org.col.all_five"), "text"),
+    }, key="org_five")
+
+# ------------------------------------------------------------------ owners' committees founded
+ui.section("org.section.committees")
+st.markdown(t("org.committees.summary", count=fmt.number(outcomes["owners_committees"])))
+committees = db.run("org_committees_founded", **p)
+if committees.empty:
+    ui.empty()
+else:
+    ui.table(committees, {
+        "compound_name": (t("org.col.compound"), "text"),
+        "community_name": (t("org.col.community"), "text"),
+        "street_name": (t("org.col.street"), "text"),
+        "founded_on": (t("org.col.founded_on"), "date"),
+    }, key="org_committees")
+
+# ------------------------------------------------------------------ compounds by sharing+ mode
+ui.section("org.section.modes")
+modes = db.run("org_compounds_by_mode", **p, modes=COOP_MODE.codes)
+if (modes["compounds"] + modes["standalone"]).sum() == 0:
+    ui.empty()
+else:
+    st.caption(t("org.modes.caption"))
+    modes = modes.assign(mode_zh=modes["coop_mode"].map(COOP_MODE.zh))
+    kinds = {kind: COMPOUND_KIND.zh(kind) for kind in ("compound", "standalone")}
+    left, right = st.columns([3, 2])
+    with left:
+        fig = charts.bars(modes, "mode_zh", {"compounds": kinds["compound"], "standalone": kinds["standalone"]},
+                          t("org.chart.compounds_by_mode"), t("org.axis.mode"), t("unit.items"), stacked=True)
+        ui.chart(fig, "org_compounds_by_mode")
+    with right:
+        ui.table(modes, {
+            "mode_zh": (t("org.col.mode"), "text"),
+            "compounds": (with_unit(kinds["compound"], "unit.items"), "int"),
+            "standalone": (with_unit(kinds["standalone"], "unit.items"), "int"),
+            "households": (t("org.col.households"), "int"),
+        }, key="org_modes")

@@ -14,7 +14,8 @@ def _style(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 14},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1,
+                "traceorder": "normal"},
         colorway=COLOURS,
         separators=".,",
     )

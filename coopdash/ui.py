@@ -56,7 +56,7 @@ _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
 
 def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
-    percent (a 0–1 share), date, datetime, bool (✓/✗), auto (Streamlit's own formatting)."""
+    percent (a 0–1 share), date, datetime, bool (a checkbox column), auto (Streamlit's own formatting)."""
     config = {}
     for column, (label, kind) in columns.items():
         if kind in _FORMATS:
@@ -73,7 +73,8 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
             config[column] = label
         else:
             config[column] = st.column_config.TextColumn(label)
-    st.dataframe(df[list(columns)], hide_index=True, width="stretch", column_config=config, key=key)
+    height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
+    st.dataframe(df[list(columns)], hide_index=True, width="stretch", height=height, column_config=config, key=key)
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table")
 
