@@ -63,7 +63,7 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str, 
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0, sort=False)
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=list(grid.columns), y=list(grid.index), colorscale="Reds",
-        colorbar={"title": {"text": unit}},
+        colorbar={"title": {"text": unit}, "tickformat": ",d"},  # counts: whole-number ticks
         hovertemplate=f"%{{y}} · %{{x}}<br>%{{z:,}} {unit}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     return _style(fig, title, x_title, y_title)

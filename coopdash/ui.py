@@ -24,11 +24,14 @@ class Card:
     value: object
     unit_key: str | None = None  # None for a percentage (value is a share 0–1)
     help_key: str | None = None
+    decimals: int = 2
 
     def text(self) -> str:
+        """'10.24 公里', '77.8%', or a bare '—' (no unit) when there is no value."""
         if self.unit_key is None:
             return fmt.percent(self.value)
-        return f"{fmt.number(self.value)} {t(self.unit_key)}"
+        shown = fmt.number(self.value, self.decimals)
+        return shown if shown == "—" else f"{shown} {t(self.unit_key)}"
 
 
 def cards(items: list[Card], per_row: int = 4) -> None:

@@ -1,0 +1,25 @@
+-- 点单服务·类别 × 月份：窗口内提交的工单数（不含已取消），按服务类别与提交月份；窗口内有提交的
+-- 每个类别 × 窗口内每个月一行（无工单为 0），用于季节热力图（清雪 11–3 月、供热 10–4 月）。
+-- 类别按窗口内提交总数从多到少排列。
+-- Service orders submitted (cancelled excluded) by category and month of submission: every category
+-- with submissions in the window × every month of the window (zeros kept), for the seasonal heatmap
+-- (snow clearing Nov–Mar, heating Oct–Apr). Categories ordered by their total in the window, most first.
+WITH months AS (
+    SELECT CAST(range AS DATE) AS month
+    FROM range(CAST(date_trunc('month', CAST($start AS DATE)) AS TIMESTAMP),
+               CAST(CAST($end AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH)
+), sub AS (
+    SELECT o.category, CAST(date_trunc('month', o.submitted_at) AS DATE) AS month
+    FROM service_orders o
+    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+    WHERE o.status <> 'cancelled' AND o.submitted_at >= $start AND o.submitted_at < CAST($end AS DATE) + 1
+), categories AS (
+    SELECT category, count(*) AS total FROM sub GROUP BY category
+), cells AS (
+    SELECT category, month, count(*) AS submitted FROM sub GROUP BY category, month
+)
+SELECT categories.category, months.month, coalesce(cells.submitted, 0) AS submitted
+FROM categories
+CROSS JOIN months
+LEFT JOIN cells ON cells.category = categories.category AND cells.month = months.month
+ORDER BY categories.total DESC, categories.category, months.month;

@@ -1,0 +1,30 @@
+-- 点单服务·超期未结工单：截至窗口末日 24 时（CAST($end AS DATE) + 1 的零点）未结（口径同
+-- orders_backlog：此前提交、未取消、当时尚未解决）且已等待时间超过所属类别办结时限
+-- （service_deadlines.hours）的工单，最早提交的在前。工单已等待天数 age_days 保留 1 位小数；
+-- 时限 deadline_hours（小时），满 7 天且为整天数时另给 deadline_days（页面以“天”显示）。
+-- status 为数据中的当前状态（数据不记录状态历史）；resolved_at 非空表示窗口末日之后才解决。
+-- Overdue open orders at the end of the window's last day (midnight of $end + 1): open as in
+-- orders_backlog (submitted before, not cancelled, not resolved by then) and older than their
+-- category's deadline (service_deadlines.hours); oldest first. age_days is rounded to 1 decimal;
+-- deadline_hours, plus deadline_days when a whole number of days of 7 or more (shown in days).
+-- status is the order's current status (the data keeps no status history); a non-null resolved_at
+-- means it was resolved after the window's end.
+WITH open_orders AS (
+    SELECT o.order_id, s.compound_name, s.community_name, s.street_name, o.category, o.submitted_at,
+           o.resolved_at, o.status,
+           (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 AS age_hours
+    FROM service_orders o
+    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+    WHERE o.status <> 'cancelled'
+      AND o.submitted_at < CAST($end AS DATE) + 1
+      AND (o.resolved_at IS NULL OR o.resolved_at >= CAST($end AS DATE) + 1)
+)
+SELECT oo.order_id, oo.compound_name, oo.community_name, oo.street_name, oo.category, oo.submitted_at,
+       round(oo.age_hours / 24, 1) AS age_days,
+       d.hours AS deadline_hours,
+       CASE WHEN d.hours >= 168 AND d.hours % 24 = 0 THEN d.hours / 24 END AS deadline_days,
+       oo.status, oo.resolved_at
+FROM open_orders oo
+JOIN service_deadlines d USING (category)
+WHERE oo.age_hours > d.hours
+ORDER BY oo.submitted_at, oo.order_id;
