@@ -1,18 +1,19 @@
-"""龙潭区共享物业社看板 — entry point: page registry and the shared sidebar filters.
+"""龙潭区共享物业社看板 — entry point: page registry, view settings and the shared sidebar filters.
 
 Run with `./start.sh` (see README). Pages live in app_pages/, SQL in queries/, the rest in coopdash/.
 """
 
 import streamlit as st
 
-from coopdash import ROOT, sidebar
+from coopdash import ROOT, presentation, sidebar
 from coopdash.db import DataError
 from coopdash.labels import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
+sidebar.init_view()  # language and projection mode from the link, before anything is labelled
 
 PAGES = ROOT / "app_pages"
-page = st.navigation([
+pages = [
     st.Page(PAGES / "overview.py", title=t("page.overview"), default=True),
     st.Page(PAGES / "compound_map.py", title=t("page.map")),
     st.Page(PAGES / "service_orders.py", title=t("page.orders")),
@@ -21,15 +22,29 @@ page = st.navigation([
     st.Page(PAGES / "explorer.py", title=t("page.explorer")),
     st.Page(PAGES / "sql_console.py", title=t("page.console")),
     st.Page(PAGES / "data_admin.py", title=t("page.admin")),
-])
+]
+# a page's id in links and the carousel: its URL path ("overview" for the default page)
+by_id = {(p.url_path or "overview"): p for p in pages}
+present = presentation.is_present()
+page = st.navigation(pages, position="hidden" if present else "sidebar")
+presentation.styles(present)
 
 st.sidebar.markdown(f"**{t('app.title')}**  \n{t('app.subtitle')}")
 try:
-    sidebar.render(keep_prefix="x." if page.url_path == "explorer" else None)
+    sidebar.render(page_titles={pid: p.title for pid, p in by_id.items()},
+                   keep_prefix="x." if page.url_path == "explorer" else None)
 except DataError as exc:
     st.error(t("data.error"))
     st.error(exc.zh)
     st.caption(exc.en)
     st.stop()
+
+if present:
+    st.button(t("view.exit_present"), key="exit_present", type="tertiary",
+              on_click=lambda: st.session_state.update({presentation.K_PRESENT: False}))
+    ss = st.session_state
+    if ss.get(presentation.K_CAROUSEL):
+        chosen = [by_id[pid] for pid in ss.get(presentation.K_CAROUSEL_PAGES, []) if pid in by_id]
+        presentation.carousel(chosen, page, ss[presentation.K_CAROUSEL_SECONDS])
 
 page.run()

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 REQUIREMENTS=requirements-dev.txt
 source scripts/bootstrap.sh
+source scripts/browser-deps.sh
 exec .venv/bin/python -m pytest "$@"

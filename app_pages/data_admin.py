@@ -27,13 +27,13 @@ st.download_button(t("admin.templates"), data=admin.templates_zip(), file_name="
 
 st.subheader(t("admin.rows"))
 counts = db.run("admin_row_counts")
-counts["table_zh"] = [TABLES_BY_NAME[n].zh for n in counts["table_name"]]
+counts["table_zh"] = [TABLES_BY_NAME[n].label for n in counts["table_name"]]
 ui.table(counts, {"table_zh": (t("col.table_zh"), "text"), "table_name": (t("col.table"), "text"),
                   "row_count": (t("col.row_count"), "int")}, key="admin_rows")
 
 st.subheader(t("admin.last_record"))
 month_start = dt.date.today().replace(day=1)
-month = f"{month_start.year}年{month_start.month}月"
+month = fmt.month(month_start)
 last = db.run("admin_last_record", **p, month_start=month_start)
 if last.empty:
     ui.empty()

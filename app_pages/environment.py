@@ -9,11 +9,11 @@ from coopdash.sidebar import current
 
 ITEM_KINDS = tuple(kind for kind in REPAIR_KIND.codes if kind not in KM_REPAIR_KINDS)
 # env_by_street and env_repairs_cumulative name their figure columns by contract code.
-WASTE = {code: WASTE_TYPE.zh(code) for code in WASTE_TYPE.codes}
-KM = {code: REPAIR_KIND.zh(code) for code in KM_REPAIR_KINDS}
-ITEMS = {code: REPAIR_KIND.zh(code) for code in ITEM_KINDS}
+WASTE = {code: WASTE_TYPE.label(code) for code in WASTE_TYPE.codes}
+KM = {code: REPAIR_KIND.label(code) for code in KM_REPAIR_KINDS}
+ITEMS = {code: REPAIR_KIND.label(code) for code in ITEM_KINDS}
 # monthly_trend (shared with 总览) gives the tonnage per month as household_t and construction_t.
-WASTE_BY_MONTH = {"household_t": WASTE_TYPE.zh("household"), "construction_t": WASTE_TYPE.zh("construction")}
+WASTE_BY_MONTH = {"household_t": WASTE_TYPE.label("household"), "construction_t": WASTE_TYPE.label("construction")}
 
 f = current()
 p = f.params()
@@ -96,7 +96,7 @@ with right:
                    lambda: street_bars(ITEMS, "env.chart.items_by_street", "unit.items"))
 
 ui.section("env.section.progress")
-st.caption(t("env.progress_note", start=fmt.date_zh(f.start), end=fmt.date_zh(f.end)))
+st.caption(t("env.progress_note", start=fmt.date(f.start), end=fmt.date(f.end)))
 left, right = st.columns(2)
 with left:
     chart_or_empty(cumulative, KM, "env.chart.km_cumulative", "env_km_cumulative",

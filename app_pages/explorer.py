@@ -31,11 +31,11 @@ if "x_ready" not in ss:  # first visit in this session: take the analysis from t
 
 ui.header("page.explorer")
 left, right = st.columns([3, 2])
-left.selectbox(t("explorer.source"), options=list(SOURCES), format_func=lambda s: SOURCES[s].zh, key="x_src",
+left.selectbox(t("explorer.source"), options=list(SOURCES), format_func=lambda s: SOURCES[s].label, key="x_src",
                on_change=_reset_fields)
 src = SOURCES[ss["x_src"]]
 right.toggle(t("explorer.use_window"), key="x_window", help=t("explorer.use_window_help"))
-labels = {f.name: f.zh for f in src.fields}
+labels = {f.name: f.label for f in src.fields}
 
 st.multiselect(t("explorer.filter_fields"), options=list(labels), format_func=labels.get, key="x_filters",
                placeholder=t("explorer.filter_placeholder"))
@@ -48,12 +48,12 @@ for name in ss["x_filters"]:
         options = f.enum.codes if f.enum else ["true", "false"]
         ss.setdefault(f"x_in_{name}", [])
         ss[f"x_in_{name}"] = [v for v in ss[f"x_in_{name}"] if v in options]
-        chosen = st.multiselect(f.zh, options, key=f"x_in_{name}",
+        chosen = st.multiselect(f.label, options, key=f"x_in_{name}",
                                 format_func=lambda v, f=f: explorer.label_values(f, [v])[0])
         if chosen:
             spec.values[name] = chosen
     elif f.kind == "text":
-        text = st.text_input(f"{f.zh} {t('explorer.contains')}", key=f"x_has_{name}")
+        text = st.text_input(f"{f.label} {t('explorer.contains')}", key=f"x_has_{name}")
         if text:
             spec.contains[name] = text
     else:
@@ -62,7 +62,7 @@ for name in ss["x_filters"]:
         for col, end, label in ((lo_col, "lo", t("explorer.min")), (hi_col, "hi", t("explorer.max"))):
             key = f"x_{end}_{name}"
             widget = col.number_input if f.kind == "number" else col.date_input
-            bounds.append(widget(f"{f.zh} {label}", key=key, **({} if key in ss else {"value": None})))
+            bounds.append(widget(f"{f.label} {label}", key=key, **({} if key in ss else {"value": None})))
         lo, hi = bounds
         if lo is not None or hi is not None:
             spec.ranges[name] = (lo, hi)
@@ -94,7 +94,7 @@ for name in (spec.group_by if grouped else [f.name for f in src.fields]):
     f = src.field(name)
     if f.kind in ("enum", "bool"):
         result[name] = explorer.label_values(f, result[name])
-    columns[name] = (f.zh, {"number": "float", "date": "date", "timestamp": "datetime"}.get(f.kind, "text"))
+    columns[name] = (f.label, {"number": "float", "date": "date", "timestamp": "datetime"}.get(f.kind, "text"))
 measures = (spec.measures or ["count"]) if grouped else []
 for m in measures:
     columns[explorer.measure_column(m)] = (explorer.measure_label(src, m), "int" if m == "count" else "float")
@@ -107,7 +107,7 @@ ui.table(result, columns, key="explorer_result")
 
 if grouped and spec.group_by:
     x, y = spec.group_by[0], explorer.measure_column(measures[0])
-    title = f"{explorer.measure_label(src, measures[0])}（按{labels[x]}）"
+    title = t("explorer.chart_title", measure=explorer.measure_label(src, measures[0]), by=labels[x])
     if len(spec.group_by) > 1:
         wide = result.pivot_table(index=x, columns=spec.group_by[1], values=y, aggfunc="sum", fill_value=0,
                                   sort=False).reset_index()

@@ -81,8 +81,8 @@ backgrounds = db.run("org_members_by_background", **p)
 if backgrounds.empty:
     ui.empty()
 else:
-    backgrounds = backgrounds.assign(background_zh=backgrounds["background"].map(BACKGROUND.zh))
-    fig = charts.bars(backgrounds, "background_zh", {role: ROLE.zh(role) for role in ROLE.codes},
+    backgrounds = backgrounds.assign(background_zh=backgrounds["background"].map(BACKGROUND.label))
+    fig = charts.bars(backgrounds, "background_zh", {role: ROLE.label(role) for role in ROLE.codes},
                       t("org.chart.members_by_background"), t("org.axis.background"), t("unit.people"),
                       stacked=True, horizontal=True)
     fig.update_layout(legend_traceorder="normal")
@@ -102,14 +102,14 @@ else:
             st.markdown(f"**{t('org.chart.teams_by_team')}**")
             ui.empty()
         else:
-            by_team = by_team.assign(team_zh=by_team["team"].map(TEAM.zh))
+            by_team = by_team.assign(team_zh=by_team["team"].map(TEAM.label))
             fig = charts.bars(by_team, "team_zh", {"headcount": t("org.kpi.work_team_headcount")},
                               t("org.chart.teams_by_team"), t("org.axis.team"), t("unit.people"))
             ui.chart(fig, "org_teams_by_team")
     with right:
         ui.table(teams_by_coop, {
             "coop_name": (t("org.col.coop"), "text"),
-            **{team: (with_unit(TEAM.zh(team), "unit.people"), "int") for team in TEAM.codes},
+            **{team: (with_unit(TEAM.label(team), "unit.people"), "int") for team in TEAM.codes},
             "total": (t("org.col.team_total"), "int"),
         }, key="org_teams")
 
@@ -142,7 +142,7 @@ else:
     ui.table(marked(five, (*FIVE, "all_five")), {
         "coop_name": (t("org.col.coop"), "text"),
         "community_name": (t("org.col.community"), "text"),
-        **{column: (COOP_COLUMNS.column(column).zh, "text") for column in FIVE},
+        **{column: (COOP_COLUMNS.column(column).label, "text") for column in FIVE},
         "all_five": (t("org.col.all_five"), "text"),
     }, key="org_five")
 
@@ -167,8 +167,8 @@ if (modes["compounds"] + modes["standalone"]).sum() == 0:
     ui.empty()
 else:
     st.caption(t("org.modes.caption"))
-    modes = modes.assign(mode_zh=modes["coop_mode"].map(COOP_MODE.zh))
-    kinds = {kind: COMPOUND_KIND.zh(kind) for kind in ("compound", "standalone")}
+    modes = modes.assign(mode_zh=modes["coop_mode"].map(COOP_MODE.label))
+    kinds = {kind: COMPOUND_KIND.label(kind) for kind in ("compound", "standalone")}
     left, right = st.columns([3, 2])
     with left:
         fig = charts.bars(modes, "mode_zh", {"compounds": kinds["compound"], "standalone": kinds["standalone"]},

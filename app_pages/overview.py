@@ -70,8 +70,8 @@ with right:
         st.markdown(f"**{t('chart.tonnes_by_month')}**")
         ui.empty()
     else:
-        fig = charts.bars(trend, "month", {"household_t": WASTE_TYPE.zh("household"),
-                                           "construction_t": WASTE_TYPE.zh("construction")},
+        fig = charts.bars(trend, "month", {"household_t": WASTE_TYPE.label("household"),
+                                           "construction_t": WASTE_TYPE.label("construction")},
                           t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True)
         ui.chart(charts.monthly_axis(fig), "tonnes_by_month")
 

@@ -75,7 +75,7 @@ else:
                  key="orders_street_table")
 
     categories = db.run("orders_by_category", **p)
-    categories = categories.assign(category_zh=categories["category"].map(ORDER_CATEGORY.zh),
+    categories = categories.assign(category_zh=categories["category"].map(ORDER_CATEGORY.label),
                                    deadline=deadline_text(categories))
     left, right = st.columns([1, 2])
     with left:
@@ -110,14 +110,14 @@ else:
         st.markdown(f"**{t('orders.chart.season')}**")
         ui.empty()
     else:
-        season = season.assign(category_zh=season["category"].map(ORDER_CATEGORY.zh))
+        season = season.assign(category_zh=season["category"].map(ORDER_CATEGORY.label))
         fig = charts.heatmap(season, "month", "category_zh", "submitted", t("orders.chart.season"),
                              t("axis.month"), t("orders.axis.category"), t("unit.times"))
         ui.chart(charts.monthly_axis(fig), "orders_season_heatmap")
 
 ui.section("orders.section.overdue")
 overdue = db.run("orders_overdue", **p)
-day = fmt.date_zh(f.end)
+day = fmt.date(f.end)
 if not has_anything:
     ui.empty()
 elif overdue.empty:
@@ -125,9 +125,9 @@ elif overdue.empty:
 else:
     st.caption(t("orders.overdue.caption", day=day))
     # the current status; an order resolved after the window's end also shows the day it was resolved
-    status = [ORDER_STATUS.zh(code) + (f"（{fmt.date_zh(later.date())}）" if pd.notna(later) else "")
+    status = [ORDER_STATUS.label(code) + (f"（{fmt.date(later.date())}）" if pd.notna(later) else "")
               for code, later in zip(overdue["status"], overdue["resolved_at"])]
-    overdue = overdue.assign(category_zh=overdue["category"].map(ORDER_CATEGORY.zh), status_zh=status,
+    overdue = overdue.assign(category_zh=overdue["category"].map(ORDER_CATEGORY.label), status_zh=status,
                              deadline=deadline_text(overdue))
     ui.table(overdue, {"order_id": (t("orders.col.order_id"), "text"),
                        "compound_name": (t("orders.col.compound"), "text"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from coopdash.labels import lang
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 COLOURS = ["#b22222", "#1f5fa8", "#e0a526", "#2e8b57", "#7b4fa0", "#d2691e", "#5f9ea0", "#8b8b8b"]
 
@@ -42,7 +44,8 @@ def bars(df: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: 
 
 def monthly_axis(fig: go.Figure) -> go.Figure:
     """Label a monthly x axis the Chinese way: 2023年6月."""
-    fig.update_xaxes(tickformat="%Y年%-m月", hoverformat="%Y年%-m月")
+    fmt = "%Y-%m" if lang() == "en" else "%Y年%-m月"
+    fig.update_xaxes(tickformat=fmt, hoverformat=fmt)
     return fig
 
 

@@ -167,6 +167,6 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, row_cap: int, time_limit: floa
 
 def schema() -> list[dict]:
     """Tables and columns with types and Chinese labels, for the schema browser."""
-    return [{"table": t.name, "table_zh": t.zh, "column": c.name, "type": c.type, "zh": c.zh,
-             "values": "、".join(f"{k}={zh}" for k, (zh, _) in c.enum.values.items()) if c.enum else ""}
+    return [{"table": t.name, "table_zh": t.label, "column": c.name, "type": c.type, "zh": c.label,
+             "values": ", ".join(f"{k}={c.enum.label(k)}" for k in c.enum.codes) if c.enum else ""}
             for t in TABLES for c in t.columns]

@@ -21,6 +21,11 @@ class Enum:
     def en(self, code: str) -> str:
         return self.values[code][1]
 
+    def label(self, code: str) -> str:
+        """The code's label in the session's language (中文 by default); unknown codes as they are."""
+        from coopdash.labels import pick
+        return pick(*self.values[code]) if code in self.values else str(code)
+
     @property
     def codes(self) -> list[str]:
         return list(self.values)
@@ -36,6 +41,11 @@ class Column:
     enum: Enum | None = None
     note: str = ""
 
+    @property
+    def label(self) -> str:
+        from coopdash.labels import pick
+        return pick(self.zh, self.en)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -44,6 +54,11 @@ class Table:
     en: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        from coopdash.labels import pick
+        return pick(self.zh, self.en)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from coopdash.contract import ORDER_CATEGORY, ORDER_STATUS, REPAIR_KIND, TABLES, WASTE_TYPE, Enum
 from coopdash.filters import Filters
+from coopdash.labels import pick
 
 KINDS = ("text", "enum", "number", "date", "timestamp", "bool")
 AGGREGATES = {"count": ("计数", "count"), "sum": ("合计", "sum"), "avg": ("平均", "mean"),
@@ -25,16 +26,26 @@ class Field:
     name: str
     kind: str
     zh: str
+    en: str
     enum: Enum | None = None
+
+    @property
+    def label(self) -> str:
+        return pick(self.zh, self.en)
 
 
 @dataclass(frozen=True)
 class Source:
     name: str
     zh: str
+    en: str
     fields: tuple[Field, ...]
     date_field: str | None = None  # the sidebar's window applies to it
     scoped: bool = False  # has street_code / community_code: the sidebar's scope applies
+
+    @property
+    def label(self) -> str:
+        return pick(self.zh, self.en)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -47,29 +58,33 @@ def _kind(column) -> str:
             "TIMESTAMP": "timestamp", "BOOLEAN": "bool"}[column.type]
 
 
-_PLACE = (Field("compound_name", "text", "小区名称"), Field("community_name", "text", "社区"),
-          Field("street_name", "text", "街道"))
+_PLACE = (Field("compound_name", "text", "小区名称", "compound"), Field("community_name", "text", "社区", "community"),
+          Field("street_name", "text", "街道", "street office"))
 PREPARED = (
-    Source("orders_detail", "点单服务（含小区、社区、街道）", (
-        Field("order_id", "text", "工单编号"), Field("category", "enum", "服务类别", ORDER_CATEGORY),
-        Field("status", "enum", "状态", ORDER_STATUS), Field("submitted_at", "timestamp", "点单时间"),
-        Field("resolved_at", "timestamp", "解决时间"), Field("rating", "number", "满意度评分"),
-        Field("hours_to_resolve", "number", "解决用时（小时）"), *_PLACE), "submitted_at", True),
-    Source("cleanups_detail", "垃圾清运（含小区、社区、街道）", (
-        Field("cleanup_id", "text", "清运编号"), Field("done_on", "date", "清运日期"),
-        Field("waste_type", "enum", "垃圾类型", WASTE_TYPE), Field("tonnes", "number", "重量（吨）"), *_PLACE),
-        "done_on", True),
-    Source("repairs_detail", "修缮（含小区、社区、街道）", (
-        Field("repair_id", "text", "修缮编号"), Field("done_on", "date", "完成日期"),
-        Field("kind", "enum", "修缮类型", REPAIR_KIND), Field("quantity", "number", "数量"),
-        Field("unit", "text", "单位"), *_PLACE), "done_on", True),
+    Source("orders_detail", "点单服务（含小区、社区、街道）", "service orders with places", (
+        Field("order_id", "text", "工单编号", "order id"),
+        Field("category", "enum", "服务类别", "category", ORDER_CATEGORY),
+        Field("status", "enum", "状态", "status", ORDER_STATUS),
+        Field("submitted_at", "timestamp", "点单时间", "submitted at"),
+        Field("resolved_at", "timestamp", "解决时间", "resolved at"),
+        Field("rating", "number", "满意度评分", "rating"),
+        Field("hours_to_resolve", "number", "解决用时（小时）", "hours to resolve"), *_PLACE), "submitted_at", True),
+    Source("cleanups_detail", "垃圾清运（含小区、社区、街道）", "cleanups with places", (
+        Field("cleanup_id", "text", "清运编号", "cleanup id"), Field("done_on", "date", "清运日期", "done on"),
+        Field("waste_type", "enum", "垃圾类型", "waste type", WASTE_TYPE),
+        Field("tonnes", "number", "重量（吨）", "tonnes"), *_PLACE), "done_on", True),
+    Source("repairs_detail", "修缮（含小区、社区、街道）", "repairs with places", (
+        Field("repair_id", "text", "修缮编号", "repair id"), Field("done_on", "date", "完成日期", "done on"),
+        Field("kind", "enum", "修缮类型", "kind", REPAIR_KIND), Field("quantity", "number", "数量", "quantity"),
+        Field("unit", "text", "单位", "unit"), *_PLACE), "done_on", True),
 )
 _DATE_OF = {"service_orders": "submitted_at", "cleanups": "done_on", "repairs": "done_on", "meetings": "held_on",
             "owners_committees": "founded_on", "cooperatives": "founded_on", "coop_members": "joined_on",
             "work_teams": "as_of", "management_history": "valid_from"}
 SOURCES: dict[str, Source] = {s.name: s for s in PREPARED}
 for _t in TABLES:
-    SOURCES[_t.name] = Source(_t.name, _t.zh, tuple(Field(c.name, _kind(c), c.zh, c.enum) for c in _t.columns),
+    SOURCES[_t.name] = Source(_t.name, _t.zh, _t.en,
+                              tuple(Field(c.name, _kind(c), c.zh, c.en, c.enum) for c in _t.columns),
                               _DATE_OF.get(_t.name), False)
 DEFAULT_SOURCE = "orders_detail"
 
@@ -107,9 +122,9 @@ def measure_options(source: Source) -> list[str]:
 
 def measure_label(source: Source, measure: str) -> str:
     if measure == "count":
-        return "记录数"
+        return pick("记录数", "rows")
     agg, name = measure.split(":", 1)
-    return f"{AGGREGATES[agg][0]}：{source.field(name).zh}"
+    return pick(f"{AGGREGATES[agg][0]}：{source.field(name).zh}", f"{AGGREGATES[agg][1]} of {source.field(name).en}")
 
 
 def measure_column(measure: str) -> str:
@@ -254,7 +269,7 @@ def from_query(query: dict[str, str]) -> Spec:
 def label_values(field_: Field, values):
     """Codes shown with their Chinese labels (enums), booleans as 是/否."""
     if field_.enum is not None:
-        return [field_.enum.values.get(v, (v,))[0] if v is not None else None for v in values]
+        return [field_.enum.label(v) if v is not None else None for v in values]
     if field_.kind == "bool":
-        return ["是" if v in (True, "true") else "否" for v in values]
+        return [pick("是", "yes") if v in (True, "true") else pick("否", "no") for v in values]
     return list(values)

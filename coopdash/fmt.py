@@ -6,6 +6,8 @@ import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from coopdash.labels import lang
+
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
@@ -33,6 +35,21 @@ def percent(share, decimals: int = 1) -> str:
 def date_zh(day: dt.date) -> str:
     """2023-11-30 → '2023年11月30日'."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def date(day: dt.date) -> str:
+    """A date as the session's language writes it: '2023年11月30日' / '2023-11-30'."""
+    return day.isoformat() if lang() == "en" else date_zh(day)
+
+
+def month(day: dt.date) -> str:
+    """'2023年11月' / '2023-11'."""
+    return f"{day.year}-{day.month:02d}" if lang() == "en" else f"{day.year}年{day.month}月"
+
+
+def window(start: dt.date, end: dt.date) -> str:
+    """'2023年4月1日至2023年11月30日' / '2023-04-01 to 2023-11-30'."""
+    return f"{date(start)} to {date(end)}" if lang() == "en" else f"{date_zh(start)}至{date_zh(end)}"
 
 
 def window_zh(start: dt.date, end: dt.date) -> str:

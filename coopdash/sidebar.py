@@ -10,13 +10,67 @@ import datetime as dt
 
 import streamlit as st
 
-from coopdash import db
+from coopdash import db, presentation
 from coopdash.filters import Filters, from_query
-from coopdash.labels import t
+from coopdash.labels import LANG_KEY, LANGUAGES, t
 from coopdash.settings import settings
 
 K_START, K_END, K_STREETS, K_COMMUNITIES = "flt_start", "flt_end", "flt_streets", "flt_communities"
 K_READY, K_PROBLEMS, K_FILTERS = "flt_ready", "flt_problems", "filters"
+K_VIEW_READY, K_LAST_DAY = "view_ready", "data_last_day"
+# URL keys of the view (not filters): ?lang=en&mode=present&carousel=overview,compound_map&every=30
+URL_LANG, URL_MODE, URL_CAROUSEL, URL_EVERY = "lang", "mode", "carousel", "every"
+
+
+def init_view() -> None:
+    """First run of a session: language, projection mode and carousel from the link. Called by
+    dashboard.py before anything is labelled, so even the page titles speak the link's language."""
+    ss = st.session_state
+    if K_VIEW_READY in ss:
+        return
+    qp = st.query_params
+    ss[LANG_KEY] = qp.get(URL_LANG) if qp.get(URL_LANG) in LANGUAGES else "zh"
+    ss[presentation.K_PRESENT] = qp.get(URL_MODE) == "present"
+    pages = [p for p in (qp.get(URL_CAROUSEL) or "").split(",") if p]
+    ss[presentation.K_CAROUSEL] = bool(pages)
+    ss[presentation.K_CAROUSEL_PAGES] = pages
+    try:
+        seconds = int(qp.get(URL_EVERY) or presentation.DEFAULT_SECONDS)
+    except ValueError:
+        seconds = presentation.DEFAULT_SECONDS
+    ss[presentation.K_CAROUSEL_SECONDS] = min(max(seconds, 5), 600)
+    ss[K_VIEW_READY] = True
+
+
+def _view_query() -> dict[str, str]:
+    ss = st.session_state
+    out = {}
+    if ss.get(LANG_KEY) == "en":
+        out[URL_LANG] = "en"
+    if ss.get(presentation.K_PRESENT):
+        out[URL_MODE] = "present"
+    if ss.get(presentation.K_CAROUSEL) and ss.get(presentation.K_CAROUSEL_PAGES):
+        out[URL_CAROUSEL] = ",".join(ss[presentation.K_CAROUSEL_PAGES])
+        out[URL_EVERY] = str(ss[presentation.K_CAROUSEL_SECONDS])
+    return out
+
+
+def _view_settings(page_titles: dict[str, str]) -> None:
+    """Language, projection mode and the carousel, at the top of the sidebar."""
+    ss = st.session_state
+    st.segmented_control(t("view.language"), options=list(LANGUAGES), key=LANG_KEY,
+                         format_func={"zh": "中文", "en": "English"}.get, label_visibility="collapsed")
+    if ss.get(LANG_KEY) not in LANGUAGES:  # a segmented control can be cleared: keep a language
+        ss[LANG_KEY] = "zh"
+    st.toggle(t("view.present"), key=presentation.K_PRESENT, help=t("view.present_help"))
+    with st.expander(t("view.carousel")):
+        st.toggle(t("view.carousel_on"), key=presentation.K_CAROUSEL)
+        ss[presentation.K_CAROUSEL_PAGES] = [p for p in ss.get(presentation.K_CAROUSEL_PAGES, [])
+                                             if p in page_titles]
+        st.multiselect(t("view.carousel_pages"), options=list(page_titles), format_func=page_titles.get,
+                       key=presentation.K_CAROUSEL_PAGES)
+        st.number_input(t("view.carousel_seconds"), min_value=5, max_value=600, step=5,
+                        key=presentation.K_CAROUSEL_SECONDS)
 
 
 def data_window() -> tuple[dt.date, dt.date]:
@@ -36,12 +90,15 @@ def _clamp(day, lo: dt.date, hi: dt.date, fallback: dt.date) -> dt.date:
     return fallback if day is None else min(max(day, lo), hi)
 
 
-def render(keep_prefix: str | None = None) -> Filters:
-    """Draw the filters in the sidebar, sync them with the URL and return them. URL keys other than
-    the filters' are dropped, except those starting with `keep_prefix` (the current page's own)."""
+def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = None) -> Filters:
+    """Draw the view settings and filters in the sidebar, sync them with the URL and return the
+    filters. URL keys other than these are dropped, except those starting with `keep_prefix`
+    (the current page's own). `page_titles`: url path → title, for the carousel."""
     ss = st.session_state
     cfg = settings()
+    init_view()
     first, last = data_window()
+    ss[K_LAST_DAY] = last
     lo, hi = min(first, cfg.launch), max(last, cfg.report_date)
     streets = db.run("street_options")
     street_names = dict(zip(streets["street_code"], streets["street_name"]))
@@ -58,6 +115,7 @@ def render(keep_prefix: str | None = None) -> Filters:
     ss[K_END] = _clamp(ss.get(K_END), lo, hi, last)
 
     with st.sidebar:
+        _view_settings(page_titles or {})
         st.header(t("filter.heading"))
         left, right = st.columns(2)
         left.button(t("filter.report_window"), on_click=_set_window, args=(cfg.launch, cfg.report_date),
@@ -83,7 +141,7 @@ def render(keep_prefix: str | None = None) -> Filters:
         st.sidebar.warning(t("filter.swapped"))
         start, end = end, start
     f = Filters(start, end, tuple(ss[K_STREETS]), tuple(ss[K_COMMUNITIES]))
-    own = f.to_query()
+    own = {**f.to_query(), **_view_query()}
     for key in list(st.query_params.keys()):
         if key not in own and not (keep_prefix and key.startswith(keep_prefix)):
             del st.query_params[key]

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from coopdash import export, fmt
+from coopdash import export, fmt, presentation
 from coopdash.labels import t
-from coopdash.sidebar import current, scope_text
+from coopdash.sidebar import K_LAST_DAY, current, scope_text
 
 
 def header(page_key: str) -> None:
+    """The page title and one line that explains a photo of the screen: data as-of date, window, scope."""
     f = current()
     st.title(t(page_key))
-    st.caption(t("window.caption", window=fmt.window_zh(f.start, f.end), scope=scope_text(f)))
+    asof = st.session_state.get(K_LAST_DAY)
+    st.caption(t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
+                 scope=scope_text(f)))
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def empty() -> None:
 
 
 def chart(fig: go.Figure, key: str) -> None:
+    if presentation.is_present():  # sized and lettered for a 1920×1080 projector
+        fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
     st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
 
 

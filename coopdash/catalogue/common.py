@@ -35,8 +35,18 @@ LABELS: dict[str, tuple[str, str]] = {
     # axes
     "axis.month": ("月份", "Month"),
     "axis.street": ("街道", "Street office"),
+    # view: language, projection, carousel
+    "view.language": ("语言", "Language"),
+    "view.present": ("放映模式", "Projection mode"),
+    "view.present_help": ("隐藏侧栏、放大字号，供会议室投影；地址加 ?mode=present 亦可",
+                          "Hides the sidebar, large type for a meeting-room projector; or add ?mode=present"),
+    "view.exit_present": ("退出放映", "Exit projection"),
+    "view.carousel": ("轮播", "Carousel"),
+    "view.carousel_on": ("自动轮播所选页面", "Cycle through the chosen pages"),
+    "view.carousel_pages": ("轮播页面", "Pages"),
+    "view.carousel_seconds": ("每页停留（秒）", "Seconds per page"),
     # messages
     "empty": ("所选范围内无数据", "No data in the selected range"),
-    "window.caption": ("统计范围：{window}；{scope}", "Window: {window}; {scope}"),
+    "window.caption": ("数据截至 {asof} ｜ 统计范围：{window} ｜ {scope}", "Data as of {asof} | Window: {window} | {scope}"),
     "data.error": ("数据集不符合数据契约，看板无法打开", "The dataset does not meet the data contract"),
 }

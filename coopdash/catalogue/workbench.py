@@ -17,6 +17,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "explorer.group_placeholder": ("不分组：显示明细", "No grouping: show rows"),
     "explorer.measures": ("统计", "Measures"),
     "explorer.measure_placeholder": ("默认：记录数", "Default: row count"),
+    "explorer.chart_title": ("{measure}（按{by}）", "{measure} by {by}"),
     "explorer.rows": ("共 {n} 行", "{n} rows"),
     "explorer.row_limit": ("明细超过 {n} 行，只显示前 {n} 行：请加筛选或分组", "More than {n} rows; showing the first {n}"),
     "console.intro": ("对数据集中的表写一条 SELECT 查询（可用 WITH）。只读：不能读其他文件、不能修改数据。",
