@@ -138,3 +138,56 @@ def test_page_in_a_real_browser(server, browser, path, mode):
         assert outside == []  # nothing asked for anything outside the machine
     finally:
         context.close()
+
+
+def test_projection_mode_hides_the_chrome_and_enlarges_the_figures(server, browser):
+    context, page, outside = open_page(browser, f"{server}/?{WINDOW}&mode=present")
+    try:
+        assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+        assert not page.locator('[data-testid="stToolbar"]').is_visible()
+        value = page.locator('[data-testid="stMetricValue"]').first
+        size = float(value.evaluate("e => getComputedStyle(e.querySelector('*') || e).fontSize").rstrip("px"))
+        assert size >= 48  # readable from the back of a room (normal mode: 36px)
+        caption = page.get_by_text("数据截至").first
+        assert caption.is_visible() and "统计范围" in caption.inner_text()  # a photo explains itself
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_carousel_moves_to_the_next_page_and_keeps_the_filters(server, browser):
+    context, page, outside = open_page(
+        browser, f"{server}/?{WINDOW}&street=220203013&mode=present&carousel=overview,organisation&every=5")
+    try:
+        page.wait_for_url("**/organisation**", timeout=30_000)
+        page.locator("h1", has_text="组织建设").wait_for(timeout=20_000)
+        caption = page.locator('[data-testid="stCaptionContainer"]', has_text="统计范围").first
+        assert "承德街道" in caption.inner_text()  # the filter travelled along
+        assert "street=220203013" in page.url
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_english_switch_relabels_the_page(server, browser):
+    context, page, outside = open_page(browser, f"{server}/?{WINDOW}&lang=en")
+    try:
+        for phrase in ("Overview", "Data as of 2026-10-31", "Window: 2023-04-01 to 2023-11-30", "99 people"):
+            page.get_by_text(phrase).first.wait_for(timeout=20_000)
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_overview_prints_on_a4_landscape_without_the_chrome(server, browser):
+    context, page, outside = open_page(browser, f"{server}/?{WINDOW}")
+    try:
+        page.emulate_media(media="print")
+        assert not page.locator('section[data-testid="stSidebar"]').is_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pdf = SHOTS / "overview-print.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and b"/MediaBox [0 0 841.91998 594.95996]" in data  # A4 landscape
+    finally:
+        context.close()
