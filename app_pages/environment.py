@@ -23,19 +23,6 @@ by_month = db.run("monthly_trend", **p)
 cumulative = db.run("env_repairs_cumulative", **p)
 
 
-def has_data(df, columns) -> bool:
-    return not df.empty and bool(df[list(columns)].to_numpy().any())
-
-
-def chart_or_empty(df, columns, title_key: str, key: str, build) -> None:
-    """The chart, or its title and 所选范围内无数据 when the figures are all zero or absent."""
-    if has_data(df, columns):
-        ui.chart(build(), key)
-    else:
-        st.markdown(f"**{t(title_key)}**")
-        ui.empty()
-
-
 def street_bars(series: dict[str, str], title_key: str, unit_key: str):
     return charts.bars(by_street, "street_name", series, t(title_key), t("axis.street"), t(unit_key),
                        stacked=True, horizontal=True)
@@ -78,10 +65,10 @@ st.divider()
 ui.section("env.section.tonnes")
 left, right = st.columns(2)
 with left:
-    chart_or_empty(by_street, WASTE, "env.chart.tonnes_by_street", "env_tonnes_by_street",
+    ui.chart_or_empty(by_street, WASTE, "env.chart.tonnes_by_street", "env_tonnes_by_street",
                    lambda: street_bars(WASTE, "env.chart.tonnes_by_street", "unit.t"))
 with right:
-    chart_or_empty(by_month, WASTE_BY_MONTH, "env.chart.tonnes_by_month", "env_tonnes_by_month",
+    ui.chart_or_empty(by_month, WASTE_BY_MONTH, "env.chart.tonnes_by_month", "env_tonnes_by_month",
                    lambda: charts.monthly_axis(charts.bars(
                        by_month, "month", WASTE_BY_MONTH, t("env.chart.tonnes_by_month"), t("axis.month"),
                        t("unit.t"), stacked=True)))
@@ -89,20 +76,20 @@ with right:
 ui.section("env.section.repairs")
 left, right = st.columns(2)
 with left:
-    chart_or_empty(by_street, KM, "env.chart.km_by_street", "env_km_by_street",
+    ui.chart_or_empty(by_street, KM, "env.chart.km_by_street", "env_km_by_street",
                    lambda: street_bars(KM, "env.chart.km_by_street", "unit.km"))
 with right:
-    chart_or_empty(by_street, ITEMS, "env.chart.items_by_street", "env_items_by_street",
+    ui.chart_or_empty(by_street, ITEMS, "env.chart.items_by_street", "env_items_by_street",
                    lambda: street_bars(ITEMS, "env.chart.items_by_street", "unit.items"))
 
 ui.section("env.section.progress")
 st.caption(t("env.progress_note", start=fmt.date(f.start), end=fmt.date(f.end)))
 left, right = st.columns(2)
 with left:
-    chart_or_empty(cumulative, KM, "env.chart.km_cumulative", "env_km_cumulative",
+    ui.chart_or_empty(cumulative, KM, "env.chart.km_cumulative", "env_km_cumulative",
                    lambda: cumulative_lines(KM, "env.chart.km_cumulative", "unit.km"))
 with right:
-    chart_or_empty(cumulative, ITEMS, "env.chart.items_cumulative", "env_items_cumulative",
+    ui.chart_or_empty(cumulative, ITEMS, "env.chart.items_cumulative", "env_items_cumulative",
                    lambda: cumulative_lines(ITEMS, "env.chart.items_cumulative", "unit.items"))
 
 ui.section("env.section.by_street")

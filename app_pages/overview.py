@@ -58,22 +58,16 @@ st.divider()
 trend = db.run("monthly_trend", **p)
 left, right = st.columns(2)
 with left:
-    if trend["orders_resolved"].sum() == 0:
-        st.markdown(f"**{t('chart.orders_by_month')}**")
-        ui.empty()
-    else:
-        fig = charts.bars(trend, "month", {"orders_resolved": t("kpi.orders_resolved")},
-                          t("chart.orders_by_month"), t("axis.month"), t("unit.times"))
-        ui.chart(charts.monthly_axis(fig), "orders_by_month")
+    ui.chart_or_empty(trend, ["orders_resolved"], "chart.orders_by_month", "orders_by_month",
+                      lambda: charts.monthly_axis(charts.bars(
+                          trend, "month", {"orders_resolved": t("kpi.orders_resolved")},
+                          t("chart.orders_by_month"), t("axis.month"), t("unit.times"))))
 with right:
-    if (trend["household_t"] + trend["construction_t"]).sum() == 0:
-        st.markdown(f"**{t('chart.tonnes_by_month')}**")
-        ui.empty()
-    else:
-        fig = charts.bars(trend, "month", {"household_t": WASTE_TYPE.label("household"),
-                                           "construction_t": WASTE_TYPE.label("construction")},
-                          t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True)
-        ui.chart(charts.monthly_axis(fig), "tonnes_by_month")
+    waste = {"household_t": WASTE_TYPE.label("household"), "construction_t": WASTE_TYPE.label("construction")}
+    ui.chart_or_empty(trend, waste, "chart.tonnes_by_month", "tonnes_by_month",
+                      lambda: charts.monthly_axis(charts.bars(
+                          trend, "month", waste, t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"),
+                          stacked=True)))
 
 st.subheader(t("chart.by_street"))
 streets = db.run("by_street", **p)

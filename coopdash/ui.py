@@ -53,6 +53,16 @@ def empty() -> None:
     st.info(t("empty"))
 
 
+def chart_or_empty(df, columns, title_key: str, key: str, build) -> None:
+    """The chart `build()` makes, or its title and 所选范围内无数据 when `columns` of `df` are all zero
+    or absent (a blank chart says nothing; words do)."""
+    if not df.empty and bool(df[list(columns)].to_numpy().any()):
+        chart(build(), key)
+    else:
+        st.markdown(f"**{t(title_key)}**")
+        empty()
+
+
 def chart(fig: go.Figure, key: str) -> None:
     if presentation.is_present():  # sized and lettered for a 1920×1080 projector
         fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})

@@ -53,3 +53,9 @@ SELECT r.repair_id, r.done_on, r.kind, r.quantity,
        CASE WHEN r.kind IN ('road', 'heating_pipe', 'drainage_pipe') THEN '公里' ELSE '个' END AS unit,
        p.compound_name, p.community_name, p.street_name, p.street_code, p.community_code
 FROM repairs r JOIN place_names p USING (compound_code);
+
+-- Every month of a window [start, end] (the first day of each month), for trends with zeros kept.
+CREATE MACRO window_months(start_day, end_day) AS TABLE
+SELECT CAST(range AS DATE) AS month
+FROM range(CAST(date_trunc('month', CAST(start_day AS DATE)) AS TIMESTAMP),
+           CAST(CAST(end_day AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH);

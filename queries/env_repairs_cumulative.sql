@@ -9,9 +9,7 @@
 WITH s AS (
     SELECT compound_code FROM scoped_compounds($streets, $communities)
 ), months AS (
-    SELECT CAST(range AS DATE) AS month
-    FROM range(CAST(date_trunc('month', CAST($start AS DATE)) AS TIMESTAMP),
-               CAST(CAST($end AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH)
+    SELECT month FROM window_months($start, $end)
 ), done AS (
     SELECT CAST(date_trunc('month', done_on) AS DATE) AS month,
            sum(quantity) FILTER (WHERE kind = 'road') AS road,

@@ -5,9 +5,7 @@
 -- with submissions in the window × every month of the window (zeros kept), for the seasonal heatmap
 -- (snow clearing Nov–Mar, heating Oct–Apr). Categories ordered by their total in the window, most first.
 WITH months AS (
-    SELECT CAST(range AS DATE) AS month
-    FROM range(CAST(date_trunc('month', CAST($start AS DATE)) AS TIMESTAMP),
-               CAST(CAST($end AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH)
+    SELECT month FROM window_months($start, $end)
 ), sub AS (
     SELECT o.category, CAST(date_trunc('month', o.submitted_at) AS DATE) AS month
     FROM service_orders o

@@ -6,9 +6,7 @@
 WITH co AS (
     SELECT coop_code FROM scoped_coops($streets, $communities) WHERE founded_on <= $end
 ), months AS (
-    SELECT CAST(range AS DATE) AS month
-    FROM range(CAST(date_trunc('month', CAST($start AS DATE)) AS TIMESTAMP),
-               CAST(CAST($end AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH)
+    SELECT month FROM window_months($start, $end)
 ), mt AS (
     SELECT CAST(date_trunc('month', mt.held_on) AS DATE) AS month,
            count(*) AS meetings, sum(mt.problems_resolved) AS problems_resolved
