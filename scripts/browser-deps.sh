@@ -1,6 +1,6 @@
 # Sourced by test.sh (and .ci/run): Debian's Chromium and CJK fonts for the real-browser tests.
 # Installs them when missing and we may (root + apt-get); otherwise the browser tests skip and say why.
-if [ -z "${COOP_SKIP_BROWSER_DEPS:-}" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; }; then
+if [ -z "${COOP_SKIP_BROWSER_DEPS:-}" ] && { [ ! -x /usr/bin/chromium ] || ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "安装 Chromium 与中文字体 / installing chromium and fonts-noto-cjk …" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \

@@ -48,10 +48,11 @@ def free_port() -> int:
 def server():
     port = free_port()
     env = {**os.environ, "COOP_DATA_DIR": str(ROOT / "data" / "demo")}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log = open(SHOTS.parent / "browser-test-server.log", "wb")  # a file, never a pipe nobody drains
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -62,10 +63,16 @@ def server():
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("the app did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        log.close()
+        pytest.fail("the app did not start: " + (SHOTS.parent / "browser-test-server.log").read_text(
+            errors="replace")[-2000:])
     yield base
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +100,7 @@ def open_page(browser, url: str):
             r.abort()
 
     context.route("**/*", route)
+    context.set_default_timeout(90_000)  # a busy shared machine can be slow; a hang still fails
     page = context.new_page()
     page.goto(url)
     # wait until the script run is over, then give charts a moment to draw
