@@ -5,6 +5,9 @@ WITH o AS (
     SELECT o.status, o.submitted_at, o.resolved_at
     FROM service_orders o
     JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+    -- only orders submitted or resolved in the window can count; written out so DuckDB can skip
+    -- row groups by their min/max (the files are sorted by submitted_at; resolved_at follows it)
+    WHERE o.submitted_at < CAST($end AS DATE) + 1 AND (o.submitted_at >= $start OR o.resolved_at >= $start)
 )
 SELECT
     count(*) FILTER (WHERE status = 'resolved'

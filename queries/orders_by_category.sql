@@ -18,6 +18,9 @@ WITH o AS (
            (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
     FROM service_orders o
     JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+    -- only orders submitted or resolved in the window can count; written out so DuckDB can skip
+    -- row groups by their min/max (the files are sorted by submitted_at; resolved_at follows it)
+    WHERE o.submitted_at < CAST($end AS DATE) + 1 AND (o.submitted_at >= $start OR o.resolved_at >= $start)
 ), agg AS (
     SELECT o.category,
            count(*) FILTER (WHERE is_submitted) AS submitted,

@@ -22,6 +22,9 @@ WITH s AS (
            o.status = 'resolved' AND o.resolved_at < CAST($end AS DATE) + 1 AS resolved_by_end,
            (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
     FROM service_orders o JOIN s USING (compound_code)
+    -- only orders submitted or resolved in the window can count; written out so DuckDB can skip
+    -- row groups by their min/max (the files are sorted by submitted_at; resolved_at follows it)
+    WHERE o.submitted_at < CAST($end AS DATE) + 1 AND (o.submitted_at >= $start OR o.resolved_at >= $start)
 ), agg AS (
     SELECT street_code,
            count(*) FILTER (WHERE is_submitted) AS submitted,
