@@ -1,0 +1,144 @@
+"""A minimal client of a running Streamlit server, for load tests: each view opens its own websocket
+session as a browser tab does, asks for a page with a link's query string (the filters), and waits
+until the server reports the script run finished. Nothing is rendered; the time measured is the
+server's: the whole script run plus sending every element over the websocket.
+
+    with serve(ROOT / "dashboard.py", data) as server:
+        views = asyncio.run(open_views(server.port, [("", "from=2023-04-01&to=2023-11-30")] * 20))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coopdash import ROOT
+
+
+@dataclass
+class View:
+    page: str
+    query: str
+    seconds: float = 0.0
+    metrics: dict[str, str] = field(default_factory=dict)
+    charts: list[str] = field(default_factory=list)  # Plotly specs, in page order
+    exceptions: list[str] = field(default_factory=list)
+    messages: int = 0
+    bytes: int = 0
+    finished: bool = False
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    healthy_s: float
+    idle_rss_mb: float | None = None  # once healthy, before any session
+
+    def _status_mb(self, field_: str) -> float | None:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith(field_ + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            return None
+        return None
+
+    def peak_rss_mb(self) -> float | None:
+        """The server process's peak resident set (VmHWM), from /proc."""
+        return self._status_mb("VmHWM")
+
+    def rss_mb(self) -> float | None:
+        return self._status_mb("VmRSS")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None):
+    """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy."""
+    port = free_port()
+    env = {**os.environ, "COOP_DATA_DIR": str(data), **(env or {})}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.05)
+            if proc.poll() is not None or time.perf_counter() - t0 > timeout:
+                raise RuntimeError(f"the server for {entry} did not start")
+        server = Server(proc, port, round(time.perf_counter() - t0, 3))
+        server.idle_rss_mb = server.rss_mb()
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> View:
+    """One new session: the page (its URL path, "" for the default) with `query`, run to the end."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    view = View(page, query)
+    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=None, open_timeout=60, ping_interval=None) as ws:
+        request = BackMsg()
+        request.rerun_script.query_string = query
+        request.rerun_script.page_name = page
+        t0 = time.perf_counter()
+        await ws.send(request.SerializeToString())
+
+        async def receive():
+            while True:
+                data = await ws.recv()
+                view.messages += 1
+                view.bytes += len(data)
+                msg = ForwardMsg()
+                msg.ParseFromString(data)
+                kind = msg.WhichOneof("type")
+                if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                    element = msg.delta.new_element
+                    which = element.WhichOneof("type")
+                    if which == "metric":
+                        view.metrics[element.metric.label] = element.metric.body
+                    elif which == "plotly_chart":
+                        view.charts.append(element.plotly_chart.spec)
+                    elif which == "exception":
+                        view.exceptions.append(element.exception.message[:500])
+                elif kind == "script_finished":
+                    view.finished = True
+                    return
+        await asyncio.wait_for(receive(), timeout)
+        view.seconds = time.perf_counter() - t0
+    return view
+
+
+async def open_views(port: int, specs: list[tuple[str, str]], timeout: float = 1800) -> list[View]:
+    """All the (page, query) views at once, each its own session; exceptions returned, not raised."""
+    return await asyncio.gather(*(open_view(port, page, query, timeout) for page, query in specs),
+                                return_exceptions=True)

@@ -1,0 +1,138 @@
+"""20 sessions at once, each with its own filters, on a city-scale dataset (coopdash.citygen, 20,000
+orders): no errors, and every session gets the figures of its own filters — the same as a run of
+the same filters on its own (no result leaks between sessions through the shared connection, the
+query cache or the session state).
+
+Two ways: 20 threads calling the pages' named queries through db.run (the cached, shared path every
+page uses), and 20 real sessions of `streamlit run dashboard.py` over websockets (bench/wsclient.py)."""
+
+import asyncio
+import datetime as dt
+import random
+import threading
+
+import pandas as pd
+import pytest
+import streamlit as st
+
+from bench.wsclient import open_view, open_views, serve
+from coopdash import ROOT, citygen, db
+from coopdash.contract import COOP_MODE, TEAM
+from coopdash.settings import settings
+
+SESSIONS = 20
+PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" is 总览)
+# the named queries a viewer's pages call (overview, orders, environment, organisation, map)
+QUERIES = ("kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street",
+           "orders_resolution_time", "orders_backlog", "orders_satisfaction", "orders_by_street",
+           "orders_by_category", "orders_monthly", "orders_category_month", "orders_overdue",
+           "env_by_street", "env_repairs_cumulative", "org_coop_rules", "org_members_by_background",
+           "org_teams_by_coop", "org_teams_by_team", "org_meetings_by_coop", "org_meetings_by_month",
+           "org_five_standards", "org_committees_founded", "org_compounds_by_mode", "map_points",
+           "map_status_counts")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("city") / "dataset"
+    citygen.write(20_000, out, seed=5)
+    return out
+
+
+@pytest.fixture(scope="module")
+def places(city):
+    con = db.open_dataset(city)
+    streets = [s for (s,) in con.sql("SELECT street_code FROM streets ORDER BY 1").fetchall()]
+    communities = con.sql("SELECT street_code, community_code FROM communities ORDER BY 2").fetchall()
+    return streets, communities
+
+
+def session_filters(i: int, places) -> dict:
+    """Session i's own filters: its own window; a third of them one street office, a third one community."""
+    streets, communities = places
+    launch = settings().launch
+    start = launch + dt.timedelta(days=30 * (i % 5))
+    end = citygen.END - dt.timedelta(days=11 * i)
+    f = {"start": start, "end": end, "streets": [], "communities": []}
+    if i % 3 == 1:
+        f["streets"] = [streets[i % len(streets)]]
+    elif i % 3 == 2:
+        street, community = communities[(7 * i) % len(communities)]
+        f["streets"], f["communities"] = [street], [community]
+    return f
+
+
+def query_params(f: dict) -> dict:
+    cfg = settings()
+    return {**f, "launch": cfg.launch, **cfg.cooperative_rules, "teams": TEAM.codes, "modes": COOP_MODE.codes}
+
+
+def run_together(target, n: int) -> list:
+    """Run target(i) in n threads released at the same moment; results (or exceptions) by i."""
+    barrier = threading.Barrier(n)
+    out: list = [None] * n
+
+    def go(i):
+        barrier.wait()
+        try:
+            out[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 — asserted by the caller
+            out[i] = exc
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(600)
+    return out
+
+
+def test_twenty_sessions_querying_at_once_each_get_their_own_results(city, places, monkeypatch):
+    monkeypatch.setenv("COOP_DATA_DIR", str(city))
+    reference_con = db.open_dataset(city)
+    params = [query_params(session_filters(i, places)) for i in range(SESSIONS)]
+    expected = [{name: db.execute(reference_con, name, p) for name in QUERIES} for p in params]
+    st.cache_data.clear()
+
+    def session(i):
+        order = list(QUERIES)
+        random.Random(i).shuffle(order)  # sessions hit different queries at the same moment
+        first = {name: db.run(name, **params[i]) for name in order}  # executed concurrently
+        again = {name: db.run(name, **params[i]) for name in order}  # from the shared cache
+        return first, again
+
+    results = run_together(session, SESSIONS)
+    for i, result in enumerate(results):
+        assert not isinstance(result, Exception), (i, result)
+        for run in result:
+            for name in QUERIES:
+                pd.testing.assert_frame_equal(run[name], expected[i][name], obj=f"session {i}: {name}")
+    # the sessions really differ: a leak would have been visible
+    assert len({int(e["kpi_orders"].iloc[0]["resolved"]) for e in expected}) > SESSIONS // 2
+
+
+def page_and_link(i: int, places) -> tuple[str, str]:
+    """Session i's page (URL path) and its link's query string (its filters)."""
+    f = session_filters(i, places)
+    query = f"from={f['start'].isoformat()}&to={f['end'].isoformat()}"
+    query += "".join(f"&street={c}" for c in f["streets"]) + "".join(f"&community={c}" for c in f["communities"])
+    return PAGES[i % len(PAGES)], query
+
+
+def test_twenty_browser_sessions_at_once_each_see_their_own_figures(city, places):
+    """The real thing: `streamlit run dashboard.py` and 20 websocket sessions (as 20 browser tabs)
+    opening their links at the same moment, against the same links opened one at a time on a
+    fresh server (so neither run reuses the other's cached results)."""
+    specs = [page_and_link(i, places) for i in range(SESSIONS)]
+    with serve(ROOT / "dashboard.py", city) as server:
+        expected = [asyncio.run(open_view(server.port, page, query)) for page, query in specs]
+    with serve(ROOT / "dashboard.py", city) as server:
+        results = asyncio.run(open_views(server.port, specs))
+    for i, (want, got) in enumerate(zip(expected, results)):
+        assert want.finished and not want.exceptions, (i, want.exceptions)
+        assert not isinstance(got, BaseException), (i, got)
+        assert got.finished and not got.exceptions, (i, got.exceptions)
+        assert want.metrics, f"session {i} shows no figures"
+        assert got.metrics == want.metrics, f"session {i} ({specs[i]})"
+        assert got.charts == want.charts, f"session {i} ({specs[i]})"
+    # the sessions' figures differ (a few small scopes may coincide), so a leak would have shown
+    assert len({str(e.metrics) for e in expected}) >= SESSIONS * 3 // 4
