@@ -124,6 +124,9 @@ elif overdue.empty:
     st.info(t("orders.overdue.none", day=day))
 else:
     st.caption(t("orders.overdue.caption", day=day))
+    total = int(overdue["overdue_total"].iloc[0])
+    if total > len(overdue):
+        st.warning(t("orders.overdue.capped", total=fmt.number(total), shown=fmt.number(len(overdue))))
     # the current status; an order resolved after the window's end also shows the day it was resolved
     status = [ORDER_STATUS.label(code) + (f"（{fmt.date(later.date())}）" if pd.notna(later) else "")
               for code, later in zip(overdue["status"], overdue["resolved_at"])]

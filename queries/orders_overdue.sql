@@ -8,7 +8,7 @@
 -- category's deadline (service_deadlines.hours); oldest first. age_days is rounded to 1 decimal;
 -- deadline_hours, plus deadline_days when a whole number of days of 7 or more (shown in days).
 -- status is the order's current status (the data keeps no status history); a non-null resolved_at
--- means it was resolved after the window's end.
+-- means it was resolved after the window's end. At most the 500 oldest rows; overdue_total is the count.
 WITH open_orders AS (
     SELECT o.order_id, s.compound_name, s.community_name, s.street_name, o.category, o.submitted_at,
            o.resolved_at, o.status,
@@ -23,8 +23,10 @@ SELECT oo.order_id, oo.compound_name, oo.community_name, oo.street_name, oo.cate
        round(oo.age_hours / 24, 1) AS age_days,
        d.hours AS deadline_hours,
        CASE WHEN d.hours >= 168 AND d.hours % 24 = 0 THEN d.hours / 24 END AS deadline_days,
-       oo.status, oo.resolved_at
+       oo.status, oo.resolved_at,
+       count(*) OVER () AS overdue_total
 FROM open_orders oo
 JOIN service_deadlines d USING (category)
 WHERE oo.age_hours > d.hours
-ORDER BY oo.submitted_at, oo.order_id;
+ORDER BY oo.submitted_at, oo.order_id
+LIMIT 500;  -- a reading list, not an export: the 500 oldest; overdue_total says how many there are

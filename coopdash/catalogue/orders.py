@@ -80,4 +80,5 @@ LABELS: dict[str, tuple[str, str]] = {
                                "deadline, oldest first. The status is the latest in the data; orders "
                                "resolved later show the day."),
     "orders.overdue.none": ("截至{day}24时没有超期未结工单", "No overdue open orders at the end of {day}"),
+    "orders.overdue.capped": ("超期未结共 {total} 件，下表列出最早的 {shown} 件", "{total} overdue orders; the oldest {shown} are listed"),
 }
