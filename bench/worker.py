@@ -122,6 +122,8 @@ def cmd_pages(args) -> None:
     entry = APPS[args.app]
     os.environ["COOP_DATA_DIR"] = str(args.data)
     pages = registered_pages(entry)
+    if args.pages:
+        pages = [p for p in pages if Path(p).stem in args.pages.split(",")]
     end = last_day(args.data)
     counter = iter(range(1, 100_000))
     load = os.getloadavg()
@@ -132,7 +134,13 @@ def cmd_pages(args) -> None:
     result["pages_cpu_s"] = round(cpu_seconds() - cpu0, 1)
     result["peak_rss_mb_pages"] = peak_rss_mb()
     result["loadavg_end"] = os.getloadavg()
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+    for page, r in result["pages"].items():  # a quick look; bench.run writes the full report
+        print(f"{Path(page).stem:16s} first {r['first_view_ms']:>9,.0f} ms · after a filter change "
+              f"{r['filter_change'].get('median_ms', 0):>9,.1f} ms · cached {r['cached'].get('median_ms', 0):>8,.1f} ms"
+              f"{' · errors: ' + str(r['errors']) if r['errors'] else ''}")
+    print(f"peak RSS {result['peak_rss_mb_pages']:,.0f} MB")
 
 
 # ---------------------------------------------------------------------------- named queries
@@ -242,6 +250,7 @@ def main(argv=None) -> None:
     parser.add_argument("--app", choices=list(APPS), default="app")
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--pages", help="only these pages, comma-separated (e.g. overview,compound_map)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per page/query before fewer runs")
     parser.add_argument("--profile", type=int, default=6, help="EXPLAIN ANALYZE the N slowest queries")
