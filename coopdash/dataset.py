@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from coopdash import rollups
 from coopdash.contract import TABLES_BY_NAME
 
 ARROW_TYPES = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(),
@@ -26,14 +27,17 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
 
 
 def write_dataset(tables: dict[str, pa.Table], out: Path, row_group_size: int = 1 << 17) -> None:
-    """Write every table as `<name>.parquet` into `out`, replacing the folder whole: the new
-    folder is written beside it and renamed into place, so readers see old or new, never a mix."""
+    """Write every table as `<name>.parquet` into `out`, and, for a whole dataset, its rollups
+    (coopdash/rollups.py), replacing the folder whole: the new folder is written beside it and
+    renamed into place, so readers see old or new, never a mix."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
         for name, table in tables.items():
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd", row_group_size=row_group_size)
+        if TABLES_BY_NAME.keys() <= tables.keys():
+            rollups.write(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from coopdash import ROOT
+from coopdash import ROOT, rollups
 from coopdash.contract import TABLES
 from coopdash.settings import data_dir, settings
 
@@ -73,9 +73,12 @@ def fingerprint(folder: Path) -> str:
     return "|".join(parts)
 
 
-def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | None = None
-                 ) -> duckdb.DuckDBPyConnection:
-    """A new locked-down in-memory connection with one view per contract table."""
+def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | None = None,
+                 views_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A new locked-down in-memory connection with one view per contract table, and the rollups
+    (`rollup_orders`, `rollup_cleanups`, `rollup_repairs`; see coopdash/rollups.py): views of the
+    dataset's `_rollups/` files when they match its tables, else built here in memory) and the macros.
+    `views_only`: the contract views alone (what the rollups are built from)."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise DataError(f"数据集文件夹不存在：{folder}", f"Dataset folder does not exist: {folder}")
@@ -102,6 +105,14 @@ def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | N
     # Deadlines per service-order category, from config/dashboard.toml (hours).
     con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
     con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(cfg.deadlines.items()))
+    if views_only:
+        return con
+    sig = rollups.signature(folder)
+    for name in rollups.NAMES:
+        if rollups.is_current(folder, name, sig):
+            con.read_parquet(str(rollups.path(folder, name))).create_view(rollups.view(name))
+        else:
+            con.execute(f"CREATE TABLE {rollups.view(name)} AS " + rollups.sql(name))
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
     con.execute("SET lock_configuration = true")
     return con

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from coopdash import rollups
 from coopdash.contract import TABLES
 
 META = "_ingest"  # folder inside a version: summary.json, report.csv, COMPLETE
@@ -138,12 +139,13 @@ def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, re
                     _link_or_copy(src, new / src.name)
     if base is not None and (base / "boundaries.geojson").is_file():
         _link_or_copy(base / "boundaries.geojson", new / "boundaries.geojson")
+    rollups.write(new)  # the rollups of the new version, in the same atomic swap as its tables
     _crash_point("after_write")
     meta = new / META
     meta.mkdir()
     (meta / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     (meta / "report.csv").write_bytes(report_csv)
-    for f in [*new.glob("*.parquet"), *meta.iterdir()]:
+    for f in [*new.glob("*.parquet"), *(new / rollups.FOLDER).iterdir(), *meta.iterdir()]:
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
     _fsync_dir(new)

@@ -59,3 +59,125 @@ CREATE MACRO window_months(start_day, end_day) AS TABLE
 SELECT CAST(range AS DATE) AS month
 FROM range(CAST(date_trunc('month', CAST(start_day AS DATE)) AS TIMESTAMP),
            CAST(CAST(end_day AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH);
+
+-- ---------------------------------------------------------------------------------------------
+-- 汇总表上的窗口（见 coopdash/rollups.py）。窗口 [start, end] 内的整月来自汇总表，首末不完整的月份来自
+-- 原始记录，所以每个数字都是精确的。
+-- Windows over the rollups (coopdash/rollups.py): the whole months of a window [start, end] come from
+-- the rollup, its partial first and last months from the raw rows, so every figure is exact.
+
+-- The whole months inside [start, end] are those m with whole_from(start) <= m < whole_until(end).
+CREATE MACRO whole_from(start_day) AS
+    CAST(date_trunc('month', CAST(start_day AS DATE) - 1) + INTERVAL 1 MONTH AS DATE);
+CREATE MACRO whole_until(end_day) AS
+    CAST(date_trunc('month', CAST(end_day AS DATE) + 1) AS DATE);
+-- The window's partial first and last months (a day far in the past when that edge is a whole month).
+CREATE MACRO edge_first(start_day) AS
+    CASE WHEN CAST(start_day AS DATE) < whole_from(start_day)
+         THEN CAST(date_trunc('month', CAST(start_day AS DATE)) AS DATE) ELSE DATE '0001-01-01' END;
+CREATE MACRO edge_last(end_day) AS
+    CASE WHEN whole_until(end_day) <= CAST(end_day AS DATE)
+         THEN CAST(date_trunc('month', CAST(end_day AS DATE)) AS DATE) ELSE DATE '0001-01-01' END;
+-- The days of the window outside its whole months: [start, head_until) and [tail_from, end + 1).
+CREATE MACRO head_until(start_day, end_day) AS
+    least(whole_from(start_day), CAST(end_day AS DATE) + 1);
+CREATE MACRO tail_from(start_day, end_day) AS
+    greatest(whole_until(end_day), head_until(start_day, end_day));
+
+-- Service orders in scope, summed per community × category × status × month submitted × month
+-- resolved, with three flags for the window: is_submitted (in the window, not cancelled), is_resolved
+-- (status resolved, resolved_at in the window), resolved_by_end (status resolved, resolved_at before
+-- the end of the window's last day). Orders with neither month at a partial edge come from the rollup
+-- (their flags follow from the months); orders with a month at an edge come from the raw rows (four
+-- branches on one time range each, so the row groups outside are skipped).
+CREATE MACRO orders_in(start_day, end_day, streets, communities) AS TABLE
+WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/rollups.py)
+    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
+    FROM orders_flat o
+    WHERE o.submitted_at >= edge_first(start_day)
+      AND o.submitted_at < edge_first(start_day) + INTERVAL 1 MONTH
+    UNION ALL
+    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
+    FROM orders_flat o
+    WHERE edge_last(end_day) <> edge_first(start_day)
+      AND o.submitted_at >= edge_last(end_day)
+      AND o.submitted_at < edge_last(end_day) + INTERVAL 1 MONTH
+    UNION ALL
+    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
+    FROM orders_flat o
+    WHERE o.resolved_at >= edge_first(start_day)
+      AND o.resolved_at < edge_first(start_day) + INTERVAL 1 MONTH
+      AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
+    UNION ALL
+    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
+    FROM orders_flat o
+    WHERE edge_last(end_day) <> edge_first(start_day)
+      AND o.resolved_at >= edge_last(end_day)
+      AND o.resolved_at < edge_last(end_day) + INTERVAL 1 MONTH
+      AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
+)
+SELECT street_code, community_code, category, status,
+       CAST(date_trunc('month', submitted_at) AS DATE) AS sub_month,
+       CAST(date_trunc('month', resolved_at) AS DATE) AS res_month,
+       status <> 'cancelled' AND submitted_at >= CAST(start_day AS DATE)
+           AND submitted_at < CAST(end_day AS DATE) + 1 AS is_submitted,
+       status = 'resolved' AND resolved_at >= CAST(start_day AS DATE)
+           AND resolved_at < CAST(end_day AS DATE) + 1 AS is_resolved,
+       status = 'resolved' AND resolved_at < CAST(end_day AS DATE) + 1 AS resolved_by_end,
+       count(*) AS n, count(rating) AS rated, coalesce(sum(rating), 0) AS rating_sum,
+       count(*) FILTER (WHERE rating >= 4) AS rated_4_5
+FROM raw
+WHERE (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
+GROUP BY ALL
+UNION ALL
+SELECT street_code, community_code, category, status, sub_month, res_month,
+       status <> 'cancelled' AND sub_month >= whole_from(start_day) AND sub_month < whole_until(end_day),
+       status = 'resolved' AND res_month >= whole_from(start_day) AND res_month < whole_until(end_day),
+       status = 'resolved' AND res_month < whole_until(end_day),
+       n, rated, rating_sum, rated_4_5
+FROM rollup_orders
+WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+  AND sub_month NOT IN (edge_first(start_day), edge_last(end_day))
+  AND (res_month IS NULL OR res_month NOT IN (edge_first(start_day), edge_last(end_day)))
+  AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code));
+
+-- Cleanups in scope and in the window, per community × waste type × month (whole months from the
+-- rollup, the days of partial months from the raw rows).
+CREATE MACRO cleanups_in(start_day, end_day, streets, communities) AS TABLE
+SELECT street_code, community_code, waste_type, month, tonnes, n
+FROM rollup_cleanups
+WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+  AND month >= whole_from(start_day) AND month < whole_until(end_day)
+  AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
+UNION ALL
+SELECT s.street_code, s.community_code, c.waste_type, CAST(date_trunc('month', c.done_on) AS DATE) AS month,
+       sum(c.tonnes) AS tonnes, count(*) AS n
+FROM (SELECT * FROM cleanups
+      WHERE done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
+      UNION ALL
+      SELECT * FROM cleanups
+      WHERE done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) c
+JOIN scoped_compounds(streets, communities) s USING (compound_code)
+GROUP BY ALL;
+
+-- Repairs in scope and in the window, per community × kind × month (as cleanups_in).
+CREATE MACRO repairs_in(start_day, end_day, streets, communities) AS TABLE
+SELECT street_code, community_code, kind, month, quantity, n
+FROM rollup_repairs
+WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+  AND month >= whole_from(start_day) AND month < whole_until(end_day)
+  AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
+UNION ALL
+SELECT s.street_code, s.community_code, r.kind, CAST(date_trunc('month', r.done_on) AS DATE) AS month,
+       sum(r.quantity) AS quantity, count(*) AS n
+FROM (SELECT * FROM repairs
+      WHERE done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
+      UNION ALL
+      SELECT * FROM repairs
+      WHERE done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) r
+JOIN scoped_compounds(streets, communities) s USING (compound_code)
+GROUP BY ALL;

@@ -2,12 +2,11 @@
 -- Per cooperative (community) in scope: the date of its latest record (orders, cleanups, repairs,
 -- meetings) and whether it has any record dated on or after $month_start ("reported this month").
 WITH activity AS (
-    SELECT cp.community_code, CAST(o.submitted_at AS DATE) AS day
-    FROM service_orders o JOIN compounds cp USING (compound_code)
+    SELECT community_code, max(last_submitted_day) AS day FROM rollup_orders WHERE level = 2 GROUP BY ALL
     UNION ALL
-    SELECT cp.community_code, c.done_on FROM cleanups c JOIN compounds cp USING (compound_code)
+    SELECT community_code, max(last_day) FROM rollup_cleanups WHERE level = 2 GROUP BY ALL
     UNION ALL
-    SELECT cp.community_code, r.done_on FROM repairs r JOIN compounds cp USING (compound_code)
+    SELECT community_code, max(last_day) FROM rollup_repairs WHERE level = 2 GROUP BY ALL
     UNION ALL
     SELECT co.community_code, m.held_on FROM meetings m JOIN cooperatives co USING (coop_code)
 )

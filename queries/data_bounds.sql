@@ -2,9 +2,9 @@
 -- The first and last dates with records (for the default window and the date pickers' bounds).
 WITH d AS (
     SELECT min(founded_on) AS lo, max(founded_on) AS hi FROM cooperatives
-    UNION ALL SELECT min(CAST(submitted_at AS DATE)), max(CAST(coalesce(resolved_at, submitted_at) AS DATE)) FROM service_orders
-    UNION ALL SELECT min(done_on), max(done_on) FROM cleanups
-    UNION ALL SELECT min(done_on), max(done_on) FROM repairs
+    UNION ALL SELECT min(first_day), max(last_day) FROM rollup_orders WHERE level = 1
+    UNION ALL SELECT min(first_day), max(last_day) FROM rollup_cleanups WHERE level = 1
+    UNION ALL SELECT min(first_day), max(last_day) FROM rollup_repairs WHERE level = 1
     UNION ALL SELECT min(held_on), max(held_on) FROM meetings
     UNION ALL SELECT min(founded_on), max(founded_on) FROM owners_committees
 )

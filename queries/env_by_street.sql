@@ -6,16 +6,14 @@
 -- inclusive) tonnes cleared per waste type (t) and repair quantity per kind (km for road and
 -- pipes, items otherwise). One row per street office with compounds in scope (0 when nothing was
 -- done); each figure column is named by its contract code.
-WITH s AS (
-    SELECT compound_code, street_code, street_name FROM scoped_compounds($streets, $communities)
-), streets_in AS (
-    SELECT DISTINCT street_code, street_name FROM s
+WITH streets_in AS (
+    SELECT DISTINCT street_code, street_name FROM scoped_communities($streets, $communities)
+    WHERE community_code IN (SELECT community_code FROM compounds)
 ), cl AS (
     SELECT street_code,
            sum(tonnes) FILTER (WHERE waste_type = 'household') AS household,
            sum(tonnes) FILTER (WHERE waste_type = 'construction') AS construction
-    FROM cleanups JOIN s USING (compound_code)
-    WHERE done_on BETWEEN $start AND $end
+    FROM cleanups_in($start, $end, $streets, $communities)
     GROUP BY ALL
 ), rp AS (
     SELECT street_code,
@@ -26,8 +24,7 @@ WITH s AS (
            sum(quantity) FILTER (WHERE kind = 'stair_light') AS stair_light,
            sum(quantity) FILTER (WHERE kind = 'seating') AS seating,
            sum(quantity) FILTER (WHERE kind = 'parking_space') AS parking_space
-    FROM repairs JOIN s USING (compound_code)
-    WHERE done_on BETWEEN $start AND $end
+    FROM repairs_in($start, $end, $streets, $communities)
     GROUP BY ALL
 )
 SELECT streets_in.street_code, streets_in.street_name,

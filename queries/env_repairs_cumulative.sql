@@ -6,12 +6,10 @@
 -- month: to the window's end). Repairs before the start do not count, so it starts at 0. Road and
 -- pipes in km, other kinds in items; each column is named by its contract code. The running sum is
 -- a window function over the months.
-WITH s AS (
-    SELECT compound_code FROM scoped_compounds($streets, $communities)
-), months AS (
+WITH months AS (
     SELECT month FROM window_months($start, $end)
 ), done AS (
-    SELECT CAST(date_trunc('month', done_on) AS DATE) AS month,
+    SELECT month,
            sum(quantity) FILTER (WHERE kind = 'road') AS road,
            sum(quantity) FILTER (WHERE kind = 'heating_pipe') AS heating_pipe,
            sum(quantity) FILTER (WHERE kind = 'drainage_pipe') AS drainage_pipe,
@@ -19,8 +17,7 @@ WITH s AS (
            sum(quantity) FILTER (WHERE kind = 'stair_light') AS stair_light,
            sum(quantity) FILTER (WHERE kind = 'seating') AS seating,
            sum(quantity) FILTER (WHERE kind = 'parking_space') AS parking_space
-    FROM repairs JOIN s USING (compound_code)
-    WHERE done_on BETWEEN $start AND $end
+    FROM repairs_in($start, $end, $streets, $communities)
     GROUP BY ALL
 )
 SELECT months.month,

@@ -8,29 +8,34 @@
 -- (deadline_hours from service_deadlines; deadline_days when it is a whole number of days of 7 or
 -- more, so the page shows it in days) and within_deadline_share = of the orders resolved in the
 -- window, the share with hours to resolve ≤ the deadline. Ordered by submitted, most first.
-WITH o AS (
-    SELECT o.category,
-           o.status <> 'cancelled'
-               AND o.submitted_at >= $start AND o.submitted_at < CAST($end AS DATE) + 1 AS is_submitted,
-           o.status = 'resolved'
-               AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1 AS is_resolved,
-           o.status = 'resolved' AND o.resolved_at < CAST($end AS DATE) + 1 AS resolved_by_end,
-           (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
-    FROM service_orders o
-    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
-    -- only orders submitted or resolved in the window can count; written out so DuckDB can skip
-    -- row groups by their min/max (the files are sorted by submitted_at; resolved_at follows it)
-    WHERE o.submitted_at < CAST($end AS DATE) + 1 AND (o.submitted_at >= $start OR o.resolved_at >= $start)
+WITH counts AS (
+    SELECT category,
+           sum(n) FILTER (WHERE is_submitted) AS submitted,
+           sum(n) FILTER (WHERE is_resolved) AS resolved,
+           sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved
+    FROM orders_in($start, $end, $streets, $communities)
+    GROUP BY category
+), hours AS (
+    SELECT o.category, (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
+    FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
+    WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+      AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
+      AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
+), times AS (
+    SELECT h.category,
+           quantile_cont(h.hours, 0.5) AS median_hours,
+           count(*) FILTER (WHERE h.hours <= d.hours) AS within_deadline
+    FROM hours h LEFT JOIN service_deadlines d USING (category)
+    GROUP BY h.category
 ), agg AS (
-    SELECT o.category,
-           count(*) FILTER (WHERE is_submitted) AS submitted,
-           count(*) FILTER (WHERE is_resolved) AS resolved,
-           count(*) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
-           quantile_cont(o.hours, 0.5) FILTER (WHERE is_resolved) AS median_hours,
-           count(*) FILTER (WHERE is_resolved AND o.hours <= d.hours) AS within_deadline,
-           any_value(d.hours) AS deadline_hours
-    FROM o LEFT JOIN service_deadlines d USING (category)
-    GROUP BY o.category
+    SELECT counts.category,
+           CAST(coalesce(counts.submitted, 0) AS BIGINT) AS submitted,
+           CAST(coalesce(counts.resolved, 0) AS BIGINT) AS resolved,
+           CAST(coalesce(counts.submitted_resolved, 0) AS BIGINT) AS submitted_resolved,
+           times.median_hours, times.within_deadline, d.hours AS deadline_hours
+    FROM counts
+    LEFT JOIN times USING (category)
+    LEFT JOIN service_deadlines d USING (category)
 )
 SELECT category, submitted, resolved, submitted_resolved,
        submitted_resolved / nullif(submitted, 0) AS resolution_rate,

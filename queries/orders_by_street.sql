@@ -9,36 +9,31 @@
 -- window (as kpi_orders); resolution_rate = of those submitted, the share resolved by the window's
 -- end (as kpi_orders; null when none submitted); median_hours = median hours to resolve of the orders
 -- resolved in the window (quantile_cont, linear interpolation). Ordered by submitted, most first.
-WITH s AS (
-    SELECT compound_code, street_code, street_name FROM scoped_compounds($streets, $communities)
-), streets_in AS (
-    SELECT DISTINCT street_code, street_name FROM s
-), o AS (
-    SELECT s.street_code,
-           o.status <> 'cancelled'
-               AND o.submitted_at >= $start AND o.submitted_at < CAST($end AS DATE) + 1 AS is_submitted,
-           o.status = 'resolved'
-               AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1 AS is_resolved,
-           o.status = 'resolved' AND o.resolved_at < CAST($end AS DATE) + 1 AS resolved_by_end,
-           (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
-    FROM service_orders o JOIN s USING (compound_code)
-    -- only orders submitted or resolved in the window can count; written out so DuckDB can skip
-    -- row groups by their min/max (the files are sorted by submitted_at; resolved_at follows it)
-    WHERE o.submitted_at < CAST($end AS DATE) + 1 AND (o.submitted_at >= $start OR o.resolved_at >= $start)
-), agg AS (
+WITH streets_in AS (
+    SELECT DISTINCT street_code, street_name FROM scoped_communities($streets, $communities)
+    WHERE community_code IN (SELECT community_code FROM compounds)
+), counts AS (
     SELECT street_code,
-           count(*) FILTER (WHERE is_submitted) AS submitted,
-           count(*) FILTER (WHERE is_resolved) AS resolved,
-           count(*) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
-           quantile_cont(hours, 0.5) FILTER (WHERE is_resolved) AS median_hours
-    FROM o GROUP BY street_code
+           sum(n) FILTER (WHERE is_submitted) AS submitted,
+           sum(n) FILTER (WHERE is_resolved) AS resolved,
+           sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved
+    FROM orders_in($start, $end, $streets, $communities)
+    GROUP BY street_code
+), hours AS (
+    SELECT o.street_code, quantile_cont((epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600, 0.5) AS median_hours
+    FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
+    WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+      AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
+      AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
+    GROUP BY o.street_code
 )
 SELECT streets_in.street_code, streets_in.street_name,
-       coalesce(agg.submitted, 0) AS submitted,
-       coalesce(agg.resolved, 0) AS resolved,
-       coalesce(agg.submitted_resolved, 0) AS submitted_resolved,
-       agg.submitted_resolved / nullif(agg.submitted, 0) AS resolution_rate,
-       agg.median_hours
+       CAST(coalesce(counts.submitted, 0) AS BIGINT) AS submitted,
+       CAST(coalesce(counts.resolved, 0) AS BIGINT) AS resolved,
+       CAST(coalesce(counts.submitted_resolved, 0) AS BIGINT) AS submitted_resolved,
+       counts.submitted_resolved / nullif(counts.submitted, 0) AS resolution_rate,
+       hours.median_hours
 FROM streets_in
-LEFT JOIN agg USING (street_code)
+LEFT JOIN counts USING (street_code)
+LEFT JOIN hours USING (street_code)
 ORDER BY submitted DESC, resolved DESC, streets_in.street_code;

@@ -6,17 +6,14 @@
 -- (snow clearing Nov–Mar, heating Oct–Apr). Categories ordered by their total in the window, most first.
 WITH months AS (
     SELECT month FROM window_months($start, $end)
-), sub AS (
-    SELECT o.category, CAST(date_trunc('month', o.submitted_at) AS DATE) AS month
-    FROM service_orders o
-    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
-    WHERE o.status <> 'cancelled' AND o.submitted_at >= $start AND o.submitted_at < CAST($end AS DATE) + 1
-), categories AS (
-    SELECT category, count(*) AS total FROM sub GROUP BY category
 ), cells AS (
-    SELECT category, month, count(*) AS submitted FROM sub GROUP BY category, month
+    SELECT category, sub_month AS month, sum(n) AS submitted
+    FROM orders_in($start, $end, $streets, $communities)
+    WHERE is_submitted GROUP BY ALL
+), categories AS (
+    SELECT category, sum(submitted) AS total FROM cells GROUP BY category
 )
-SELECT categories.category, months.month, coalesce(cells.submitted, 0) AS submitted
+SELECT categories.category, months.month, CAST(coalesce(cells.submitted, 0) AS BIGINT) AS submitted
 FROM categories
 CROSS JOIN months
 LEFT JOIN cells ON cells.category = categories.category AND cells.month = months.month

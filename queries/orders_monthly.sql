@@ -3,24 +3,18 @@
 -- Service orders per month, one row per month of the window (zeros kept): orders submitted that month
 -- (cancelled excluded) and orders resolved that month (status 'resolved', resolved_at in the month).
 -- The first and last months count only the days inside the window.
-WITH s AS (
-    SELECT compound_code FROM scoped_compounds($streets, $communities)
+WITH o AS (
+    SELECT * FROM orders_in($start, $end, $streets, $communities) WHERE is_submitted OR is_resolved
 ), months AS (
     SELECT month FROM window_months($start, $end)
 ), sub AS (
-    SELECT CAST(date_trunc('month', submitted_at) AS DATE) AS month, count(*) AS submitted
-    FROM service_orders JOIN s USING (compound_code)
-    WHERE status <> 'cancelled' AND submitted_at >= $start AND submitted_at < CAST($end AS DATE) + 1
-    GROUP BY ALL
+    SELECT sub_month AS month, sum(n) AS submitted FROM o WHERE is_submitted GROUP BY ALL
 ), res AS (
-    SELECT CAST(date_trunc('month', resolved_at) AS DATE) AS month, count(*) AS resolved
-    FROM service_orders JOIN s USING (compound_code)
-    WHERE status = 'resolved' AND resolved_at >= $start AND resolved_at < CAST($end AS DATE) + 1
-    GROUP BY ALL
+    SELECT res_month AS month, sum(n) AS resolved FROM o WHERE is_resolved GROUP BY ALL
 )
 SELECT months.month,
-       coalesce(sub.submitted, 0) AS submitted,
-       coalesce(res.resolved, 0) AS resolved
+       CAST(coalesce(sub.submitted, 0) AS BIGINT) AS submitted,
+       CAST(coalesce(res.resolved, 0) AS BIGINT) AS resolved
 FROM months
 LEFT JOIN sub USING (month)
 LEFT JOIN res USING (month)

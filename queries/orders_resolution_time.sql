@@ -11,10 +11,11 @@
 -- interpolated between the two neighbouring order statistics.
 WITH resolved AS (
     SELECT o.category, (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
-    FROM service_orders o
-    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+    FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
     WHERE o.status = 'resolved'
       AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+      AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
+      AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
 )
 SELECT count(*) AS resolved,
        quantile_cont(r.hours, 0.5) AS median_hours,

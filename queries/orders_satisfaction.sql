@@ -3,15 +3,11 @@
 -- Service orders, satisfaction: of the orders resolved in the window (status 'resolved', resolved_at
 -- in the window) that have a rating: how many were rated, the mean rating (1–5), and how many (and
 -- what share of the rated) scored 4 or 5. Unrated orders (null rating) are left out.
-WITH resolved AS (
-    SELECT o.rating
-    FROM service_orders o
-    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
-    WHERE o.status = 'resolved'
-      AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+WITH r AS (
+    SELECT CAST(coalesce(sum(rated), 0) AS BIGINT) AS rated,
+           sum(rating_sum) / nullif(sum(rated), 0) AS mean_rating,
+           CAST(coalesce(sum(rated_4_5), 0) AS BIGINT) AS rated_4_5
+    FROM orders_in($start, $end, $streets, $communities)
+    WHERE is_resolved
 )
-SELECT count(rating) AS rated,
-       avg(rating) AS mean_rating,
-       count(*) FILTER (WHERE rating >= 4) AS rated_4_5,
-       rated_4_5 / nullif(rated, 0) AS share_4_5
-FROM resolved;
+SELECT rated, mean_rating, rated_4_5, rated_4_5 / nullif(rated, 0) AS share_4_5 FROM r;

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from coopdash import ROOT, db
+from coopdash import ROOT, db, rollups
 from coopdash.contract import TABLES, TABLES_BY_NAME
 from ingest import store
 from ingest.cli import main
@@ -282,7 +282,10 @@ def test_ingested_ledgers_reach_the_figures(dataset, tmp_path):
     orders(ledgers, GOOD_ORDER)
     code, out = run(ledgers, "--dataset", dataset)
     assert code == 0, out
+    # the new version carries rollups built from its own tables (not the old version's)
+    assert all(rollups.is_current(dataset, name) for name in rollups.NAMES)
     con = db.open_dataset(dataset)
+    assert con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'rollup_%'").fetchall() == [(0,)]
     after = db.execute(con, "kpi_outcomes", jan).iloc[0]
     assert after["household_t"] - before["household_t"] == pytest.approx(1.2 + 0.35)
     assert after["construction_t"] - before["construction_t"] == pytest.approx(3.4)

@@ -1,0 +1,118 @@
+"""Rollups: the fact tables summed per community and month, written beside the data.
+
+Service orders, cleanups and repairs are summed per community × month (× category and status, or
+waste type, or repair kind) by `queries/_rollup_<name>.sql`. They are written into the dataset folder
+as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
+the demo and city generators, and `ingest`'s new versions), and read by the table macros
+`orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: whole months of a window come
+from the rollup, its partial first and last months from the raw rows, so every figure is exact.
+
+Each rollup file carries a signature of the source files it was built from (names and sizes of the
+service_orders, cleanups, repairs, compounds and communities files). When the folder has no rollups,
+or the tables were replaced without them (a signature that does not match), `db.open_dataset` builds
+them in memory from the same SQL: slower to open on a large dataset, never wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from coopdash import ROOT
+
+NAMES = ("orders", "orders_flat", "cleanups", "repairs")
+ROW_GROUPS = {"orders_flat": 1 << 16}  # small row groups: a month of a window reads little
+FOLDER = "_rollups"
+SOURCES = ("service_orders", "cleanups", "repairs", "compounds", "communities")
+_META_KEY = b"coopdash.rollup.signature"
+
+
+def view(name: str) -> str:
+    """The name queries use: rollup_orders, rollup_cleanups, rollup_repairs; orders_flat."""
+    return name if name == "orders_flat" else f"rollup_{name}"
+
+
+def sql(name: str) -> str:
+    return (ROOT / "queries" / f"_rollup_{name}.sql").read_text(encoding="utf-8")
+
+
+def _source_files(folder: Path, table: str) -> list[Path]:
+    file, sub = folder / f"{table}.parquet", folder / table
+    if file.is_file():
+        return [file]
+    return sorted(sub.rglob("*.parquet")) if sub.is_dir() else []
+
+
+def signature(folder: Path) -> str:
+    """Names and sizes of the source files: changes whenever a source table is rewritten."""
+    folder = Path(folder)
+    parts = [f"{f.relative_to(folder)}:{f.stat().st_size}" for t in SOURCES for f in _source_files(folder, t)]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
+
+
+def path(folder: Path, name: str) -> Path:
+    return Path(folder) / FOLDER / f"{name}.parquet"
+
+
+def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
+    """True when the rollup file exists and was built from the folder's current source files."""
+    file = path(folder, name)
+    if not file.is_file():
+        return False
+    try:
+        meta = pq.read_schema(file).metadata or {}
+    except (OSError, pa.ArrowException):
+        return False
+    return meta.get(_META_KEY, b"").decode() == (sig or signature(folder))
+
+
+def build(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
+    """The rollup computed on a connection that has the contract views (db.open_dataset)."""
+    cur = con.cursor()
+    try:
+        return cur.sql(sql(name)).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def write(folder: Path) -> dict[str, int]:
+    """Build every rollup from the dataset in `folder` and write it into `folder/_rollups/`.
+    Returns the rows per rollup. Each file is written under a temporary name and renamed."""
+    from coopdash import db  # db imports this module
+
+    folder = Path(folder)
+    sig = signature(folder)
+    out = folder / FOLDER
+    out.mkdir(exist_ok=True)
+    con = db.open_dataset(folder, views_only=True)
+    rows = {}
+    try:
+        for name in NAMES:
+            table = build(con, name)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: sig.encode()})
+            tmp = out / f".{name}.parquet.tmp"
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUPS.get(name, 1 << 17))
+            tmp.replace(path(folder, name))
+            rows[name] = table.num_rows
+    finally:
+        con.close()
+    (out / "rollups.json").write_text(json.dumps({"signature": sig, "rows": rows}, indent=1), encoding="utf-8")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    parser = argparse.ArgumentParser(description="为数据集写汇总表 / write a dataset's rollups")
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args(argv)
+    for name, n in write(args.folder).items():
+        print(f"{name:10s} {n:12,d} rows → {path(args.folder, name)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Rollups (coopdash/rollups.py, queries/_rollup_*.sql, the *_in macros in queries/_macros.sql): every
+window and scope gives exactly what the raw rows give, whether the rollups come from the dataset's
+files or are built in memory, and stale rollup files are never used."""
+
+import datetime as dt
+import random
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from coopdash import citygen, db, rollups
+from coopdash.dataset import write_dataset
+
+N = 20_000
+SEED = 5
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rollups") / "dataset"
+    citygen.write(N, out, seed=SEED)
+    return out
+
+
+@pytest.fixture(scope="module")
+def con(city):
+    return db.open_dataset(city)
+
+
+@pytest.fixture(scope="module")
+def con_memory(city, tmp_path_factory):
+    """The same dataset without its rollup files: open_dataset builds them in memory."""
+    bare = tmp_path_factory.mktemp("bare") / "dataset"
+    shutil.copytree(city, bare, ignore=shutil.ignore_patterns(rollups.FOLDER))
+    return db.open_dataset(bare)
+
+
+def windows() -> list[tuple[dt.date, dt.date]]:
+    """Whole months, partial edges, one month, one day, across years, and beyond the data."""
+    fixed = [(dt.date(2023, 4, 1), dt.date(2026, 10, 31)), (dt.date(2023, 4, 1), dt.date(2023, 11, 30)),
+             (dt.date(2023, 4, 15), dt.date(2023, 11, 20)), (dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+             (dt.date(2024, 2, 3), dt.date(2024, 2, 17)), (dt.date(2024, 12, 31), dt.date(2025, 1, 1)),
+             (dt.date(2024, 5, 9), dt.date(2024, 6, 10)), (dt.date(2024, 5, 1), dt.date(2024, 6, 10)),
+             (dt.date(2024, 5, 9), dt.date(2024, 6, 30)), (dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+             (dt.date(2025, 3, 7), dt.date(2025, 3, 7))]
+    rng = random.Random(7)
+    for _ in range(12):
+        a = dt.date(2023, 3, 1) + dt.timedelta(days=rng.randrange(1340))
+        fixed.append((a, a + dt.timedelta(days=rng.randrange(500))))
+    return fixed
+
+
+def scopes(con) -> list[tuple[list[str], list[str]]]:
+    streets = [r[0] for r in con.sql("SELECT street_code FROM streets ORDER BY 1").fetchall()]
+    comms = con.sql("SELECT community_code, street_code FROM communities ORDER BY 1").fetchall()
+    return [([], []), ([streets[0]], []), (streets[2:5], []), ([], [comms[3][0]]),
+            ([comms[3][1]], [comms[3][0], comms[10][0]])]
+
+
+ORDERS_IN = """
+SELECT street_code, category, sub_month, res_month,
+       sum(n) FILTER (WHERE is_submitted) AS submitted, sum(n) FILTER (WHERE is_resolved) AS resolved,
+       sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
+       sum(rated) FILTER (WHERE is_resolved) AS rated, sum(rating_sum) FILTER (WHERE is_resolved) AS rating_sum,
+       sum(rated_4_5) FILTER (WHERE is_resolved) AS rated_4_5
+FROM orders_in($start, $end, $streets, $communities)
+GROUP BY ALL HAVING submitted > 0 OR resolved > 0 OR submitted_resolved > 0"""
+
+ORDERS_RAW = """
+WITH o AS (
+    SELECT s.street_code, o.category, o.rating,
+           CAST(date_trunc('month', o.submitted_at) AS DATE) AS sub_month,
+           CAST(date_trunc('month', o.resolved_at) AS DATE) AS res_month,
+           o.status <> 'cancelled' AND o.submitted_at >= $start AND o.submitted_at < $end + 1 AS is_submitted,
+           o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < $end + 1 AS is_resolved,
+           o.status = 'resolved' AND o.resolved_at < $end + 1 AS resolved_by_end
+    FROM service_orders o JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+)
+SELECT street_code, category, sub_month, res_month,
+       count(*) FILTER (WHERE is_submitted) AS submitted, count(*) FILTER (WHERE is_resolved) AS resolved,
+       count(*) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
+       count(rating) FILTER (WHERE is_resolved) AS rated, sum(rating) FILTER (WHERE is_resolved) AS rating_sum,
+       count(*) FILTER (WHERE is_resolved AND rating >= 4) AS rated_4_5
+FROM o GROUP BY ALL HAVING submitted > 0 OR resolved > 0 OR submitted_resolved > 0"""
+
+WORK_IN = """SELECT street_code, {dim}, month, round(sum({measure}), 6), sum(n)
+FROM {name}_in($start, $end, $streets, $communities) GROUP BY ALL"""
+WORK_RAW = """SELECT s.street_code, x.{dim}, CAST(date_trunc('month', x.done_on) AS DATE), round(sum(x.{measure}), 6),
+       count(*)
+FROM {name} x JOIN scoped_compounds($streets, $communities) s USING (compound_code)
+WHERE x.done_on BETWEEN $start AND $end GROUP BY ALL"""
+
+
+def rows(con, sql, start, end, streets, communities):
+    """The result as sorted tuples: numbers as floats, a missing sum as 0, a missing month kept."""
+    got = con.sql(sql, params={"start": start, "end": end, "streets": streets, "communities": communities})
+
+    def norm(i, v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+        return 0.0 if v is None and i >= 4 else v
+    out = [tuple(norm(i, v) for i, v in enumerate(r)) for r in got.fetchall()]
+    return sorted(out, key=lambda r: tuple((v is None, str(v)) for v in r))
+
+
+@pytest.mark.parametrize("which", ["files", "memory"])
+def test_rollup_windows_equal_the_raw_rows(which, con, con_memory):
+    c = con if which == "files" else con_memory
+    checked = 0
+    for streets, communities in scopes(c):
+        for start, end in windows():
+            expected = rows(c, ORDERS_RAW, start, end, streets, communities)
+            assert rows(c, ORDERS_IN, start, end, streets, communities) == expected, (start, end, streets, communities)
+            checked += len(expected)
+            for name, dim, measure in [("cleanups", "waste_type", "tonnes"), ("repairs", "kind", "quantity")]:
+                fmt = {"name": name, "dim": dim, "measure": measure}
+                assert (rows(c, WORK_IN.format(**fmt), start, end, streets, communities)
+                        == rows(c, WORK_RAW.format(**fmt), start, end, streets, communities)), (name, start, end)
+    assert checked > 10_000  # the comparisons covered real data, not empty windows
+
+
+def test_files_are_read_when_current_and_built_in_memory_when_missing(city, con, con_memory):
+    assert all(rollups.is_current(city, name) for name in rollups.NAMES)
+    tables = lambda c: {r[0] for r in c.sql("SELECT table_name FROM duckdb_tables()").fetchall()}  # noqa: E731
+    assert not {"rollup_orders", "orders_flat"} & tables(con)
+    assert {"rollup_orders", "rollup_cleanups", "rollup_repairs", "orders_flat"} <= tables(con_memory)
+    n = con.sql("SELECT sum(n) FROM rollup_orders WHERE level = 1").fetchall()[0][0]
+    assert n == N == con.sql("SELECT sum(n) FROM rollup_orders WHERE level = 2").fetchall()[0][0]
+    assert con.sql("SELECT count(*) FROM orders_flat").fetchall()[0][0] == N
+
+
+def test_stale_rollups_are_not_used(city, tmp_path):
+    """A table replaced without its rollups (by hand): the signature no longer matches, so the
+    connection builds fresh ones and the figures follow the new table."""
+    copy = tmp_path / "dataset"
+    shutil.copytree(city, copy)
+    orders = pq.read_table(copy / "service_orders.parquet")
+    kept = orders.slice(0, N // 2)
+    pq.write_table(kept, copy / "service_orders.parquet")
+    assert not rollups.is_current(copy, "orders")
+    c = db.open_dataset(copy)
+    assert c.sql("SELECT sum(n) FROM rollup_orders WHERE level = 1").fetchall()[0][0] == N // 2
+    base = {"start": dt.date(2020, 1, 1), "end": dt.date(2030, 1, 1), "streets": [], "communities": []}
+    expected = sum(1 for s in kept.column("status").to_pylist() if s != "cancelled")
+    assert db.execute(c, "kpi_orders", base).iloc[0]["submitted"] == expected
+
+
+def test_a_partial_dataset_is_written_without_rollups(tmp_path):
+    """write_dataset of some tables only (not a whole dataset) has nothing to build rollups from."""
+    from coopdash.dataset import to_arrow
+    write_dataset({"streets": to_arrow("streets", [])}, tmp_path / "part")
+    assert not (tmp_path / "part" / rollups.FOLDER).exists()
+
+
+def test_command_line_writes_rollups(city, tmp_path, capsys):
+    copy = tmp_path / "dataset"
+    shutil.copytree(city, copy, ignore=shutil.ignore_patterns(rollups.FOLDER))
+    rollups.main([str(copy)])
+    assert "orders_flat" in capsys.readouterr().out
+    assert all(rollups.is_current(copy, name) for name in rollups.NAMES)
