@@ -54,11 +54,14 @@ def dataset(size: int, seed: int, data_dir: Path) -> tuple[Path, dict]:
     """The dataset for `size` orders, generated unless an identical one (same generator) is cached."""
     import hashlib
     folder = data_dir / f"orders-{size}-seed-{seed}"
-    source = hashlib.sha1((ROOT / "coopdash" / "citygen.py").read_bytes()).hexdigest()[:12]
+    # regenerated when the generator or what it writes (the dataset writer, the rollups) changes
+    parts = [ROOT / "coopdash" / "citygen.py", ROOT / "coopdash" / "dataset.py", ROOT / "coopdash" / "rollups.py",
+             *sorted((ROOT / "queries").glob("_rollup_*.sql"))]
+    source = hashlib.sha1(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
     marker = folder / "_citygen.json"
     if marker.is_file():
         summary = json.loads(marker.read_text(encoding="utf-8"))
-        if summary.get("generator") == source and summary.get("orders") == size:
+        if summary.get("writer") == source and summary.get("orders") == size:
             log(f"dataset {folder} (cached)")
             return folder, summary
     log(f"generating {size:,} orders → {folder}")
@@ -67,6 +70,8 @@ def dataset(size: int, seed: int, data_dir: Path) -> tuple[Path, dict]:
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     summary = json.loads(marker.read_text(encoding="utf-8"))
     summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    summary["writer"] = source
+    marker.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return folder, summary
 
 
