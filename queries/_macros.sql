@@ -181,3 +181,18 @@ FROM (SELECT * FROM repairs
       WHERE done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) r
 JOIN scoped_compounds(streets, communities) s USING (compound_code)
 GROUP BY ALL;
+
+-- Service orders in scope still open at the end of end_day (submitted by then, not cancelled, not
+-- resolved by then), from orders_flat: the pending ones (a block at the start of the file) and the ones
+-- resolved later (near the end of the file), so both branches skip most row groups.
+CREATE MACRO orders_open_at(end_day, streets, communities) AS TABLE
+SELECT * FROM (
+    SELECT * FROM orders_flat
+    WHERE pending AND submitted_at < CAST(end_day AS DATE) + 1
+    UNION ALL
+    SELECT * FROM orders_flat
+    WHERE NOT pending AND status = 'resolved' AND resolved_at >= CAST(end_day AS DATE) + 1
+      AND submitted_at < CAST(end_day AS DATE) + 1
+) o
+WHERE (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], o.street_code))
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], o.community_code));

@@ -10,12 +10,7 @@
 -- (the mean of the two middle values for an even count). Cancelled orders never count (no cancel time).
 WITH open_orders AS (
     SELECT (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 86400 AS age_days
-    FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
-    WHERE o.status <> 'cancelled'
-      AND o.submitted_at < CAST($end AS DATE) + 1
-      AND (o.resolved_at IS NULL OR o.resolved_at >= CAST($end AS DATE) + 1)
-      AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
-      AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
+    FROM orders_open_at($end, $streets, $communities) o
 )
 SELECT count(*) AS open_orders,
        quantile_cont(age_days, 0.5) AS median_age_days,

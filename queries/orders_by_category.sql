@@ -16,7 +16,7 @@ WITH counts AS (
     FROM orders_in($start, $end, $streets, $communities)
     GROUP BY category
 ), hours AS (
-    SELECT o.category, (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
+    SELECT o.category, o.hours
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
     WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))

@@ -20,7 +20,7 @@ WITH streets_in AS (
     FROM orders_in($start, $end, $streets, $communities)
     GROUP BY street_code
 ), hours AS (
-    SELECT o.street_code, quantile_cont((epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600, 0.5) AS median_hours
+    SELECT o.street_code, quantile_cont(o.hours, 0.5) AS median_hours
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
     WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))

@@ -10,23 +10,22 @@
 -- status is the order's current status (the data keeps no status history); a non-null resolved_at
 -- means it was resolved after the window's end. At most the 500 oldest rows; overdue_total is the count.
 WITH open_orders AS (
-    SELECT o.order_id, s.compound_name, s.community_name, s.street_name, o.category, o.submitted_at,
-           o.resolved_at, o.status,
+    SELECT o.order_id, o.compound_code, o.category, o.submitted_at, o.resolved_at, o.status,
            (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 AS age_hours
-    FROM service_orders o
-    JOIN scoped_compounds($streets, $communities) s USING (compound_code)
-    WHERE o.status <> 'cancelled'
-      AND o.submitted_at < CAST($end AS DATE) + 1
-      AND (o.resolved_at IS NULL OR o.resolved_at >= CAST($end AS DATE) + 1)
+    FROM orders_open_at($end, $streets, $communities) o
+), overdue AS (
+    SELECT oo.*, d.hours AS deadline_hours, count(*) OVER () AS overdue_total
+    FROM open_orders oo
+    JOIN service_deadlines d USING (category)
+    WHERE oo.age_hours > d.hours
+    ORDER BY oo.submitted_at, oo.order_id
+    LIMIT 500  -- a reading list, not an export: the 500 oldest; overdue_total says how many there are
 )
-SELECT oo.order_id, oo.compound_name, oo.community_name, oo.street_name, oo.category, oo.submitted_at,
-       round(oo.age_hours / 24, 1) AS age_days,
-       d.hours AS deadline_hours,
-       CASE WHEN d.hours >= 168 AND d.hours % 24 = 0 THEN d.hours / 24 END AS deadline_days,
-       oo.status, oo.resolved_at,
-       count(*) OVER () AS overdue_total
-FROM open_orders oo
-JOIN service_deadlines d USING (category)
-WHERE oo.age_hours > d.hours
-ORDER BY oo.submitted_at, oo.order_id
-LIMIT 500;  -- a reading list, not an export: the 500 oldest; overdue_total says how many there are
+SELECT od.order_id, p.compound_name, p.community_name, p.street_name, od.category, od.submitted_at,
+       round(od.age_hours / 24, 1) AS age_days,
+       od.deadline_hours,
+       CASE WHEN od.deadline_hours >= 168 AND od.deadline_hours % 24 = 0 THEN od.deadline_hours / 24 END AS deadline_days,
+       od.status, od.resolved_at, od.overdue_total
+FROM overdue od
+JOIN place_names p USING (compound_code)
+ORDER BY od.submitted_at, od.order_id;

@@ -10,7 +10,7 @@
 -- quantile_cont: with the n values sorted, the p-quantile sits at 0-based position (n − 1)·p, linearly
 -- interpolated between the two neighbouring order statistics.
 WITH resolved AS (
-    SELECT o.category, (epoch(o.resolved_at) - epoch(o.submitted_at)) / 3600 AS hours
+    SELECT o.category, o.hours
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
     WHERE o.status = 'resolved'
       AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
