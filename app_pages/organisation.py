@@ -10,13 +10,18 @@ from coopdash.labels import t
 from coopdash.settings import settings
 from coopdash.sidebar import current
 
-p = current().params()
-rules = settings().cooperative_rules
-org = db.run("kpi_organisation", **p).iloc[0]
-outcomes = db.run("kpi_outcomes", **p).iloc[0]
 MARKS = {True: t("org.mark.yes"), False: t("org.mark.no")}
 FIVE = ("has_site", "has_signage", "has_roster", "has_rules", "has_service")
 COOP_COLUMNS = TABLES_BY_NAME["cooperatives"]
+
+
+def totals(coops) -> dict:
+    """The cards' figures as sums over org_coops' rows (the same figures as kpi_organisation)."""
+    members, party = int(coops["members"].sum()), int(coops["party_members"].sum())
+    return {"cooperatives": len(coops), "five_standard": int(coops["all_five"].sum()),
+            "members": members, "party_members": party, "party_share": party / members if members else None,
+            "work_team_headcount": int(coops["team_total"].sum()), "meetings": int(coops["meetings"].sum()),
+            "problems_resolved": int(coops["problems_resolved"].sum())}
 
 
 def marked(df, columns):
@@ -27,6 +32,18 @@ def marked(df, columns):
 def with_unit(label: str, unit_key: str) -> str:
     return t("org.col.with_unit", label=label, unit=t(unit_key))
 
+
+# Five queries on the small organisation tables. org_coops has a row per cooperative with everything
+# the page shows per cooperative (make-up and rules, five standards, work teams, meetings); the totals
+# and the per-team headcounts are its column sums; the committees' count is the list's length.
+p = current().params()
+rules = settings().cooperative_rules
+coops = db.run("org_coops", **p, **rules)
+backgrounds = db.run("org_members_by_background", **p)
+by_month = db.run("org_meetings_by_month", **p)
+committees = db.run("org_committees_founded", **p)
+modes = db.run("org_compounds_by_mode", **p, modes=COOP_MODE.codes)
+org = totals(coops)
 
 ui.header("page.organisation")
 Card = ui.Card
@@ -42,7 +59,7 @@ ui.cards([
     Card("org.kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "org.help.stock"),
     Card("org.kpi.meetings", org["meetings"], "unit.times", "org.help.flow"),
     Card("org.kpi.problems_resolved", org["problems_resolved"], "unit.items", "org.help.flow"),
-    Card("org.kpi.committees", outcomes["owners_committees"], "unit.items", "org.help.flow"),
+    Card("org.kpi.committees", len(committees), "unit.items", "org.help.flow"),
 ], per_row=5)
 
 # ------------------------------------------------------------------ make-up against the plan's rules
@@ -51,12 +68,11 @@ share_rule = fmt.percent(rules["party_share_above"], 0)
 st.caption(t("org.rules.requirement", chairs=fmt.number(rules["chairs"]),
              vice_chairs=fmt.number(rules["vice_chairs"]), min_members=fmt.number(rules["min_members"]),
              max_members=fmt.number(rules["max_members"]), share=share_rule))
-coops = db.run("org_coop_rules", **p, **rules)
 if coops.empty:
     ui.empty()
 else:
-    st.markdown(t("org.rules.summary", total=fmt.number(coops["coops_total"].iloc[0]),
-                  passing=fmt.number(coops["coops_passing"].iloc[0]), share=fmt.percent(org["party_share"])))
+    st.markdown(t("org.rules.summary", total=fmt.number(len(coops)),
+                  passing=fmt.number(int(coops["all_ok"].sum())), share=fmt.percent(org["party_share"])))
     rule_labels = {
         "chair_ok": t("org.rule.chairs", n=fmt.number(rules["chairs"])),
         "vice_chair_ok": t("org.rule.vice_chairs", n=fmt.number(rules["vice_chairs"])),
@@ -77,7 +93,6 @@ else:
 
 # ------------------------------------------------------------------ member backgrounds and roles
 ui.section("org.section.members")
-backgrounds = db.run("org_members_by_background", **p)
 if backgrounds.empty:
     ui.empty()
 else:
@@ -90,12 +105,11 @@ else:
 
 # ------------------------------------------------------------------ the four work teams
 ui.section("org.section.teams")
-teams_by_coop = db.run("org_teams_by_coop", **p)
-if teams_by_coop.empty:
+if coops.empty:
     ui.empty()
 else:
     st.markdown(t("org.teams.total", total=fmt.number(org["work_team_headcount"])))
-    by_team = db.run("org_teams_by_team", **p, teams=TEAM.codes)
+    by_team = coops[list(TEAM.codes)].sum().rename_axis("team").reset_index(name="headcount")
     left, right = st.columns([2, 3])
     with left:
         if by_team["headcount"].sum() == 0:
@@ -107,23 +121,21 @@ else:
                               t("org.chart.teams_by_team"), t("org.axis.team"), t("unit.people"))
             ui.chart(fig, "org_teams_by_team")
     with right:
-        ui.table(teams_by_coop, {
+        ui.table(coops, {
             "coop_name": (t("org.col.coop"), "text"),
             **{team: (with_unit(TEAM.label(team), "unit.people"), "int") for team in TEAM.codes},
-            "total": (t("org.col.team_total"), "int"),
+            "team_total": (t("org.col.team_total"), "int"),
         }, key="org_teams")
 
 # ------------------------------------------------------------------ consultation meetings
 ui.section("org.section.meetings")
-meetings_by_coop = db.run("org_meetings_by_coop", **p)
-if meetings_by_coop["meetings"].sum() == 0:
+if coops["meetings"].sum() == 0:
     ui.empty()
 else:
     series = {"meetings": t("org.series.meetings"), "problems_resolved": t("org.series.problems")}
-    by_month = db.run("org_meetings_by_month", **p)
     left, right = st.columns(2)
     with left:
-        fig = charts.bars(meetings_by_coop, "coop_name", series, t("org.chart.meetings_by_coop"),
+        fig = charts.bars(coops, "coop_name", series, t("org.chart.meetings_by_coop"),
                           t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)
         ui.chart(fig, "org_meetings_by_coop")
     with right:
@@ -133,13 +145,12 @@ else:
 
 # ------------------------------------------------------------------ the five standards per service site
 ui.section("org.section.five")
-five = db.run("org_five_standards", **p)
-if five.empty:
+if coops.empty:
     ui.empty()
 else:
     st.markdown(t("org.five.summary", total=fmt.number(org["cooperatives"]),
                   passing=fmt.number(org["five_standard"])))
-    ui.table(marked(five, (*FIVE, "all_five")), {
+    ui.table(marked(coops, (*FIVE, "all_five")), {
         "coop_name": (t("org.col.coop"), "text"),
         "community_name": (t("org.col.community"), "text"),
         **{column: (COOP_COLUMNS.column(column).label, "text") for column in FIVE},
@@ -148,8 +159,7 @@ else:
 
 # ------------------------------------------------------------------ owners' committees founded
 ui.section("org.section.committees")
-st.markdown(t("org.committees.summary", count=fmt.number(outcomes["owners_committees"])))
-committees = db.run("org_committees_founded", **p)
+st.markdown(t("org.committees.summary", count=fmt.number(len(committees))))
 if committees.empty:
     ui.empty()
 else:
@@ -162,7 +172,6 @@ else:
 
 # ------------------------------------------------------------------ compounds by sharing+ mode
 ui.section("org.section.modes")
-modes = db.run("org_compounds_by_mode", **p, modes=COOP_MODE.codes)
 if (modes["compounds"] + modes["standalone"]).sum() == 0:
     ui.empty()
 else:

@@ -3,11 +3,19 @@
 -- Organisation · compounds by sharing+ mode: compounds in scope managed by a cooperative on $end
 -- (management_on($end)), per coop_mode: compounds (kind compound), standalone buildings (kind
 -- standalone) and households. $modes lists the mode codes (contract order); one row each, 0 if none.
-WITH managed AS (
-    SELECT mo.coop_mode, s.kind, s.households
-    FROM management_on(CAST($end AS DATE)) mo
+-- management_on($end) as one aggregate instead of a window: each compound's latest row on or before
+-- $end ((compound_code, valid_from) is the table's key, so "latest" is one row).
+WITH state AS (
+    SELECT compound_code,
+           arg_max({'management': management, 'coop_mode': coop_mode}, valid_from) AS latest
+    FROM management_history
+    WHERE valid_from <= $end
+    GROUP BY compound_code
+), managed AS (
+    SELECT state.latest.coop_mode AS coop_mode, s.kind, s.households
+    FROM state
     JOIN scoped_compounds($streets, $communities) s USING (compound_code)
-    WHERE mo.management = 'cooperative'
+    WHERE state.latest.management = 'cooperative'
 ), modes AS (
     SELECT unnest($modes::VARCHAR[]) AS coop_mode
 )

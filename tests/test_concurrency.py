@@ -26,9 +26,8 @@ PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" i
 QUERIES = ("kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street",
            "orders_resolution_time", "orders_backlog", "orders_satisfaction", "orders_by_street",
            "orders_by_category", "orders_monthly", "orders_category_month", "orders_overdue",
-           "env_by_street", "env_repairs_cumulative", "org_coop_rules", "org_members_by_background",
-           "org_teams_by_coop", "org_teams_by_team", "org_meetings_by_coop", "org_meetings_by_month",
-           "org_five_standards", "org_committees_founded", "org_compounds_by_mode", "map_points",
+           "env_by_street", "env_repairs_cumulative", "org_coops", "org_members_by_background",
+           "org_meetings_by_month", "org_committees_founded", "org_compounds_by_mode", "map_points",
            "map_status_counts")
 
 

@@ -1,5 +1,6 @@
 """The 组织建设 page: its queries (queries/org_*.sql) against the hand-made fixture with values worked
-by hand, and the page run with AppTest on the demo data and on the fixture.
+by hand, and the page run with AppTest on the demo data and on the fixture. org_coops has one row per
+cooperative with everything the page shows per cooperative; the page's totals are its column sums.
 
 Fixture recap (tests/fixture_data.py), report window 2023-04-01 … 2023-11-30:
 K1 (C1, S1, founded 2023-04-20): m1 chair party, m2 vice party, m3 vice, m4 member party,
@@ -34,8 +35,9 @@ def run(con, name, **kw):
     return db.execute(con, name, {**params(**shared), **kw})
 
 
-def rules_of(con, **kw):
-    return run(con, "org_coop_rules", **{**RULES, **kw}).set_index("coop_code")
+def coops_of(con, **kw):
+    """org_coops (thresholds from config unless overridden), indexed by cooperative."""
+    return run(con, "org_coops", **{**RULES, **kw}).set_index("coop_code")
 
 
 def table(at, column):
@@ -61,7 +63,7 @@ def test_configured_rules_are_the_implementation_plans():
 
 
 def test_coop_rules_count_members_joined_by_window_end_and_check_each_rule(fixture_con):
-    df = rules_of(fixture_con)
+    df = coops_of(fixture_con)
     # K1: m1–m4 (m5 joins 2024): 4 members, chair m1, vices m2 m3, party m1 m2 m4 → 3/4 = 0.75
     #     1 chair ✓, 2 vices ✓, 4 not in 7–9 ✗, 0.75 > 0.5 ✓ → not all
     # K2: m6–m8: 3 members, chair m6, vice m7 only, party m6 → 1/3
@@ -74,7 +76,7 @@ def test_coop_rules_count_members_joined_by_window_end_and_check_each_rule(fixtu
     checks = ["chair_ok", "vice_chair_ok", "size_ok", "party_ok", "all_ok"]
     assert df.loc["K1", checks].tolist() == [True, True, False, True, False]
     assert df.loc["K2", checks].tolist() == [True, False, False, False, False]
-    assert (df["coops_total"].tolist(), df["coops_passing"].tolist()) == ([2, 2], [0, 0])
+    assert (len(df), df["all_ok"].sum()) == (2, 0)
     assert df.loc["K1", ["coop_name", "community_name", "street_name"]].tolist() == \
         ["一社区共享物业社", "一社区", "甲街道"]
 
@@ -82,30 +84,30 @@ def test_coop_rules_count_members_joined_by_window_end_and_check_each_rule(fixtu
 def test_coop_rules_use_the_thresholds_passed_not_fixed_ones(fixture_con):
     # 3–4 members and party share above 0.7: K1 (4 members, 0.75) now meets every rule;
     # K2 still has 1 vice-chair (needs 2) and 1/3 party share.
-    df = rules_of(fixture_con, min_members=3, max_members=4, party_share_above=0.7)
+    df = coops_of(fixture_con, min_members=3, max_members=4, party_share_above=0.7)
     assert df.loc["K1", ["size_ok", "party_ok", "all_ok"]].tolist() == [True, True, True]
     assert df.loc["K2", ["size_ok", "vice_chair_ok", "party_ok", "all_ok"]].tolist() == [True, False, False, False]
-    assert df["coops_passing"].iloc[0] == 1
+    assert df["all_ok"].sum() == 1
     # "over" is strict: 0.75 is not above 0.75
-    assert not rules_of(fixture_con, party_share_above=0.75).loc["K1", "party_ok"]
+    assert not coops_of(fixture_con, party_share_above=0.75).loc["K1", "party_ok"]
     # one vice-chair required: K2 passes that rule, K1 (two) fails it; two chairs: nobody passes
-    df = rules_of(fixture_con, vice_chairs=1, chairs=2)
+    df = coops_of(fixture_con, vice_chairs=1, chairs=2)
     assert df["vice_chair_ok"].tolist() == [False, True]
     assert df["chair_ok"].tolist() == [False, False]
 
 
 def test_coop_rules_count_a_later_member_at_a_later_end(fixture_con):
-    df = rules_of(fixture_con, end=D(2024, 6, 30))
+    df = coops_of(fixture_con, end=D(2024, 6, 30))
     # m5 (member, not party) joined 2024-01-10: K1 has 5 members, 3 party → 0.6
     assert df.loc["K1", ["members", "party_members"]].tolist() == [5, 3]
     assert df.loc["K1", "party_share"] == pytest.approx(0.6)
 
 
 def test_coop_rules_follow_scope_and_founding_date(fixture_con):
-    assert rules_of(fixture_con, streets=["S2"]).index.tolist() == ["K2"]
-    assert rules_of(fixture_con, communities=["C2"]).empty  # C2 has no cooperative
+    assert coops_of(fixture_con, streets=["S2"]).index.tolist() == ["K2"]
+    assert coops_of(fixture_con, communities=["C2"]).empty  # C2 has no cooperative
     # K2 is founded 2023-05-15: on 2023-05-01 only K1 exists
-    assert rules_of(fixture_con, end=D(2023, 5, 1))["coops_total"].tolist() == [1]
+    assert coops_of(fixture_con, end=D(2023, 5, 1)).index.tolist() == ["K1"]
 
 
 def test_members_by_background_split_by_role_at_window_end(fixture_con):
@@ -128,10 +130,9 @@ def test_members_by_background_split_by_role_at_window_end(fixture_con):
 
 
 def test_teams_by_team_take_the_latest_count_on_or_before_the_end(fixture_con):
-    def by_team(**kw):
-        return dict(run(fixture_con, "org_teams_by_team", teams=TEAM.codes, **kw).values.tolist())
-    # every team listed in contract order, 0 when counted nowhere
-    assert list(run(fixture_con, "org_teams_by_team", teams=TEAM.codes)["team"]) == TEAM.codes
+    def by_team(**kw):  # the page's chart: org_coops' team columns summed
+        return coops_of(fixture_con, **kw)[list(TEAM.codes)].sum().to_dict()
+    # a column per team, 0 when counted nowhere
     assert by_team() == {"coordination": 3, "property": 5, "volunteer": 10, "supervision": 0}
     assert by_team(end=D(2024, 6, 30))["volunteer"] == 12  # the 2024-01-01 recount
     assert by_team(streets=["S1"]) == {"coordination": 3, "property": 0, "volunteer": 10, "supervision": 0}
@@ -139,25 +140,25 @@ def test_teams_by_team_take_the_latest_count_on_or_before_the_end(fixture_con):
 
 
 def test_teams_by_coop_split_each_cooperatives_latest_counts(fixture_con):
-    df = run(fixture_con, "org_teams_by_coop").set_index("coop_code")
-    cols = ["coordination", "property", "volunteer", "supervision", "total"]
+    df = coops_of(fixture_con)
+    cols = ["coordination", "property", "volunteer", "supervision", "team_total"]
     assert df[cols].to_dict("index") == {
-        "K1": {"coordination": 3, "property": 0, "volunteer": 10, "supervision": 0, "total": 13},
-        "K2": {"coordination": 0, "property": 5, "volunteer": 0, "supervision": 0, "total": 5}}
-    assert run(fixture_con, "org_teams_by_coop", end=D(2024, 6, 30)).set_index("coop_code").loc["K1", "total"] == 15
-    assert run(fixture_con, "org_teams_by_coop", communities=["C3"])["coop_code"].tolist() == ["K2"]
+        "K1": {"coordination": 3, "property": 0, "volunteer": 10, "supervision": 0, "team_total": 13},
+        "K2": {"coordination": 0, "property": 5, "volunteer": 0, "supervision": 0, "team_total": 5}}
+    assert coops_of(fixture_con, end=D(2024, 6, 30)).loc["K1", "team_total"] == 15
+    assert coops_of(fixture_con, communities=["C3"]).index.tolist() == ["K2"]
 
 
 def test_meetings_by_coop_count_the_window_inclusive(fixture_con):
-    df = run(fixture_con, "org_meetings_by_coop").set_index("coop_code")
+    df = coops_of(fixture_con)
     # M1 (2) and M2 on the last day (3) for K1; M3 the day after the window → K2 listed with 0
     assert df[["meetings", "problems_resolved"]].to_dict("index") == {
         "K1": {"meetings": 2, "problems_resolved": 5}, "K2": {"meetings": 0, "problems_resolved": 0}}
-    later = run(fixture_con, "org_meetings_by_coop", end=D(2023, 12, 31)).set_index("coop_code")
+    later = coops_of(fixture_con, end=D(2023, 12, 31))
     assert later.loc["K2", ["meetings", "problems_resolved"]].tolist() == [1, 4]
-    june_on = run(fixture_con, "org_meetings_by_coop", start=D(2023, 6, 1)).set_index("coop_code")
+    june_on = coops_of(fixture_con, start=D(2023, 6, 1))
     assert june_on.loc["K1", ["meetings", "problems_resolved"]].tolist() == [1, 3]  # M2 only
-    assert run(fixture_con, "org_meetings_by_coop", streets=["S2"])["coop_code"].tolist() == ["K2"]
+    assert coops_of(fixture_con, streets=["S2"]).index.tolist() == ["K2"]
 
 
 def test_meetings_by_month_has_every_month_of_the_window(fixture_con):
@@ -174,12 +175,37 @@ def test_meetings_by_month_has_every_month_of_the_window(fixture_con):
 
 
 def test_five_standards_per_site(fixture_con):
-    df = run(fixture_con, "org_five_standards").set_index("coop_code")
+    df = coops_of(fixture_con)
     flags = ["has_site", "has_signage", "has_roster", "has_rules", "has_service", "all_five"]
     assert df.loc["K1", flags].tolist() == [True] * 6
     assert df.loc["K2", flags].tolist() == [True, True, True, False, True, False]  # no rules on the wall
-    assert run(fixture_con, "org_five_standards", streets=["S1"])["coop_code"].tolist() == ["K1"]
-    assert run(fixture_con, "org_five_standards", end=D(2023, 5, 1))["coop_code"].tolist() == ["K1"]
+    assert coops_of(fixture_con, streets=["S1"]).index.tolist() == ["K1"]
+    assert coops_of(fixture_con, end=D(2023, 5, 1)).index.tolist() == ["K1"]
+
+
+@pytest.mark.parametrize("kw", [{}, {"end": D(2024, 6, 30)}, {"streets": ["S2"]}, {"communities": ["C1"]},
+                                {"start": D(2023, 6, 1)}, {"start": D(2023, 1, 1), "end": D(2023, 4, 19)}])
+def test_coop_sums_are_the_organisation_totals(fixture_con, kw):
+    """The page's cards are org_coops' column sums: the same figures as kpi_organisation (总览)."""
+    df, org = coops_of(fixture_con, **kw), run(fixture_con, "kpi_organisation", **kw).iloc[0]
+    assert (len(df), df["all_five"].sum(), df["members"].sum(), df["party_members"].sum(),
+            df["team_total"].sum(), df["meetings"].sum(), df["problems_resolved"].sum()) == \
+        (org["cooperatives"], org["five_standard"], org["members"], org["party_members"],
+         org["work_team_headcount"], org["meetings"], org["problems_resolved"])
+    # the committees card is the length of the list (kpi_outcomes counts the same rows)
+    assert len(run(fixture_con, "org_committees_founded", **kw)) == \
+        run(fixture_con, "kpi_outcomes", **kw).iloc[0]["owners_committees"]
+
+
+def test_coop_sums_are_the_organisation_totals_on_the_demo_data(demo_con):
+    for end in (REPORT, D(2026, 10, 31)):
+        for streets in ([], ["220203013"]):
+            df = db.execute(demo_con, "org_coops", params(end=end, streets=streets, **RULES))
+            org = db.execute(demo_con, "kpi_organisation", params(end=end, streets=streets)).iloc[0]
+            assert (len(df), df["all_five"].sum(), df["members"].sum(), df["party_members"].sum(),
+                    df["team_total"].sum(), df["meetings"].sum(), df["problems_resolved"].sum()) == \
+                (org["cooperatives"], org["five_standard"], org["members"], org["party_members"],
+                 org["work_team_headcount"], org["meetings"], org["problems_resolved"])
 
 
 def test_committees_founded_list_the_window_only(fixture_con):
@@ -254,7 +280,7 @@ def test_report_window_teams_meetings_and_charts(report_page, demo_con):
     assert sum(values(team_fig["data"][0]["y"])) == 300
     assert list(team_fig["data"][0]["x"]) == ["综合协调组", "物业管理组", "志愿服务组", "评议监督组"]
     assert team_fig["layout"]["yaxis"]["title"]["text"] == "人"
-    assert table(report_page, "supervision")["total"].sum() == 300
+    assert table(report_page, "supervision")["team_total"].sum() == 300
     assert "四支工作力量共 300 人" in texts(report_page)
     # members by background: the stacked role bars add up to the 99 members
     bg = figs["org_members_by_background"]
@@ -327,7 +353,7 @@ def test_street_filter_changes_every_figure(demo_con):
     assert "1 个物业社中 1 个全部达标" in texts(at)
     assert table(at, "party_ok")["coop_name"].tolist() == ["站前社区共享物业社"]
     assert sum(values(charts(at)["org_teams_by_team"]["data"][0]["y"])) == \
-        table(at, "supervision")["total"].sum() == 23
+        table(at, "supervision")["team_total"].sum() == 23
     assert shown["新成立业委会"] == "0 个"  # 承德's committees come in 2025 and 2026
     assert at.query_params["street"] == "220203013"
 
