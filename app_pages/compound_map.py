@@ -1,5 +1,7 @@
 """小区地图 — every compound and standalone building coloured by its management before the program
-and on the window's end, the change in numbers beside it, and one compound's work in the window."""
+and on the window's end, the change in numbers beside it, and one compound's work in the window.
+With more compounds in scope than [map] aggregate_above (config/dashboard.toml), one point per
+community instead, coloured by the share its cooperative manages; a click offers to narrow the scope."""
 
 from functools import partial
 
@@ -7,41 +9,55 @@ import streamlit as st
 
 from coopdash import db, fmt, maps, presentation, ui
 from coopdash.contract import MANAGEMENT, TABLES_BY_NAME
-from coopdash.labels import t
+from coopdash.labels import lang, t
 from coopdash.settings import data_dir, settings
-from coopdash.sidebar import current
+from coopdash.sidebar import K_COMMUNITIES, K_STREETS, current
 
-K_STATE, K_COMPOUND, K_LAST_PICK = "map_state", "map_compound", "map_last_pick"
+K_STATE, K_COMPOUND, K_COMMUNITY, K_LAST_PICK = "map_state", "map_compound", "map_community", "map_last_pick"
 
 f = current()
 p = f.params()
 ui.header("page.map")
 
-points = db.run("map_points", **p)
-if points.empty:
+# Each query gets only the parameters it uses, so a new start date (which none of them uses) or a
+# new end date (for the seats and the scope) reuses the cached results.
+scope = {"streets": p["streets"], "communities": p["communities"]}
+on_days = {**scope, "launch": p["launch"], "end": p["end"]}
+size = db.run("map_scope", **scope).iloc[0]
+if not size["compounds"]:
     ui.empty()
     st.stop()
-counts = db.run("map_status_counts", **p)
-seats = db.run("map_street_seats", **p)
+aggregated = int(size["compounds"]) > settings().map_aggregate_above
+level = maps.LAYER_COMMUNITIES if aggregated else maps.LAYER_POINTS
+points = db.run("map_communities" if aggregated else "map_points", **on_days)
+counts = db.run("map_status_counts", **on_days)
+seats = db.run("map_street_seats", **scope)
 boundaries = maps.load_boundaries(data_dir())
 if boundaries.error_zh:
     st.warning(boundaries.error_zh)
     st.caption(boundaries.error_en)
 
-# The chosen compound: from the selectbox below, or from a click on the map (callback).
-codes = list(points["compound_code"])
-by_code = points.set_index("compound_code")
-if st.session_state.get(K_COMPOUND) not in codes:
-    st.session_state[K_COMPOUND] = None
-chart_key = maps.chart_key(f.streets, f.communities)
+# The chosen point: a compound (from the selectbox below or a click on the map) or, on the
+# aggregated map, a community (a click).
+id_column, chosen_key = ("community_code", K_COMMUNITY) if aggregated else ("compound_code", K_COMPOUND)
+by_code = points.set_index(id_column)
+if st.session_state.get(chosen_key) not in by_code.index:
+    st.session_state[chosen_key] = None
+chart_key = maps.chart_key(f.streets, f.communities, level)
 
 
-def follow_map(key: str) -> None:
-    """A click on the map chooses that compound (and an empty click clears the choice)."""
-    pick = (key, maps.picked_code(st.session_state.get(key)))
+def follow_map(key: str, level: str, target: str) -> None:
+    """A click on the map chooses that point (and an empty click clears the choice)."""
+    event = st.session_state.get(key)
+    pick = (key, maps.picked_community(event) if level == maps.LAYER_COMMUNITIES else maps.picked_code(event))
     if pick != st.session_state.get(K_LAST_PICK):
         st.session_state[K_LAST_PICK] = pick
-        st.session_state[K_COMPOUND] = pick[1]
+        st.session_state[target] = pick[1]
+
+
+def narrow(streets: list[str], communities: list[str]) -> None:
+    """Set the sidebar's street and community filters (they apply to every page and the link)."""
+    st.session_state[K_STREETS], st.session_state[K_COMMUNITIES] = streets, communities
 
 
 st.markdown(f"**{t('map.change.title')}**")
@@ -56,30 +72,55 @@ state_names = {"before": t("map.state.before", day=fmt.date(p["launch"])),
                "after": t("map.state.after", day=fmt.date(f.end))}
 state = st.segmented_control(t("map.state.label"), list(state_names), default="after", required=True,
                              format_func=state_names.get, key=K_STATE, help=t("map.state.help"))
+if aggregated:
+    st.caption(t("map.level.communities", compounds=fmt.number(size["compounds"]),
+                 limit=fmt.number(settings().map_aggregate_above), communities=fmt.number(size["communities"])))
 
 present = presentation.is_present()
 height = maps.MAP_HEIGHT_PRESENT if present else maps.MAP_HEIGHT
-records = maps.point_records(points, state)
-chosen = st.session_state[K_COMPOUND]
+chosen = st.session_state[chosen_key]
 deck = maps.build_deck(
-    records, seats, maps.fit_view(points["lon"], points["lat"], height_px=height), boundaries.geojson,
+    maps.records_json(points, state, level, lang()), seats,
+    maps.fit_view(points["lon"], points["lat"], height_px=height), boundaries.geojson,
     settings().tile_url, settings().tile_attribution,
-    selected=records[codes.index(chosen)] if chosen else None, height=height)
+    selected=maps.one_record(points, state, level, chosen) if chosen else None, height=height, level=level)
 
 left, right = st.columns([3, 1])
 with left:
-    st.pydeck_chart(deck, on_select=partial(follow_map, chart_key), selection_mode="single-object",
+    st.pydeck_chart(deck, on_select=partial(follow_map, chart_key, level, chosen_key), selection_mode="single-object",
                     key=chart_key, height=height)
 with right:
-    st.markdown(f"**{t('map.legend.title')}**  \n{state_names[state]}")
-    st.markdown(maps.legend_html(counts, state, large=present), unsafe_allow_html=True)
-    st.caption(t("map.legend.size"))
+    if aggregated:
+        st.markdown(f"**{t('map.legend.share_title')}**  \n{state_names[state]}")
+        st.markdown(maps.share_legend_html(points, state, large=present), unsafe_allow_html=True)
+        st.caption(t("map.legend.share_size"))
+    else:
+        st.markdown(f"**{t('map.legend.title')}**  \n{state_names[state]}")
+        st.markdown(maps.legend_html(counts, state, large=present), unsafe_allow_html=True)
+        st.caption(t("map.legend.size"))
 
 st.divider()
-code = st.selectbox(
-    t("map.pick.label"), codes, index=None, key=K_COMPOUND, placeholder=t("map.pick.placeholder"),
-    format_func=lambda c: t("map.pick.option", name=by_code.at[c, "compound_name"],
-                            community=by_code.at[c, "community_name"]))
+if aggregated:
+    if chosen:
+        c = by_code.loc[chosen]
+        st.subheader(c["community_name"])
+        st.caption(maps.community_facts(c))
+        st.markdown(f"**{t('map.community.state_title')}**  \n" + "  \n".join(maps.community_states(c)))
+        left, right = st.columns(2)
+        left.button(t("map.community.show"), on_click=narrow, args=(list(f.streets), [chosen]),
+                    help=t("map.community.show_help"), key="map_show_community", width="stretch")
+        if list(f.streets) != [c["street_code"]]:
+            right.button(t("map.community.show_street", street=c["street_name"]), on_click=narrow,
+                         args=([c["street_code"]], []), help=t("map.community.show_street_help"),
+                         key="map_show_street", width="stretch")
+    st.stop()
+
+codes = points["compound_code"].tolist()
+option = t("map.pick.option")  # the template, formatted per compound below (at most aggregate_above of them)
+options = {code: option.format(name=n, community=c)
+           for code, n, c in zip(codes, points["compound_name"], points["community_name"])}
+code = st.selectbox(t("map.pick.label"), codes, index=None, key=K_COMPOUND, placeholder=t("map.pick.placeholder"),
+                    format_func=options.get)
 if code:
     c = by_code.loc[code]
     st.subheader(c["compound_name"])

@@ -27,6 +27,7 @@ class Settings:
     deadlines: dict[str, float]  # hours per service-order category (every contract category)
     tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
     tile_attribution: str
+    map_aggregate_above: int  # compounds in scope above which the map draws one point per community
     cooperative_rules: dict[str, float]  # min_members, max_members, chairs, vice_chairs, party_share_above
     console_time_limit: float  # seconds before a console query is interrupted
     console_row_cap: int
@@ -55,6 +56,7 @@ def settings() -> Settings:
         deadlines=deadlines,
         tile_url=str(map_cfg.get("tile_url", "")),
         tile_attribution=str(map_cfg.get("tile_attribution", "")),
+        map_aggregate_above=int(map_cfg.get("aggregate_above", 2000)),
         cooperative_rules=dict(raw["cooperative_rules"]),
         console_time_limit=float(raw["console"]["time_limit_seconds"]),
         console_row_cap=int(raw["console"]["row_cap"]),

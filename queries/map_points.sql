@@ -2,20 +2,18 @@
 -- （$end 当日的状态）两种管理状态及共享+模式，以及结束日期的未办结点单数。
 -- 未办结点单 = 在结束日期当天结束前（< $end + 1 天）提交、状态不是“已取消”、且在结束日期当天结束前未解决
 -- （resolved_at 为空或晚于该日）的工单；与开始日期无关（是结束日的存量）。已取消工单没有取消时间，一律不计。
+-- 取自 orders_open_at（与“点单服务”的积压同一口径）。
 -- Map points: one row per compound and standalone building in scope, with its position, households,
 -- its management state before the program (on $launch) and on the window's end ($end) with the
 -- sharing+ mode, and its open orders at the end. Open orders = submitted before the end of $end,
 -- not cancelled, and not resolved by the end of that day (resolved_at null or later); a stock at the
--- end, independent of $start. Cancelled orders carry no cancellation time and never count.
+-- end, independent of $start. Cancelled orders carry no cancellation time and never count. From
+-- orders_open_at (the same definition as the backlog on 点单服务).
 WITH s AS (
     SELECT * FROM scoped_compounds($streets, $communities)
-), open_orders AS (
-    SELECT o.compound_code, count(*) AS open_orders
-    FROM service_orders o
-    JOIN s USING (compound_code)
-    WHERE o.submitted_at < CAST($end AS DATE) + 1
-      AND o.status <> 'cancelled'
-      AND (o.resolved_at IS NULL OR o.resolved_at >= CAST($end AS DATE) + 1)
+), open_orders AS (  -- orders_open_at reads only the pending orders and those resolved after $end
+    SELECT compound_code, count(*) AS open_orders
+    FROM orders_open_at($end, $streets, $communities)
     GROUP BY ALL
 )
 SELECT s.compound_code, s.compound_name, s.kind, s.built_year, s.buildings, s.households,

@@ -426,3 +426,219 @@ def test_configured_tile_url_is_drawn_under_the_points(on_fixture, monkeypatch):
     assert style["sources"]["intranet"]["tiles"] == ["http://10.0.0.5/tiles/{z}/{x}/{y}.png"]
     assert style["sources"]["intranet"]["attribution"] == "龙潭区测绘院"  # drawn in the map's corner
     assert len(layer(spec, "compounds")["data"]) == 5
+
+
+# ============================================================== city scale: one point per community
+# Above [map] aggregate_above compounds in scope the page draws one point per community (from
+# map_communities) and offers no compound list; at or below it, one point per compound as above.
+
+def test_scope_size_counts_compounds_and_communities(fixture_con):
+    def size(**kw):
+        return run(fixture_con, "map_scope", **kw).iloc[0][["compounds", "communities"]].tolist()
+    assert size() == [5, 3]
+    assert size(streets=["S2"]) == [2, 1]
+    assert size(communities=["C1", "C2"]) == [3, 2]
+    assert size(streets=["T1"]) == [0, 0]
+
+
+def state_counts(df, when):
+    return {r.community_code: tuple(getattr(r, f"{m}_{when}") for m in RGB) for r in df.itertuples()}
+
+
+def test_communities_count_compounds_in_each_state_before_and_after(fixture_con):
+    df = run(fixture_con, "map_communities")
+    assert list(df["community_code"]) == ["C1", "C2", "C3"]  # by street, then community
+    assert list(df["street_name"]) == ["甲街道", "甲街道", "乙街道"]
+    assert list(df["compounds"]) == [2, 1, 2] and list(df["households"]) == [120, 300, 230]
+    # (professional, cooperative, self, none)
+    assert state_counts(df, "before") == {"C1": (0, 0, 1, 1), "C2": (1, 0, 0, 0), "C3": (0, 0, 0, 2)}
+    assert state_counts(df, "after") == {"C1": (0, 2, 0, 0), "C2": (1, 0, 0, 0), "C3": (0, 1, 0, 1)}
+    # the point sits at the mean of the community's compounds
+    c3 = df.set_index("community_code").loc["C3"]
+    assert (c3["lon"], c3["lat"]) == (pytest.approx(126.56115), pytest.approx(43.91115))
+
+
+def test_communities_follow_the_end_date_the_launch_and_the_filters(fixture_con):
+    later = run(fixture_con, "map_communities", end=D(2024, 6, 30))
+    assert state_counts(later, "after")["C3"] == (1, 0, 0, 1)  # P4 went professional on 2024-01-01
+    # a day before P4's first row: it has no state, so it counts in `compounds` only
+    early = run(fixture_con, "map_communities", launch=D(2023, 3, 31)).set_index("community_code")
+    assert early.loc["C3", "compounds"] == 2 and state_counts(early.reset_index(), "before")["C3"] == (0, 0, 0, 1)
+    assert list(run(fixture_con, "map_communities", streets=["S2"])["community_code"]) == ["C3"]
+    assert run(fixture_con, "map_communities", streets=["T1"]).empty
+
+
+def test_demo_communities_match_independent_sql(demo_con):
+    df = run(demo_con, "map_communities").set_index("community_code")
+    compounds = dict(demo_con.execute("SELECT community_code, count(*) FROM compounds GROUP BY ALL").fetchall())
+    coop_on_report = dict(demo_con.execute(f"""
+        SELECT c.community_code, count(*) FROM compounds c JOIN management_history h USING (compound_code)
+        WHERE h.valid_from = (SELECT max(h2.valid_from) FROM management_history h2
+                              WHERE h2.compound_code = c.compound_code AND h2.valid_from <= ?)
+          AND h.management = 'cooperative'
+        GROUP BY ALL""", [REPORT]).fetchall())
+    assert df["compounds"].to_dict() == compounds and df["compounds"].sum() == 253
+    assert df["cooperative_after"].to_dict() == {c: coop_on_report.get(c, 0) for c in compounds}
+    assert df["cooperative_before"].sum() == 0 and df["cooperative_after"].sum() > 0  # none before the launch
+    status = run(demo_con, "map_status_counts").set_index("management")
+    for m in RGB:  # the communities add up to the district's cards
+        assert df[f"{m}_before"].sum() == status.loc[m, "n_before"]
+        assert df[f"{m}_after"].sum() == status.loc[m, "n_after"]
+
+
+def test_share_classes_and_community_radius():
+    # none, under 25 %, 25–50 %, 50–75 %, 75 % or more of a community's compounds
+    assert maps.share_class([0, 1, 1, 2, 3, 4, 3, 0], [4, 5, 4, 4, 4, 4, 3, 0]).tolist() == [0, 1, 2, 3, 4, 4, 4, 0]
+    assert maps.community_radius_px([16, 4, 1, 0]).tolist() == [8.0, 4.0, 3.0, 3.0]  # 2 px × √n, at least 3
+
+
+def test_vectorised_radii_equal_the_scalar_rule():
+    import pandas as pd
+    households = pd.Series([0, 20, 24, 25, 100, 400, 1070, None, -5])
+    assert maps.radii_m(households).tolist() == [maps.radius_m(h) for h in households]
+
+
+def test_compact_deck_json_is_pydecks_json_with_the_rows_spliced_in(fixture_con):
+    import pydeck as pdk
+    points = run(fixture_con, "map_points")
+    records = maps.point_records(points, "after")
+    view = maps.fit_view(points["lon"], points["lat"])
+    seats = run(fixture_con, "map_street_seats")
+    plain = maps.build_deck(records, seats, view, selected=records[0])
+    expected = json.loads(pdk.Deck.to_json(plain))  # pydeck's own (indented) serialisation …
+    assert expected.pop("_raw") == {}  # … which also writes out the subclass's own attribute
+    assert json.loads(plain.to_json()) == expected
+    spliced = maps.build_deck(maps.records_json(points, "after", maps.LAYER_POINTS, "zh"), seats, view,
+                              selected=records[0])
+    text = spliced.to_json()
+    assert json.loads(text) == expected and "__coopdash" not in text
+    assert "甲小区" in text  # UTF-8, not \u escapes
+    assert len(text) < 0.7 * len(pdk.Deck.to_json(plain))
+
+
+def test_community_records_for_the_tooltip_and_colours(fixture_con):
+    df = run(fixture_con, "map_communities")
+    after = {r["community_code"]: r for r in maps.community_records(df, "after")}
+    assert (after["C1"]["compounds"], after["C1"]["households"], after["C1"]["cooperative"]) == \
+        ("2 个", "120 户", "2 个（占 100%）")
+    assert (after["C3"]["cooperative"], after["C3"]["none"], after["C3"]["professional"]) == \
+        ("1 个（占 50%）", "1 个", "0 个")
+    assert [after[c]["color"][:3] for c in ("C1", "C2", "C3")] == \
+        [list(maps.SHARE_RGB[4]), list(maps.SHARE_RGB[0]), list(maps.SHARE_RGB[3])]
+    assert after["C1"]["radius"] == maps.community_radius_px([2])[0]
+    before = {r["community_code"]: r for r in maps.community_records(df, "before")}
+    assert all(r["color"][:3] == list(maps.SHARE_RGB[0]) for r in before.values())
+    assert (before["C1"]["self"], before["C1"]["none"], before["C1"]["cooperative"]) == ("1 个", "1 个", "0 个（占 0%）")
+    tip = maps.community_tooltip()["html"]
+    assert set(__import__("re").findall(r"{(\w+)}", tip)) == \
+        {"name", "street", "compounds", "households", "professional", "cooperative", "self", "none"}
+    event = {"selection": {"indices": {"communities": [2]}, "objects": {"communities": [after["C3"]]}}}
+    assert maps.picked_community(event) == "C3" and maps.picked_code(event) is None
+
+
+@pytest.fixture
+def aggregate_above(monkeypatch):
+    """Set [map] aggregate_above for the page (the fixture has 5 compounds, the demo 253)."""
+    def set_to(limit):
+        configured = dataclasses.replace(settings(), map_aggregate_above=limit)
+        monkeypatch.setattr("coopdash.settings.settings", lambda: configured)
+    return set_to
+
+
+def communities_by_code(at):
+    spec, _ = deck_of(at)
+    assert layer(spec, "compounds") is None
+    return {p["community_code"]: p for p in layer(spec, "communities")["data"]}
+
+
+def test_page_draws_one_point_per_community_above_the_threshold(on_fixture, aggregate_above):
+    aggregate_above(4)  # 5 compounds in scope
+    at = open_app(page=PAGE, **WINDOW)
+    pts = communities_by_code(at)
+    assert set(pts) == {"C1", "C2", "C3"}
+    assert (pts["C3"]["name"], pts["C3"]["street"], pts["C3"]["compounds"], pts["C3"]["cooperative"]) == \
+        ("三社区", "乙街道", "2 个", "1 个（占 50%）")
+    assert pts["C1"]["color"][:3] == list(maps.SHARE_RGB[4])  # both of C1's compounds
+    spec, tip = deck_of(at)
+    assert layer(spec, "communities")["radiusUnits"] == "pixels" and "{cooperative}" in tip["html"]
+    shown = texts(at)
+    assert "范围内有 5 个小区、单体楼（超过 4 个），地图按社区汇总：每个点是一个社区（3 个）" in shown
+    assert "1 个社区 · 2 个小区" in shown  # the legend: C1 (75 % or more), C3 (50–75 %)
+    assert not at.selectbox and not at.dataframe  # no compound list at this scale
+    # the cards are the same as on the compound map
+    assert metrics(at) == {"专业物业": "1 个", "共享物业社代管": "3 个", "业主自管": "0 个", "无人管理": "1 个"}
+
+    at.segmented_control(key="map_state").set_value("before").run()
+    pts = communities_by_code(at)
+    assert all(p["color"][:3] == list(maps.SHARE_RGB[0]) for p in pts.values())  # no cooperative yet
+    assert (pts["C1"]["self"], pts["C1"]["none"]) == ("1 个", "1 个")
+    assert "3 个社区 · 5 个小区" in texts(at)  # every community in the "none" class
+
+
+def test_choosing_a_community_offers_its_compounds(on_fixture, aggregate_above):
+    aggregate_above(4)
+    at = open_app(page=PAGE, **WINDOW)
+    at.session_state["map_community"] = "C3"  # what a click on its point sets (follow_map)
+    at.run()
+    shown = texts(at)
+    assert "三社区" in shown and "乙街道 · 2 个小区、单体楼 · 230 户" in shown
+    assert "共享物业社代管：项目启动前 0 → 结束日期 1" in shown and "无人管理：项目启动前 2 → 结束日期 1" in shown
+    spec, _ = deck_of(at)
+    assert layer(spec, "chosen")["data"][0]["community_code"] == "C3"  # ringed on the map
+
+    at.button(key="map_show_community").click().run()  # narrows the sidebar filter to C3: 2 compounds
+    assert at.sidebar.multiselect(key="flt_communities").value == ["C3"]
+    assert at.query_params["community"] == "C3"
+    assert set(points_by_code(at)) == {"P4", "P5"}  # one point per compound again
+    assert at.selectbox(key="map_compound").options == ["丙新村（三社区）", "乙路2号楼（三社区）"]
+
+
+def test_show_street_narrows_to_the_street_office(on_fixture, aggregate_above):
+    aggregate_above(2)  # S1 has 3 compounds: still one point per community
+    at = open_app(page=PAGE, **WINDOW)
+    at.session_state["map_community"] = "C1"
+    at.run()
+    at.button(key="map_show_street").click().run()
+    assert at.sidebar.multiselect(key="flt_streets").value == ["S1"]
+    assert set(communities_by_code(at)) == {"C1", "C2"}
+    at.session_state["map_community"] = "C1"
+    at.run()
+    keys = [b.key for b in at.button]
+    assert "map_show_community" in keys and "map_show_street" not in keys  # already that street office
+
+
+def test_demo_page_aggregates_by_community_under_a_low_threshold(demo_con, aggregate_above):
+    aggregate_above(100)  # the demo has 253 compounds and standalone buildings
+    at = open_app(page=PAGE, **WINDOW)
+    pts = communities_by_code(at)
+    expected = dict(demo_con.execute(
+        "SELECT community_code, count(*) FROM compounds GROUP BY ALL").fetchall())
+    assert set(pts) == set(expected)
+    assert {c: p["compounds"] for c, p in pts.items()} == {c: f"{n} 个" for c, n in expected.items()}
+
+
+def test_street_names_only_while_they_fit():
+    import pandas as pd
+
+    def seats(n):
+        return pd.DataFrame({"street_code": [f"S{i}" for i in range(n)], "street_name": [f"街道{i}" for i in range(n)],
+                             "lon": [126.5 + i / 1000 for i in range(n)], "lat": [43.9] * n})
+    view = maps.fit_view([126.5], [43.9])
+    few = json.loads(maps.build_deck([], seats(maps.MAX_STREET_LABELS), view).to_json())
+    many = json.loads(maps.build_deck([], seats(maps.MAX_STREET_LABELS + 1), view).to_json())
+    assert len(layer(few, "street_labels")["data"]) == maps.MAX_STREET_LABELS == 40
+    assert layer(many, "street_labels") is None  # 243 names at city scale would cover the points …
+    assert len(layer(many, "street_seats")["data"]) == 41  # … their seats are still drawn
+
+
+def test_demo_open_orders_match_independent_sql_on_the_raw_orders(demo_con):
+    # map_points counts them from orders_open_at (orders_flat); here straight from service_orders
+    for end in (REPORT, D(2025, 1, 15)):
+        expected = dict(demo_con.execute("""
+            SELECT compound_code, count(*) FROM service_orders
+            WHERE submitted_at < CAST(? AS DATE) + 1 AND status <> 'cancelled'
+              AND (resolved_at IS NULL OR resolved_at >= CAST(? AS DATE) + 1)
+            GROUP BY ALL""", [end, end]).fetchall())
+        got = run(demo_con, "map_points", end=end).set_index("compound_code")["open_orders"]
+        assert sum(expected.values()) > 0
+        assert {c: n for c, n in got.items() if n} == expected

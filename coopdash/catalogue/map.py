@@ -22,6 +22,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "map.change.description": ("较项目启动前", "vs. before the program"),
     "map.change.help": ("项目启动前 {before} 个 → 结束日期 {after} 个", "{before} before → {after} on the end date"),
     "map.status.unknown": ("无记录", "No record"),
+    # the aggregated map (more compounds in scope than [map] aggregate_above): one point per community
+    "map.level.communities": (
+        "范围内有 {compounds} 个小区、单体楼（超过 {limit} 个），地图按社区汇总：每个点是一个社区（{communities} 个）。"
+        "在侧栏选择街道或社区，或点击社区后选择“查看该社区的小区”，即逐个显示小区。",
+        "The scope has {compounds} compounds (more than {limit}), so the map shows one point per community "
+        "({communities}). Choose a street office or community in the sidebar, or click a community and "
+        "then “Show its compounds”, to see each compound."),
+    "map.legend.share_title": ("共享物业社代管的小区占比（社区）", "Share of compounds the cooperative manages (communities)"),
+    "map.legend.share_row": ("{communities} 个社区 · {compounds} 个小区", "{communities} communities · {compounds} compounds"),
+    "map.legend.share_size": ("点的大小表示社区的小区、单体楼个数。点击社区查看其各管理状态的个数。",
+                              "Point size shows the community's compounds. Click a community for its "
+                              "compounds in each management state."),
+    "map.share.0": ("没有", "None"),
+    "map.share.1": ("不足 25%", "Under 25%"),
+    "map.share.2": ("25%–50%", "25–50%"),
+    "map.share.3": ("50%–75%", "50–75%"),
+    "map.share.4": ("75% 及以上", "75% or more"),
+    "map.community.compounds": ("{n} 个小区、单体楼", "{n} compounds"),
+    "map.community.state_title": ("各管理状态的小区、单体楼（个）", "Compounds in each management state"),
+    "map.community.state_row": ("{status}：项目启动前 {before} → 结束日期 {after}",
+                                "{status}: {before} before the program → {after} on the end date"),
+    "map.community.show": ("查看该社区的小区", "Show its compounds"),
+    "map.community.show_help": ("把侧栏的社区筛选设为该社区（对所有页面生效，并写入链接）",
+                                "Sets the sidebar's community filter to this community (for every page, "
+                                "and in the link)"),
+    "map.community.show_street": ("只看{street}", "Only {street}"),
+    "map.community.show_street_help": ("把侧栏的街道筛选设为该街道（对所有页面生效，并写入链接）",
+                                       "Sets the sidebar's street filter to this street office (for every "
+                                       "page, and in the link)"),
     # tooltip (one line per field)
     "map.tip.kind": ("类型", "Kind"),
     "map.tip.community": ("社区", "Community"),
@@ -31,6 +60,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "map.tip.households": ("户数", "Households"),
     "map.tip.open_orders": ("结束日期未办结点单", "Open orders on the end date"),
     "map.tip.line": ("{label}：{field}", "{label}: {field}"),
+    "map.tip.compounds": ("小区、单体楼", "Compounds"),
+    "map.tip.share": ("{count}（占 {share}）", "{count} ({share})"),
+    "map.tip.click": ("点击查看该社区", "Click for this community"),
     "map.unit.orders": ("件", "orders"),
     # choosing a compound
     "map.pick.label": ("选择小区", "Choose a compound"),
