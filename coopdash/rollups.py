@@ -1,11 +1,13 @@
 """Rollups: the fact tables summed per community and month, written beside the data.
 
-Service orders, cleanups and repairs are summed per community × month (× category and status, or
-waste type, or repair kind) by `queries/_rollup_<name>.sql`. They are written into the dataset folder
+Service orders, cleanups and repairs are summed per street office and per community × month (×
+category and status, or waste type, or repair kind), and district-wide per day, by
+`queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes. They are written into the dataset folder
 as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
-`orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: whole months of a window come
-from the rollup, its partial first and last months from the raw rows, so every figure is exact.
+`orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
+rollups; by street or community, the whole months of a window from the monthly rollup and its
+partial first and last months from the raw rows. Every figure is exact.
 
 Each rollup file carries a signature of the source files it was built from (names and sizes of the
 service_orders, cleanups, repairs, compounds and communities files). When the folder has no rollups,
@@ -25,7 +27,7 @@ import pyarrow.parquet as pq
 
 from coopdash import ROOT
 
-NAMES = ("orders", "orders_flat", "cleanups", "repairs")
+NAMES = ("orders", "orders_daily", "orders_flat", "cleanups", "cleanups_daily", "repairs", "repairs_daily")
 ROW_GROUPS = {"orders_flat": 1 << 16}  # small row groups: a month of a window reads little
 FOLDER = "_rollups"
 SOURCES = ("service_orders", "cleanups", "repairs", "compounds", "communities")
@@ -33,7 +35,7 @@ _META_KEY = b"coopdash.rollup.signature"
 
 
 def view(name: str) -> str:
-    """The name queries use: rollup_orders, rollup_cleanups, rollup_repairs; orders_flat."""
+    """The name queries use: rollup_orders, rollup_orders_daily, rollup_cleanups …; orders_flat."""
     return name if name == "orders_flat" else f"rollup_{name}"
 
 

@@ -84,34 +84,39 @@ CREATE MACRO head_until(start_day, end_day) AS
 CREATE MACRO tail_from(start_day, end_day) AS
     greatest(whole_until(end_day), head_until(start_day, end_day));
 
+-- True when a query needs district totals only: no street or community filter and no street breakdown;
+-- then the *_in macros read the daily district-wide rollups alone (exact to the day, no raw rows).
+CREATE MACRO district_only(streets, communities, by_street) AS
+    len(streets::VARCHAR[]) = 0 AND len(communities::VARCHAR[]) = 0 AND NOT by_street;
+
 -- Service orders in scope, summed per community × category × status × month submitted × month
 -- resolved, with three flags for the window: is_submitted (in the window, not cancelled), is_resolved
 -- (status resolved, resolved_at in the window), resolved_by_end (status resolved, resolved_at before
 -- the end of the window's last day). Orders with neither month at a partial edge come from the rollup
 -- (their flags follow from the months); orders with a month at an edge come from the raw rows (four
 -- branches on one time range each, so the row groups outside are skipped).
-CREATE MACRO orders_in(start_day, end_day, streets, communities) AS TABLE
+CREATE MACRO orders_in(start_day, end_day, streets, communities, by_street) AS TABLE
 WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/rollups.py)
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE o.submitted_at >= edge_first(start_day)
+    WHERE NOT district_only(streets, communities, by_street) AND o.submitted_at >= edge_first(start_day)
       AND o.submitted_at < edge_first(start_day) + INTERVAL 1 MONTH
     UNION ALL
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE edge_last(end_day) <> edge_first(start_day)
+    WHERE NOT district_only(streets, communities, by_street) AND edge_last(end_day) <> edge_first(start_day)
       AND o.submitted_at >= edge_last(end_day)
       AND o.submitted_at < edge_last(end_day) + INTERVAL 1 MONTH
     UNION ALL
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE o.resolved_at >= edge_first(start_day)
+    WHERE NOT district_only(streets, communities, by_street) AND o.resolved_at >= edge_first(start_day)
       AND o.resolved_at < edge_first(start_day) + INTERVAL 1 MONTH
       AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
     UNION ALL
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE edge_last(end_day) <> edge_first(start_day)
+    WHERE NOT district_only(streets, communities, by_street) AND edge_last(end_day) <> edge_first(start_day)
       AND o.resolved_at >= edge_last(end_day)
       AND o.resolved_at < edge_last(end_day) + INTERVAL 1 MONTH
       AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
@@ -137,18 +142,30 @@ SELECT street_code, community_code, category, status, sub_month, res_month,
        status = 'resolved' AND res_month < whole_until(end_day),
        n, rated, rating_sum, rated_4_5
 FROM rollup_orders
-WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+WHERE NOT district_only(streets, communities, by_street)
+  AND level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
   AND sub_month NOT IN (edge_first(start_day), edge_last(end_day))
   AND (res_month IS NULL OR res_month NOT IN (edge_first(start_day), edge_last(end_day)))
   AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
-  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code));
+  AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
+UNION ALL
+SELECT NULL, NULL, category, status,
+       CAST(date_trunc('month', sub_day) AS DATE), CAST(date_trunc('month', res_day) AS DATE),
+       status <> 'cancelled' AND sub_day BETWEEN CAST(start_day AS DATE) AND CAST(end_day AS DATE),
+       status = 'resolved' AND res_day BETWEEN CAST(start_day AS DATE) AND CAST(end_day AS DATE),
+       status = 'resolved' AND res_day <= CAST(end_day AS DATE),
+       n, rated, rating_sum, rated_4_5
+FROM rollup_orders_daily
+WHERE district_only(streets, communities, by_street)
+  AND sub_day <= CAST(end_day AS DATE) AND (sub_day >= CAST(start_day AS DATE) OR res_day >= CAST(start_day AS DATE));
 
 -- Cleanups in scope and in the window, per community × waste type × month (whole months from the
--- rollup, the days of partial months from the raw rows).
-CREATE MACRO cleanups_in(start_day, end_day, streets, communities) AS TABLE
+-- rollup, the days of partial months from the raw rows; district totals from the daily rollup).
+CREATE MACRO cleanups_in(start_day, end_day, streets, communities, by_street) AS TABLE
 SELECT street_code, community_code, waste_type, month, tonnes, n
 FROM rollup_cleanups
-WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+WHERE NOT district_only(streets, communities, by_street)
+  AND level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
   AND month >= whole_from(start_day) AND month < whole_until(end_day)
   AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
@@ -156,18 +173,26 @@ UNION ALL
 SELECT s.street_code, s.community_code, c.waste_type, CAST(date_trunc('month', c.done_on) AS DATE) AS month,
        sum(c.tonnes) AS tonnes, count(*) AS n
 FROM (SELECT * FROM cleanups
-      WHERE done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
+      WHERE NOT district_only(streets, communities, by_street)
+        AND done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
       UNION ALL
       SELECT * FROM cleanups
-      WHERE done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) c
+      WHERE NOT district_only(streets, communities, by_street)
+        AND done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) c
 JOIN scoped_compounds(streets, communities) s USING (compound_code)
-GROUP BY ALL;
+GROUP BY ALL
+UNION ALL
+SELECT NULL, NULL, waste_type, CAST(date_trunc('month', done_on) AS DATE), tonnes, n
+FROM rollup_cleanups_daily
+WHERE district_only(streets, communities, by_street)
+  AND done_on BETWEEN CAST(start_day AS DATE) AND CAST(end_day AS DATE);
 
 -- Repairs in scope and in the window, per community × kind × month (as cleanups_in).
-CREATE MACRO repairs_in(start_day, end_day, streets, communities) AS TABLE
+CREATE MACRO repairs_in(start_day, end_day, streets, communities, by_street) AS TABLE
 SELECT street_code, community_code, kind, month, quantity, n
 FROM rollup_repairs
-WHERE level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+WHERE NOT district_only(streets, communities, by_street)
+  AND level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
   AND month >= whole_from(start_day) AND month < whole_until(end_day)
   AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
@@ -175,12 +200,19 @@ UNION ALL
 SELECT s.street_code, s.community_code, r.kind, CAST(date_trunc('month', r.done_on) AS DATE) AS month,
        sum(r.quantity) AS quantity, count(*) AS n
 FROM (SELECT * FROM repairs
-      WHERE done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
+      WHERE NOT district_only(streets, communities, by_street)
+        AND done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
       UNION ALL
       SELECT * FROM repairs
-      WHERE done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) r
+      WHERE NOT district_only(streets, communities, by_street)
+        AND done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) r
 JOIN scoped_compounds(streets, communities) s USING (compound_code)
-GROUP BY ALL;
+GROUP BY ALL
+UNION ALL
+SELECT NULL, NULL, kind, CAST(date_trunc('month', done_on) AS DATE), quantity, n
+FROM rollup_repairs_daily
+WHERE district_only(streets, communities, by_street)
+  AND done_on BETWEEN CAST(start_day AS DATE) AND CAST(end_day AS DATE);
 
 -- Service orders in scope still open at the end of end_day (submitted by then, not cancelled, not
 -- resolved by then), from orders_flat: the pending ones (a block at the start of the file) and the ones

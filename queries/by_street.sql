@@ -9,16 +9,16 @@ WITH streets_in AS (
     FROM scoped_coops($streets, $communities) WHERE founded_on <= $end GROUP BY ALL
 ), o AS (
     SELECT street_code, sum(n) AS orders_resolved
-    FROM orders_in($start, $end, $streets, $communities) WHERE is_resolved
+    FROM orders_in($start, $end, $streets, $communities, true) WHERE is_resolved
     GROUP BY ALL
 ), cl AS (
     SELECT street_code, sum(tonnes) AS tonnes
-    FROM cleanups_in($start, $end, $streets, $communities) GROUP BY ALL
+    FROM cleanups_in($start, $end, $streets, $communities, true) GROUP BY ALL
 ), rp AS (
     SELECT street_code,
            sum(quantity) FILTER (WHERE kind = 'road') AS road_km,
            sum(quantity) FILTER (WHERE kind IN ('heating_pipe', 'drainage_pipe')) AS pipe_km
-    FROM repairs_in($start, $end, $streets, $communities) GROUP BY ALL
+    FROM repairs_in($start, $end, $streets, $communities, true) GROUP BY ALL
 )
 SELECT streets_in.street_code, streets_in.street_name,
        coalesce(co.cooperatives, 0) AS cooperatives,

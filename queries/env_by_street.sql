@@ -13,7 +13,7 @@ WITH streets_in AS (
     SELECT street_code,
            sum(tonnes) FILTER (WHERE waste_type = 'household') AS household,
            sum(tonnes) FILTER (WHERE waste_type = 'construction') AS construction
-    FROM cleanups_in($start, $end, $streets, $communities)
+    FROM cleanups_in($start, $end, $streets, $communities, true)
     GROUP BY ALL
 ), rp AS (
     SELECT street_code,
@@ -24,7 +24,7 @@ WITH streets_in AS (
            sum(quantity) FILTER (WHERE kind = 'stair_light') AS stair_light,
            sum(quantity) FILTER (WHERE kind = 'seating') AS seating,
            sum(quantity) FILTER (WHERE kind = 'parking_space') AS parking_space
-    FROM repairs_in($start, $end, $streets, $communities)
+    FROM repairs_in($start, $end, $streets, $communities, true)
     GROUP BY ALL
 )
 SELECT streets_in.street_code, streets_in.street_name,

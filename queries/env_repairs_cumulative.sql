@@ -17,7 +17,7 @@ WITH months AS (
            sum(quantity) FILTER (WHERE kind = 'stair_light') AS stair_light,
            sum(quantity) FILTER (WHERE kind = 'seating') AS seating,
            sum(quantity) FILTER (WHERE kind = 'parking_space') AS parking_space
-    FROM repairs_in($start, $end, $streets, $communities)
+    FROM repairs_in($start, $end, $streets, $communities, false)
     GROUP BY ALL
 )
 SELECT months.month,

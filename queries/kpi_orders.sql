@@ -6,4 +6,4 @@ SELECT
     CAST(coalesce(sum(n) FILTER (WHERE is_submitted), 0) AS BIGINT) AS submitted,
     CAST(coalesce(sum(n) FILTER (WHERE is_submitted AND resolved_by_end), 0) AS BIGINT) AS submitted_resolved,
     submitted_resolved / nullif(submitted, 0) AS resolution_rate
-FROM orders_in($start, $end, $streets, $communities);
+FROM orders_in($start, $end, $streets, $communities, false);

@@ -4,13 +4,13 @@ WITH months AS (
     SELECT month FROM window_months($start, $end)
 ), o AS (
     SELECT res_month AS month, sum(n) AS orders_resolved
-    FROM orders_in($start, $end, $streets, $communities) WHERE is_resolved
+    FROM orders_in($start, $end, $streets, $communities, false) WHERE is_resolved
     GROUP BY ALL
 ), c AS (
     SELECT month,
            sum(tonnes) FILTER (WHERE waste_type = 'household') AS household_t,
            sum(tonnes) FILTER (WHERE waste_type = 'construction') AS construction_t
-    FROM cleanups_in($start, $end, $streets, $communities)
+    FROM cleanups_in($start, $end, $streets, $communities, false)
     GROUP BY ALL
 )
 SELECT months.month,

@@ -13,7 +13,7 @@ WITH counts AS (
            sum(n) FILTER (WHERE is_submitted) AS submitted,
            sum(n) FILTER (WHERE is_resolved) AS resolved,
            sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved
-    FROM orders_in($start, $end, $streets, $communities)
+    FROM orders_in($start, $end, $streets, $communities, false)
     GROUP BY category
 ), hours AS (
     SELECT o.category, o.hours

@@ -17,7 +17,7 @@ WITH streets_in AS (
            sum(n) FILTER (WHERE is_submitted) AS submitted,
            sum(n) FILTER (WHERE is_resolved) AS resolved,
            sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved
-    FROM orders_in($start, $end, $streets, $communities)
+    FROM orders_in($start, $end, $streets, $communities, true)
     GROUP BY street_code
 ), hours AS (
     SELECT o.street_code, quantile_cont(o.hours, 0.5) AS median_hours

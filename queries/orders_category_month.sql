@@ -8,7 +8,7 @@ WITH months AS (
     SELECT month FROM window_months($start, $end)
 ), cells AS (
     SELECT category, sub_month AS month, sum(n) AS submitted
-    FROM orders_in($start, $end, $streets, $communities)
+    FROM orders_in($start, $end, $streets, $communities, false)
     WHERE is_submitted GROUP BY ALL
 ), categories AS (
     SELECT category, sum(submitted) AS total FROM cells GROUP BY category

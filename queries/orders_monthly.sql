@@ -4,7 +4,7 @@
 -- (cancelled excluded) and orders resolved that month (status 'resolved', resolved_at in the month).
 -- The first and last months count only the days inside the window.
 WITH o AS (
-    SELECT * FROM orders_in($start, $end, $streets, $communities) WHERE is_submitted OR is_resolved
+    SELECT * FROM orders_in($start, $end, $streets, $communities, false) WHERE is_submitted OR is_resolved
 ), months AS (
     SELECT month FROM window_months($start, $end)
 ), sub AS (

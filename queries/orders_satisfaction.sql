@@ -7,7 +7,7 @@ WITH r AS (
     SELECT CAST(coalesce(sum(rated), 0) AS BIGINT) AS rated,
            sum(rating_sum) / nullif(sum(rated), 0) AS mean_rating,
            CAST(coalesce(sum(rated_4_5), 0) AS BIGINT) AS rated_4_5
-    FROM orders_in($start, $end, $streets, $communities)
+    FROM orders_in($start, $end, $streets, $communities, false)
     WHERE is_resolved
 )
 SELECT rated, mean_rating, rated_4_5, rated_4_5 / nullif(rated, 0) AS share_4_5 FROM r;

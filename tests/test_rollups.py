@@ -59,17 +59,17 @@ def scopes(con) -> list[tuple[list[str], list[str]]]:
 
 
 ORDERS_IN = """
-SELECT street_code, category, sub_month, res_month,
+SELECT {s} category, sub_month, res_month,
        sum(n) FILTER (WHERE is_submitted) AS submitted, sum(n) FILTER (WHERE is_resolved) AS resolved,
        sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
        sum(rated) FILTER (WHERE is_resolved) AS rated, sum(rating_sum) FILTER (WHERE is_resolved) AS rating_sum,
        sum(rated_4_5) FILTER (WHERE is_resolved) AS rated_4_5
-FROM orders_in($start, $end, $streets, $communities)
+FROM orders_in($start, $end, $streets, $communities, $by_street)
 GROUP BY ALL HAVING submitted > 0 OR resolved > 0 OR submitted_resolved > 0"""
 
 ORDERS_RAW = """
 WITH o AS (
-    SELECT s.street_code, o.category, o.rating,
+    SELECT {s} o.category, o.rating,
            CAST(date_trunc('month', o.submitted_at) AS DATE) AS sub_month,
            CAST(date_trunc('month', o.resolved_at) AS DATE) AS res_month,
            o.status <> 'cancelled' AND o.submitted_at >= $start AND o.submitted_at < $end + 1 AS is_submitted,
@@ -77,30 +77,30 @@ WITH o AS (
            o.status = 'resolved' AND o.resolved_at < $end + 1 AS resolved_by_end
     FROM service_orders o JOIN scoped_compounds($streets, $communities) s USING (compound_code)
 )
-SELECT street_code, category, sub_month, res_month,
+SELECT {so} category, sub_month, res_month,
        count(*) FILTER (WHERE is_submitted) AS submitted, count(*) FILTER (WHERE is_resolved) AS resolved,
        count(*) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
        count(rating) FILTER (WHERE is_resolved) AS rated, sum(rating) FILTER (WHERE is_resolved) AS rating_sum,
        count(*) FILTER (WHERE is_resolved AND rating >= 4) AS rated_4_5
 FROM o GROUP BY ALL HAVING submitted > 0 OR resolved > 0 OR submitted_resolved > 0"""
 
-WORK_IN = """SELECT street_code, {dim}, month, round(sum({measure}), 6), sum(n)
-FROM {name}_in($start, $end, $streets, $communities) GROUP BY ALL"""
-WORK_RAW = """SELECT s.street_code, x.{dim}, CAST(date_trunc('month', x.done_on) AS DATE), round(sum(x.{measure}), 6),
+WORK_IN = """SELECT {s} {dim}, month, round(sum({measure}), 6), sum(n)
+FROM {name}_in($start, $end, $streets, $communities, $by_street) GROUP BY ALL"""
+WORK_RAW = """SELECT {s} x.{dim}, CAST(date_trunc('month', x.done_on) AS DATE), round(sum(x.{measure}), 6),
        count(*)
 FROM {name} x JOIN scoped_compounds($streets, $communities) s USING (compound_code)
 WHERE x.done_on BETWEEN $start AND $end GROUP BY ALL"""
 
 
-def rows(con, sql, start, end, streets, communities):
+def rows(con, sql, start, end, streets, communities, by_street=False):
     """The result as sorted tuples: numbers as floats, a missing sum as 0, a missing month kept."""
-    params = {"start": start, "end": end, "streets": streets, "communities": communities}
+    params = {"start": start, "end": end, "streets": streets, "communities": communities, "by_street": by_street}
     got = con.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql})
 
     def norm(i, v):
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return float(v)
-        return 0.0 if v is None and i >= 4 else v
+        return 0.0 if v is None and i >= 3 else v
     out = [tuple(norm(i, v) for i, v in enumerate(r)) for r in got.fetchall()]
     return sorted(out, key=lambda r: tuple((v is None, str(v)) for v in r))
 
@@ -110,14 +110,17 @@ def test_rollup_windows_equal_the_raw_rows(which, con, con_memory):
     c = con if which == "files" else con_memory
     checked = 0
     for streets, communities in scopes(c):
-        for start, end in windows():
-            expected = rows(c, ORDERS_RAW, start, end, streets, communities)
-            assert rows(c, ORDERS_IN, start, end, streets, communities) == expected, (start, end, streets, communities)
-            checked += len(expected)
-            for name, dim, measure in [("cleanups", "waste_type", "tonnes"), ("repairs", "kind", "quantity")]:
-                fmt = {"name": name, "dim": dim, "measure": measure}
-                assert (rows(c, WORK_IN.format(**fmt), start, end, streets, communities)
-                        == rows(c, WORK_RAW.format(**fmt), start, end, streets, communities)), (name, start, end)
+        for by_street in (False, True):  # district totals (daily rollups) or by street office
+            s_in, s_raw = ("street_code,", "s.street_code,") if by_street else ("", "")
+            for start, end in windows():
+                args = (start, end, streets, communities, by_street)
+                expected = rows(c, ORDERS_RAW.format(s=s_raw, so=s_in), *args)
+                assert rows(c, ORDERS_IN.format(s=s_in), *args) == expected, args
+                checked += len(expected)
+                for name, dim, measure in [("cleanups", "waste_type", "tonnes"), ("repairs", "kind", "quantity")]:
+                    fmt = {"name": name, "dim": dim, "measure": measure}
+                    assert (rows(c, WORK_IN.format(s=s_in, **fmt), *args)
+                            == rows(c, WORK_RAW.format(s=s_raw, **fmt), *args)), (name, args)
     assert checked > 10_000  # the comparisons covered real data, not empty windows
 
 
