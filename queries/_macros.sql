@@ -89,10 +89,11 @@ CREATE MACRO tail_from(start_day, end_day) AS
 CREATE MACRO district_only(streets, communities, by_street) AS
     len(streets::VARCHAR[]) = 0 AND len(communities::VARCHAR[]) = 0 AND NOT by_street;
 
--- Service orders in scope, summed per community × category × status × month submitted × month
--- resolved, with three flags for the window: is_submitted (in the window, not cancelled), is_resolved
--- (status resolved, resolved_at in the window), resolved_by_end (status resolved, resolved_at before
--- the end of the window's last day). Orders with neither month at a partial edge come from the rollup
+-- Service orders in scope, summed per street office or community × category × status × month submitted ×
+-- month resolved (by_street without a filter: per street office without the category, level 3), with
+-- three flags for the window: is_submitted (in the window, not cancelled), is_resolved (status resolved,
+-- resolved_at in the window), resolved_by_end (status resolved, resolved_at before the end of the
+-- window's last day). Orders with neither month at a partial edge come from the rollup
 -- (their flags follow from the months); orders with a month at an edge come from the raw rows (four
 -- branches on one time range each, so the row groups outside are skipped).
 CREATE MACRO orders_in(start_day, end_day, streets, communities, by_street) AS TABLE
@@ -143,7 +144,7 @@ SELECT street_code, community_code, category, status, sub_month, res_month,
        n, rated, rating_sum, rated_4_5
 FROM rollup_orders
 WHERE NOT district_only(streets, communities, by_street)
-  AND level = CASE WHEN len(communities::VARCHAR[]) = 0 THEN 1 ELSE 2 END
+  AND level = CASE WHEN len(communities::VARCHAR[]) > 0 THEN 2 WHEN len(streets::VARCHAR[]) > 0 THEN 1 ELSE 3 END
   AND sub_month NOT IN (edge_first(start_day), edge_last(end_day))
   AND (res_month IS NULL OR res_month NOT IN (edge_first(start_day), edge_last(end_day)))
   AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))

@@ -2,7 +2,7 @@
 -- The first and last dates with records (for the default window and the date pickers' bounds).
 WITH d AS (
     SELECT min(founded_on) AS lo, max(founded_on) AS hi FROM cooperatives
-    UNION ALL SELECT min(first_day), max(last_day) FROM rollup_orders WHERE level = 1
+    UNION ALL SELECT min(first_day), max(last_day) FROM rollup_orders WHERE level = 3
     UNION ALL SELECT min(first_day), max(last_day) FROM rollup_cleanups WHERE level = 1
     UNION ALL SELECT min(first_day), max(last_day) FROM rollup_repairs WHERE level = 1
     UNION ALL SELECT min(held_on), max(held_on) FROM meetings

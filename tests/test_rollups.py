@@ -4,6 +4,7 @@ files or are built in memory, and stale rollup files are never used."""
 
 import datetime as dt
 import random
+from decimal import Decimal
 import shutil
 
 import pyarrow.parquet as pq
@@ -59,7 +60,7 @@ def scopes(con) -> list[tuple[list[str], list[str]]]:
 
 
 ORDERS_IN = """
-SELECT {s} category, sub_month, res_month,
+SELECT {s} {c} sub_month, res_month,
        sum(n) FILTER (WHERE is_submitted) AS submitted, sum(n) FILTER (WHERE is_resolved) AS resolved,
        sum(n) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
        sum(rated) FILTER (WHERE is_resolved) AS rated, sum(rating_sum) FILTER (WHERE is_resolved) AS rating_sum,
@@ -69,7 +70,7 @@ GROUP BY ALL HAVING submitted > 0 OR resolved > 0 OR submitted_resolved > 0"""
 
 ORDERS_RAW = """
 WITH o AS (
-    SELECT {s} o.category, o.rating,
+    SELECT {s} {c} o.rating,
            CAST(date_trunc('month', o.submitted_at) AS DATE) AS sub_month,
            CAST(date_trunc('month', o.resolved_at) AS DATE) AS res_month,
            o.status <> 'cancelled' AND o.submitted_at >= $start AND o.submitted_at < $end + 1 AS is_submitted,
@@ -77,7 +78,7 @@ WITH o AS (
            o.status = 'resolved' AND o.resolved_at < $end + 1 AS resolved_by_end
     FROM service_orders o JOIN scoped_compounds($streets, $communities) s USING (compound_code)
 )
-SELECT {so} category, sub_month, res_month,
+SELECT {so} {cc} sub_month, res_month,
        count(*) FILTER (WHERE is_submitted) AS submitted, count(*) FILTER (WHERE is_resolved) AS resolved,
        count(*) FILTER (WHERE is_submitted AND resolved_by_end) AS submitted_resolved,
        count(rating) FILTER (WHERE is_resolved) AS rated, sum(rating) FILTER (WHERE is_resolved) AS rating_sum,
@@ -98,7 +99,7 @@ def rows(con, sql, start, end, streets, communities, by_street=False):
     got = con.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql})
 
     def norm(i, v):
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
             return float(v)
         return 0.0 if v is None and i >= 3 else v
     out = [tuple(norm(i, v) for i, v in enumerate(r)) for r in got.fetchall()]
@@ -110,12 +111,13 @@ def test_rollup_windows_equal_the_raw_rows(which, con, con_memory):
     c = con if which == "files" else con_memory
     checked = 0
     for streets, communities in scopes(c):
-        for by_street in (False, True):  # district totals (daily rollups) or by street office
+        for by_street in (False, True):  # district totals by category (daily rollups) or by street office
             s_in, s_raw = ("street_code,", "s.street_code,") if by_street else ("", "")
+            c_in, c_raw = ("", "") if by_street else ("category,", "o.category,")
             for start, end in windows():
                 args = (start, end, streets, communities, by_street)
-                expected = rows(c, ORDERS_RAW.format(s=s_raw, so=s_in), *args)
-                assert rows(c, ORDERS_IN.format(s=s_in), *args) == expected, args
+                expected = rows(c, ORDERS_RAW.format(s=s_raw, so=s_in, c=c_raw, cc=c_in), *args)
+                assert rows(c, ORDERS_IN.format(s=s_in, c=c_in), *args) == expected, args
                 checked += len(expected)
                 for name, dim, measure in [("cleanups", "waste_type", "tonnes"), ("repairs", "kind", "quantity")]:
                     fmt = {"name": name, "dim": dim, "measure": measure}
@@ -131,6 +133,7 @@ def test_files_are_read_when_current_and_built_in_memory_when_missing(city, con,
     assert {"rollup_orders", "rollup_cleanups", "rollup_repairs", "orders_flat"} <= tables(con_memory)
     n = con.sql("SELECT sum(n) FROM rollup_orders WHERE level = 1").fetchall()[0][0]
     assert n == N == con.sql("SELECT sum(n) FROM rollup_orders WHERE level = 2").fetchall()[0][0]
+    assert con.sql("SELECT sum(n) FROM rollup_orders WHERE level = 3").fetchall()[0][0] == N
     assert con.sql("SELECT count(*) FROM orders_flat").fetchall()[0][0] == N
 
 
