@@ -29,6 +29,7 @@ from coopdash import ROOT
 
 NAMES = ("orders", "orders_daily", "orders_flat", "cleanups", "cleanups_daily", "repairs", "repairs_daily")
 ROW_GROUPS = {"orders_flat": 1 << 16}  # small row groups: a month of a window reads little
+ROW_GROUP_DEFAULT = 1 << 14  # the rollups: a query reads one level, or one street office, of them
 FOLDER = "_rollups"
 SOURCES = ("service_orders", "cleanups", "repairs", "compounds", "communities")
 _META_KEY = b"coopdash.rollup.signature"
@@ -98,7 +99,7 @@ def write(folder: Path) -> dict[str, int]:
             table = build(con, name)
             table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: sig.encode()})
             tmp = out / f".{name}.parquet.tmp"
-            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUPS.get(name, 1 << 17))
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUPS.get(name, ROW_GROUP_DEFAULT))
             tmp.replace(path(folder, name))
             rows[name] = table.num_rows
     finally:

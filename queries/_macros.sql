@@ -94,32 +94,27 @@ CREATE MACRO district_only(streets, communities, by_street) AS
 -- three flags for the window: is_submitted (in the window, not cancelled), is_resolved (status resolved,
 -- resolved_at in the window), resolved_by_end (status resolved, resolved_at before the end of the
 -- window's last day). Orders with neither month at a partial edge come from the rollup
--- (their flags follow from the months); orders with a month at an edge come from the raw rows (four
--- branches on one time range each, so the row groups outside are skipped).
+-- (their flags follow from the months); orders with a month at an edge come from the raw rows (two
+-- branches on one time column each, so the row groups outside are skipped).
 CREATE MACRO orders_in(start_day, end_day, streets, communities, by_street) AS TABLE
 WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/rollups.py)
+    -- submitted in an edge month (an OR on one column still skips the row groups outside)
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE NOT district_only(streets, communities, by_street) AND o.submitted_at >= edge_first(start_day)
-      AND o.submitted_at < edge_first(start_day) + INTERVAL 1 MONTH
+    WHERE NOT district_only(streets, communities, by_street)
+      AND ((o.submitted_at >= edge_first(start_day)
+            AND o.submitted_at < edge_first(start_day) + INTERVAL 1 MONTH)
+           OR (o.submitted_at >= edge_last(end_day)
+               AND o.submitted_at < edge_last(end_day) + INTERVAL 1 MONTH))
     UNION ALL
+    -- resolved in an edge month, submitted in neither
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o
-    WHERE NOT district_only(streets, communities, by_street) AND edge_last(end_day) <> edge_first(start_day)
-      AND o.submitted_at >= edge_last(end_day)
-      AND o.submitted_at < edge_last(end_day) + INTERVAL 1 MONTH
-    UNION ALL
-    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
-    FROM orders_flat o
-    WHERE NOT district_only(streets, communities, by_street) AND o.resolved_at >= edge_first(start_day)
-      AND o.resolved_at < edge_first(start_day) + INTERVAL 1 MONTH
-      AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
-    UNION ALL
-    SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
-    FROM orders_flat o
-    WHERE NOT district_only(streets, communities, by_street) AND edge_last(end_day) <> edge_first(start_day)
-      AND o.resolved_at >= edge_last(end_day)
-      AND o.resolved_at < edge_last(end_day) + INTERVAL 1 MONTH
+    WHERE NOT district_only(streets, communities, by_street)
+      AND ((o.resolved_at >= edge_first(start_day)
+            AND o.resolved_at < edge_first(start_day) + INTERVAL 1 MONTH)
+           OR (o.resolved_at >= edge_last(end_day)
+               AND o.resolved_at < edge_last(end_day) + INTERVAL 1 MONTH))
       AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
 )
 SELECT street_code, community_code, category, status,
@@ -130,12 +125,12 @@ SELECT street_code, community_code, category, status,
        status = 'resolved' AND resolved_at >= CAST(start_day AS DATE)
            AND resolved_at < CAST(end_day AS DATE) + 1 AS is_resolved,
        status = 'resolved' AND resolved_at < CAST(end_day AS DATE) + 1 AS resolved_by_end,
-       count(*) AS n, count(rating) AS rated, coalesce(sum(rating), 0) AS rating_sum,
-       count(*) FILTER (WHERE rating >= 4) AS rated_4_5
+       -- one row per raw order (summing them here would cost a 9-key hash aggregation; callers sum)
+       CAST(1 AS BIGINT) AS n, CAST(rating IS NOT NULL AS BIGINT) AS rated,
+       CAST(coalesce(rating, 0) AS BIGINT) AS rating_sum, CAST(coalesce(rating >= 4, false) AS BIGINT) AS rated_4_5
 FROM raw
 WHERE (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], street_code))
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
-GROUP BY ALL
 UNION ALL
 SELECT street_code, community_code, category, status, sub_month, res_month,
        status <> 'cancelled' AND sub_month >= whole_from(start_day) AND sub_month < whole_until(end_day),
@@ -172,16 +167,12 @@ WHERE NOT district_only(streets, communities, by_street)
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
 UNION ALL
 SELECT s.street_code, s.community_code, c.waste_type, CAST(date_trunc('month', c.done_on) AS DATE) AS month,
-       sum(c.tonnes) AS tonnes, count(*) AS n
+       c.tonnes, CAST(1 AS BIGINT) AS n  -- one row per raw record; callers sum
 FROM (SELECT * FROM cleanups
       WHERE NOT district_only(streets, communities, by_street)
-        AND done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
-      UNION ALL
-      SELECT * FROM cleanups
-      WHERE NOT district_only(streets, communities, by_street)
-        AND done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) c
+        AND ((done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day))
+             OR (done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1))) c
 JOIN scoped_compounds(streets, communities) s USING (compound_code)
-GROUP BY ALL
 UNION ALL
 SELECT NULL, NULL, waste_type, CAST(date_trunc('month', done_on) AS DATE), tonnes, n
 FROM rollup_cleanups_daily
@@ -199,16 +190,12 @@ WHERE NOT district_only(streets, communities, by_street)
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], community_code))
 UNION ALL
 SELECT s.street_code, s.community_code, r.kind, CAST(date_trunc('month', r.done_on) AS DATE) AS month,
-       sum(r.quantity) AS quantity, count(*) AS n
+       r.quantity, CAST(1 AS BIGINT) AS n  -- one row per raw record; callers sum
 FROM (SELECT * FROM repairs
       WHERE NOT district_only(streets, communities, by_street)
-        AND done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day)
-      UNION ALL
-      SELECT * FROM repairs
-      WHERE NOT district_only(streets, communities, by_street)
-        AND done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1) r
+        AND ((done_on >= CAST(start_day AS DATE) AND done_on < head_until(start_day, end_day))
+             OR (done_on >= tail_from(start_day, end_day) AND done_on < CAST(end_day AS DATE) + 1))) r
 JOIN scoped_compounds(streets, communities) s USING (compound_code)
-GROUP BY ALL
 UNION ALL
 SELECT NULL, NULL, kind, CAST(date_trunc('month', done_on) AS DATE), quantity, n
 FROM rollup_repairs_daily
