@@ -16,15 +16,15 @@ WITH counts AS (
     FROM orders_in($start, $end, $streets, $communities, false)
     GROUP BY category
 ), hours AS (
-    SELECT o.category, o.hours
+    SELECT o.category, o.resolve_us
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
-    WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+    WHERE o.resolve_us IS NOT NULL AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
       AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
 ), times AS (
     SELECT h.category,
-           quantile_cont(h.hours, 0.5) AS median_hours,
-           count(*) FILTER (WHERE h.hours <= d.hours) AS within_deadline
+           quantile_cont(h.resolve_us, 0.5) / 3600e6 AS median_hours,
+           count(*) FILTER (WHERE h.resolve_us <= d.hours * 3600e6) AS within_deadline
     FROM hours h LEFT JOIN service_deadlines d USING (category)
     GROUP BY h.category
 ), agg AS (

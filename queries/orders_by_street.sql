@@ -20,9 +20,9 @@ WITH streets_in AS (
     FROM orders_in($start, $end, $streets, $communities, true)
     GROUP BY street_code
 ), hours AS (
-    SELECT o.street_code, quantile_cont(o.hours, 0.5) AS median_hours
+    SELECT o.street_code, quantile_cont(o.resolve_us, 0.5) / 3600e6 AS median_hours
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
-    WHERE o.status = 'resolved' AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
+    WHERE o.resolve_us IS NOT NULL AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
       AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
     GROUP BY o.street_code

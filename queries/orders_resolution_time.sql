@@ -10,9 +10,9 @@
 -- quantile_cont: with the n values sorted, the p-quantile sits at 0-based position (n − 1)·p, linearly
 -- interpolated between the two neighbouring order statistics.
 WITH resolved AS (
-    SELECT o.category, o.hours
+    SELECT o.category, o.resolve_us
     FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
-    WHERE o.status = 'resolved'
+    WHERE o.resolve_us IS NOT NULL  -- resolved
       AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))
       AND (len($communities::VARCHAR[]) = 0 OR list_contains($communities::VARCHAR[], o.community_code))
@@ -20,11 +20,11 @@ WITH resolved AS (
 -- both quantiles from one list-valued aggregate: one copy of the values instead of two
 , agg AS (
     SELECT count(*) AS resolved,
-           quantile_cont(r.hours, [0.5, 0.9]) AS q,
-           count(*) FILTER (WHERE r.hours <= d.hours) AS within_deadline
+           quantile_cont(r.resolve_us, [0.5, 0.9]) AS q,
+           count(*) FILTER (WHERE r.resolve_us <= d.hours * 3600e6) AS within_deadline
     FROM resolved r
     LEFT JOIN service_deadlines d USING (category)
 )
-SELECT resolved, q[1] AS median_hours, q[2] AS p90_hours, within_deadline,
+SELECT resolved, q[1] / 3600e6 AS median_hours, q[2] / 3600e6 AS p90_hours, within_deadline,
        within_deadline / nullif(resolved, 0) AS within_deadline_share
 FROM agg;
