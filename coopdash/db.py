@@ -193,8 +193,8 @@ def _run_cached(folder: str, fp: str, name: str, params: dict) -> pd.DataFrame:
     return execute(_connection(folder, fp), name, params)
 
 
-@st.cache_data(max_entries=settings().cache_max_entries, ttl=settings().cache_ttl_seconds,
-               show_spinner=False)
+# The explorer's results are the large ones (up to 1,001 rows of any table): a smaller cache of their own.
+@st.cache_data(max_entries=32, ttl=settings().cache_ttl_seconds, show_spinner=False)
 def _run_sql_cached(folder: str, fp: str, sql: str, params: dict) -> pd.DataFrame:
     return _fetch(_connection(folder, fp), sql, params, "explorer")
 
