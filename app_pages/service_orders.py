@@ -6,7 +6,7 @@ import streamlit as st
 
 from coopdash import charts, db, fmt, ui
 from coopdash.contract import ORDER_CATEGORY, ORDER_STATUS
-from coopdash.labels import t
+from coopdash.labels import per_value, t
 from coopdash.sidebar import current
 
 f = current()
@@ -20,9 +20,13 @@ has_flows = orders["submitted"] + orders["resolved"] > 0
 has_anything = has_flows or backlog["open_orders"] > 0
 
 
+category_label, status_label = per_value(ORDER_CATEGORY.label), per_value(ORDER_STATUS.label)
+
+
 def deadline_text(frame: pd.DataFrame) -> list[str]:
     """A category's deadline as the query gives it: in days when deadline_days is set, else in hours."""
-    return [f"{fmt.number(days)} {t('unit.days')}" if pd.notna(days) else f"{fmt.number(hours)} {t('unit.hours')}"
+    days_unit, hours_unit, number = t("unit.days"), t("unit.hours"), per_value(fmt.number)
+    return [f"{number(days)} {days_unit}" if pd.notna(days) else f"{number(hours)} {hours_unit}"
             for hours, days in zip(frame["deadline_hours"], frame["deadline_days"])]
 
 
@@ -75,7 +79,7 @@ else:
                  key="orders_street_table")
 
     categories = db.run("orders_by_category", **p)
-    categories = categories.assign(category_zh=categories["category"].map(ORDER_CATEGORY.label),
+    categories = categories.assign(category_zh=categories["category"].map(category_label),
                                    deadline=deadline_text(categories))
     left, right = st.columns([1, 2])
     with left:
@@ -110,7 +114,7 @@ else:
         st.markdown(f"**{t('orders.chart.season')}**")
         ui.empty()
     else:
-        season = season.assign(category_zh=season["category"].map(ORDER_CATEGORY.label))
+        season = season.assign(category_zh=season["category"].map(category_label))
         fig = charts.heatmap(season, "month", "category_zh", "submitted", t("orders.chart.season"),
                              t("axis.month"), t("orders.axis.category"), t("unit.times"))
         ui.chart(charts.monthly_axis(fig), "orders_season_heatmap")
@@ -128,9 +132,10 @@ else:
     if total > len(overdue):
         st.warning(t("orders.overdue.capped", total=fmt.number(total), shown=fmt.number(len(overdue))))
     # the current status; an order resolved after the window's end also shows the day it was resolved
-    status = [ORDER_STATUS.label(code) + (f"（{fmt.date(later.date())}）" if pd.notna(later) else "")
+    date = per_value(fmt.date)
+    status = [status_label(code) + (f"（{date(later.date())}）" if pd.notna(later) else "")
               for code, later in zip(overdue["status"], overdue["resolved_at"])]
-    overdue = overdue.assign(category_zh=overdue["category"].map(ORDER_CATEGORY.label), status_zh=status,
+    overdue = overdue.assign(category_zh=overdue["category"].map(category_label), status_zh=status,
                              deadline=deadline_text(overdue))
     ui.table(overdue, {"order_id": (t("orders.col.order_id"), "text"),
                        "compound_name": (t("orders.col.compound"), "text"),

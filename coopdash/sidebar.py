@@ -13,7 +13,7 @@ import streamlit as st
 from coopdash import db, presentation
 from coopdash.filters import Filters, from_query
 from coopdash.labels import LANG_KEY, LANGUAGES, t
-from coopdash.settings import settings
+from coopdash.settings import data_dir, settings
 
 K_START, K_END, K_STREETS, K_COMMUNITIES = "flt_start", "flt_end", "flt_streets", "flt_communities"
 K_READY, K_PROBLEMS, K_FILTERS = "flt_ready", "flt_problems", "filters"
@@ -73,13 +73,37 @@ def _view_settings(page_titles: dict[str, str]) -> None:
                         key=presentation.K_CAROUSEL_SECONDS)
 
 
-def data_window() -> tuple[dt.date, dt.date]:
-    """(first, last) day with records in the dataset."""
+# The sidebar's lookups change only with the dataset: kept per dataset version as plain dicts, shared
+# by all sessions, instead of fetching (unpickling) and converting the cached frames on every run —
+# thousands of communities at city scale. Callers must not modify them.
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _bounds(folder: str, fp: str) -> tuple:
     row = db.run("data_bounds").iloc[0]
-    launch = settings().launch
-    first = row["first_day"] if row["first_day"] is not None else launch
-    last = row["last_day"] if row["last_day"] is not None else settings().report_date
-    return first, last
+    return row["first_day"], row["last_day"]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _street_names(folder: str, fp: str) -> dict[str, str]:
+    streets = db.run("street_options")
+    return dict(zip(streets["street_code"].tolist(), streets["street_name"].tolist()))
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _community_names(folder: str, fp: str, streets: tuple[str, ...]) -> dict[str, str]:
+    communities = db.run("community_options", streets=list(streets))
+    return dict(zip(communities["community_code"].tolist(), communities["community_name"].tolist()))
+
+
+def _version() -> tuple[str, str]:
+    folder = data_dir()
+    return str(folder), db.fingerprint(folder)
+
+
+def data_window(version: tuple[str, str] | None = None) -> tuple[dt.date, dt.date]:
+    """(first, last) day with records in the dataset."""
+    first, last = _bounds(*(version or _version()))
+    return (first if first is not None else settings().launch,
+            last if last is not None else settings().report_date)
 
 
 def _set_window(start: dt.date, end: dt.date) -> None:
@@ -97,17 +121,16 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
     ss = st.session_state
     cfg = settings()
     init_view()
-    first, last = data_window()
+    version = _version()
+    first, last = data_window(version)
     ss[K_LAST_DAY] = last
     lo, hi = min(first, cfg.launch), max(last, cfg.report_date)
-    streets = db.run("street_options")
-    street_names = dict(zip(streets["street_code"], streets["street_name"]))
+    street_names = _street_names(*version)
 
     if K_READY not in ss:  # first run of this session: take the filters from the link
         query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
-        all_communities = db.run("community_options", streets=[])
         f, problems = from_query(query, Filters(cfg.launch, last), set(street_names),
-                                 set(all_communities["community_code"]))
+                                 set(_community_names(*version, ())))
         ss[K_START], ss[K_END] = f.start, f.end
         ss[K_STREETS], ss[K_COMMUNITIES] = list(f.streets), list(f.communities)
         ss[K_PROBLEMS], ss[K_READY] = problems, True
@@ -126,8 +149,7 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         st.date_input(t("filter.end"), key=K_END, min_value=lo, max_value=hi, format="YYYY/MM/DD")
         st.multiselect(t("filter.streets"), options=list(street_names), format_func=street_names.get,
                        key=K_STREETS, placeholder=t("filter.all_streets"))
-        communities = db.run("community_options", streets=ss[K_STREETS])
-        community_names = dict(zip(communities["community_code"], communities["community_name"]))
+        community_names = _community_names(*version, tuple(ss[K_STREETS]))
         ss[K_COMMUNITIES] = [c for c in ss[K_COMMUNITIES] if c in community_names]
         st.multiselect(t("filter.communities"), options=list(community_names),
                        format_func=community_names.get, key=K_COMMUNITIES,
