@@ -29,6 +29,9 @@ def marked(df, columns):
     return df.assign(**{c: df[c].map(MARKS) for c in columns})
 
 
+MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
+
+
 def with_unit(label: str, unit_key: str) -> str:
     return t("org.col.with_unit", label=label, unit=t(unit_key))
 
@@ -100,7 +103,6 @@ else:
     fig = charts.bars(backgrounds, "background_zh", {role: ROLE.label(role) for role in ROLE.codes},
                       t("org.chart.members_by_background"), t("org.axis.background"), t("unit.people"),
                       stacked=True, horizontal=True)
-    fig.update_layout(legend_traceorder="normal")
     ui.chart(fig, "org_members_by_background")
 
 # ------------------------------------------------------------------ the four work teams
@@ -135,7 +137,11 @@ else:
     series = {"meetings": t("org.series.meetings"), "problems_resolved": t("org.series.problems")}
     left, right = st.columns(2)
     with left:
-        fig = charts.bars(coops, "coop_name", series, t("org.chart.meetings_by_coop"),
+        shown = coops
+        if len(coops) > MAX_BARS:  # city scale: thousands of bars are unreadable (and slow to draw)
+            shown = coops.nlargest(MAX_BARS, ["meetings", "problems_resolved"]).sort_index()
+            st.caption(t("org.chart.meetings_top", total=fmt.number(len(coops)), n=fmt.number(MAX_BARS)))
+        fig = charts.bars(shown, "coop_name", series, t("org.chart.meetings_by_coop"),
                           t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)
         ui.chart(fig, "org_meetings_by_coop")
     with right:

@@ -434,3 +434,24 @@ def test_fixture_filter_to_street_two_changes_the_figures(on_fixture):
     assert "org_meetings_by_coop" not in charts(at)
     assert shown["新成立业委会"] == "0 个"
     assert [values(tr["y"]) for tr in charts(at)["org_compounds_by_mode"]["data"]] == [[0, 1, 0], [0, 0, 0]]
+
+
+def test_city_scale_meetings_chart_shows_the_40_busiest_cooperatives(tmp_path, monkeypatch):
+    """With more cooperatives than a chart can show (city scale), the meetings chart keeps the 40 with
+    the most meetings, in the query's order, and says how many there are in all."""
+    from coopdash import citygen
+    city = tmp_path / "city"
+    citygen.write(200_000, city, seed=3)
+    monkeypatch.setenv("COOP_DATA_DIR", str(city))
+    at = open_app("app_pages/organisation.py")
+    end = dt.date(2026, 10, 31)  # the generator's last day: the page's default window ends there
+    coops = db.execute(db.open_dataset(city), "org_coops", params(end=end, **settings().cooperative_rules))
+    assert len(coops) > 40
+    fig = charts(at)["org_meetings_by_coop"]
+    shown = values(fig["data"][0]["y"])
+    assert len(shown) == 40
+    top = coops.nlargest(40, ["meetings", "problems_resolved"]).sort_index()
+    assert shown == list(top["coop_name"])
+    assert values(fig["data"][0]["x"]) == list(top["meetings"])
+    assert min(values(fig["data"][0]["x"])) >= coops["meetings"].drop(top.index).max()
+    assert f"共 {fmt.number(len(coops))} 个物业社，图中为协商会议最多的 40 个" in texts(at)

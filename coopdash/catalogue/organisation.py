@@ -61,6 +61,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "org.teams.total": ("截至结束日期，四支工作力量共 {total} 人。", "As of the end date the four teams have {total} people."),
     "org.chart.meetings_by_coop": ("各物业社协商会议（次）与解决问题（个）",
                                    "Meetings (times) and problems resolved (items) by cooperative"),
+    "org.chart.meetings_top": ("共 {total} 个物业社，图中为协商会议最多的 {n} 个；全部见下方各表与下载。",
+                               "{total} cooperatives; the chart shows the {n} with the most meetings (all of them in the tables below and their downloads)."),
     "org.chart.meetings_by_month": ("每月协商会议（次）与解决问题（个）",
                                     "Meetings (times) and problems resolved (items) per month"),
     "org.series.meetings": ("协商会议（次）", "Meetings (times)"),
