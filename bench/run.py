@@ -292,7 +292,8 @@ def report(run: dict) -> str:
                 f"{ok(a_ch is not None and a_ch <= TARGETS['filter_change_ms'])} | "
                 f"{ok(a_ca is not None and a_ca <= TARGETS['cached_ms'])} | "
                 f"{ok(None if ratio_ch is None else ratio_ch >= TARGETS['ratio'])} |"
-                + (f" errors: {r['errors'][:1]}" if r["errors"] else ""))
+                + (f" **app errors**: {r['errors'][:1]}" if r["errors"] else "")
+                + (f" **pandas errors** (its times are not valid): {p['errors'][:1]}" if p and p["errors"] else ""))
         parity = []
         for page in COMPARED:
             a = app.get("pages", {}).get(page, {}).get("metrics", {})

@@ -76,12 +76,15 @@ class _Built(go.Figure):
         return self._spec
 
 
+def figure(fig: charts.Figure | go.Figure) -> go.Figure:
+    """What st.plotly_chart is given for a figure: a charts.Figure as its finished dict (see _Built)."""
+    return _Built(fig.to_dict()) if isinstance(fig, charts.Figure) else fig
+
+
 def chart(fig: charts.Figure | go.Figure, key: str) -> None:
     if presentation.is_present():  # sized and lettered for a 1920×1080 projector
         fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
-    if isinstance(fig, charts.Figure):
-        fig = _Built(fig.to_dict())
-    st.plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
+    st.plotly_chart(figure(fig), key=key, width="stretch", config={"displaylogo": False})
 
 
 _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}

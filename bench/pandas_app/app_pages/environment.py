@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts
+from coopdash import charts, ui
 from coopdash.contract import KM_REPAIR_KINDS, REPAIR_KIND, WASTE_TYPE
 from coopdash.labels import t
 
@@ -60,20 +60,20 @@ def street_bars(series, title_key, unit_key):
 
 st.subheader(t("env.section.tonnes"))
 left, right = st.columns(2)
-left.plotly_chart(street_bars(WASTE, "env.chart.tonnes_by_street", "unit.t"), key="env_tonnes_by_street")
-right.plotly_chart(charts.monthly_axis(charts.bars(
+left.plotly_chart(ui.figure(street_bars(WASTE, "env.chart.tonnes_by_street", "unit.t")), key="env_tonnes_by_street")
+right.plotly_chart(ui.figure(charts.monthly_axis(charts.bars(
     by_month, "month", {"household_t": WASTE["household"], "construction_t": WASTE["construction"]},
-    t("env.chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True)), key="env_tonnes_by_month")
+    t("env.chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True))), key="env_tonnes_by_month")
 st.subheader(t("env.section.repairs"))
 left, right = st.columns(2)
-left.plotly_chart(street_bars(KM, "env.chart.km_by_street", "unit.km"), key="env_km_by_street")
-right.plotly_chart(street_bars(ITEMS, "env.chart.items_by_street", "unit.items"), key="env_items_by_street")
+left.plotly_chart(ui.figure(street_bars(KM, "env.chart.km_by_street", "unit.km")), key="env_km_by_street")
+right.plotly_chart(ui.figure(street_bars(ITEMS, "env.chart.items_by_street", "unit.items")), key="env_items_by_street")
 st.subheader(t("env.section.progress"))
 left, right = st.columns(2)
-left.plotly_chart(charts.monthly_axis(charts.lines(cumulative, "month", KM, t("env.chart.km_cumulative"),
-                                                   t("axis.month"), t("unit.km"))), key="env_km_cumulative")
-right.plotly_chart(charts.monthly_axis(charts.lines(cumulative, "month", ITEMS, t("env.chart.items_cumulative"),
-                                                    t("axis.month"), t("unit.items"))), key="env_items_cumulative")
+left.plotly_chart(ui.figure(charts.monthly_axis(charts.lines(cumulative, "month", KM, t("env.chart.km_cumulative"),
+                                                   t("axis.month"), t("unit.km")))), key="env_km_cumulative")
+right.plotly_chart(ui.figure(charts.monthly_axis(charts.lines(cumulative, "month", ITEMS, t("env.chart.items_cumulative"),
+                                                    t("axis.month"), t("unit.items")))), key="env_items_cumulative")
 st.subheader(t("env.section.by_street"))
 st.dataframe(by_street[["street_name", *WASTE, *KM, *ITEMS]], hide_index=True, width="stretch",
              key="env_by_street_table")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts
+from coopdash import charts, ui
 from coopdash.contract import BACKGROUND, COOP_MODE, ROLE, TEAM
 from coopdash.labels import t
 from coopdash.settings import settings
@@ -88,24 +88,24 @@ st.subheader(t("org.section.rules"))
 st.dataframe(coops, hide_index=True, width="stretch", key="org_rules")
 st.subheader(t("org.section.members"))
 backgrounds["background_zh"] = backgrounds["background"].map(BACKGROUND.zh)
-st.plotly_chart(charts.bars(backgrounds, "background_zh", {r: ROLE.zh(r) for r in ROLE.codes},
+st.plotly_chart(ui.figure(charts.bars(backgrounds, "background_zh", {r: ROLE.zh(r) for r in ROLE.codes},
                             t("org.chart.members_by_background"), t("org.axis.background"), t("unit.people"),
-                            stacked=True, horizontal=True), key="org_members_by_background")
+                            stacked=True, horizontal=True)), key="org_members_by_background")
 st.subheader(t("org.section.teams"))
 left, right = st.columns([2, 3])
 by_team["team_zh"] = by_team["team"].map(TEAM.zh)
-left.plotly_chart(charts.bars(by_team, "team_zh", {"headcount": t("org.kpi.work_team_headcount")},
-                              t("org.chart.teams_by_team"), t("org.axis.team"), t("unit.people")),
+left.plotly_chart(ui.figure(charts.bars(by_team, "team_zh", {"headcount": t("org.kpi.work_team_headcount")},
+                              t("org.chart.teams_by_team"), t("org.axis.team"), t("unit.people"))),
                   key="org_teams_by_team")
 right.dataframe(teams_by_coop, hide_index=True, width="stretch", key="org_teams")
 st.subheader(t("org.section.meetings"))
 series = {"meetings": t("org.series.meetings"), "problems_resolved": t("org.series.problems")}
 left, right = st.columns(2)
-left.plotly_chart(charts.bars(meetings_by_coop, "coop_name", series, t("org.chart.meetings_by_coop"),
-                              t("org.axis.coop"), t("org.axis.times_items"), horizontal=True),
+left.plotly_chart(ui.figure(charts.bars(meetings_by_coop, "coop_name", series, t("org.chart.meetings_by_coop"),
+                              t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)),
                   key="org_meetings_by_coop")
-right.plotly_chart(charts.monthly_axis(charts.bars(by_month, "month", series, t("org.chart.meetings_by_month"),
-                                                   t("axis.month"), t("org.axis.times_items"))),
+right.plotly_chart(ui.figure(charts.monthly_axis(charts.bars(by_month, "month", series, t("org.chart.meetings_by_month"),
+                                                   t("axis.month"), t("org.axis.times_items")))),
                    key="org_meetings_by_month")
 st.subheader(t("org.section.five"))
 st.dataframe(five, hide_index=True, width="stretch", key="org_five")
@@ -115,7 +115,7 @@ st.dataframe(committees.merge(d["places"][["compound_code", "compound_name", "co
              hide_index=True, width="stretch", key="org_committees")
 st.subheader(t("org.section.modes"))
 modes["mode_zh"] = modes["coop_mode"].map(COOP_MODE.zh)
-st.plotly_chart(charts.bars(modes, "mode_zh", {"compounds": "小区", "standalone": "单体楼"},
-                            t("org.chart.compounds_by_mode"), t("org.axis.mode"), t("unit.items"), stacked=True),
+st.plotly_chart(ui.figure(charts.bars(modes, "mode_zh", {"compounds": "小区", "standalone": "单体楼"},
+                            t("org.chart.compounds_by_mode"), t("org.axis.mode"), t("unit.items"), stacked=True)),
                 key="org_compounds_by_mode")
 st.dataframe(modes, hide_index=True, width="stretch", key="org_modes")

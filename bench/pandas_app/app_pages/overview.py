@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts
+from coopdash import charts, ui
 from coopdash.contract import WASTE_TYPE
 from coopdash.labels import t
 from coopdash.settings import settings
@@ -61,12 +61,12 @@ left, right = st.columns(2)
 with left:
     fig = charts.bars(trend, "month", {"orders_resolved": t("kpi.orders_resolved")},
                       t("chart.orders_by_month"), t("axis.month"), t("unit.times"))
-    st.plotly_chart(charts.monthly_axis(fig), key="orders_by_month", width="stretch")
+    st.plotly_chart(ui.figure(charts.monthly_axis(fig)), key="orders_by_month", width="stretch")
 with right:
     fig = charts.bars(trend, "month", {"household_t": WASTE_TYPE.zh("household"),
                                        "construction_t": WASTE_TYPE.zh("construction")},
                       t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"), stacked=True)
-    st.plotly_chart(charts.monthly_axis(fig), key="tonnes_by_month", width="stretch")
+    st.plotly_chart(ui.figure(charts.monthly_axis(fig)), key="tonnes_by_month", width="stretch")
 
 # by street office: cooperatives, orders resolved, tonnes, road and pipe km
 st.subheader(t("chart.by_street"))
@@ -86,7 +86,7 @@ left, right = st.columns([2, 3])
 with left:
     fig = charts.bars(streets, "street_name", {"orders_resolved": t("kpi.orders_resolved")},
                       t("chart.orders_by_street"), t("axis.street"), t("unit.times"), horizontal=True)
-    st.plotly_chart(fig, key="orders_by_street", width="stretch")
+    st.plotly_chart(ui.figure(fig), key="orders_by_street", width="stretch")
 with right:
     st.dataframe(streets[["street_name", "cooperatives", "orders_resolved", "tonnes", "road_km", "pipe_km"]],
                  hide_index=True, width="stretch", key="overview_by_street")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts
+from coopdash import charts, ui
 from coopdash.contract import ORDER_CATEGORY
 from coopdash.labels import t
 from coopdash.settings import settings
@@ -76,7 +76,7 @@ with left:
     fig = charts.bars(streets, "street_name", {"submitted": t("orders.series.submitted"),
                                                "resolved": t("orders.series.resolved")},
                       t("orders.chart.by_street"), t("axis.street"), t("unit.times"), horizontal=True)
-    st.plotly_chart(fig, key="orders_street_bars", width="stretch")
+    st.plotly_chart(ui.figure(fig), key="orders_street_bars", width="stretch")
 with right:
     st.dataframe(streets[["street_name", "submitted", "resolved", "resolution_rate", "median_hours"]],
                  hide_index=True, width="stretch", key="orders_street_table")
@@ -94,7 +94,7 @@ with left:
     fig = charts.bars(cats, "category_zh", {"submitted": t("orders.series.submitted"),
                                             "resolved": t("orders.series.resolved")},
                       t("orders.chart.by_category"), t("orders.axis.category"), t("unit.times"), horizontal=True)
-    st.plotly_chart(fig, key="orders_category_bars", width="stretch")
+    st.plotly_chart(ui.figure(fig), key="orders_category_bars", width="stretch")
 with right:
     st.dataframe(cats[["category_zh", "submitted", "resolved", "resolution_rate", "median_hours",
                        "deadline_hours", "within_deadline_share"]],
@@ -112,7 +112,7 @@ monthly = monthly.rename_axis("month").reset_index()
 fig = charts.bars(monthly, "month", {"submitted": t("orders.series.submitted"),
                                      "resolved": t("orders.series.resolved")},
                   t("orders.chart.by_month"), t("axis.month"), t("unit.times"))
-st.plotly_chart(charts.monthly_axis(fig), key="orders_monthly", width="stretch")
+st.plotly_chart(ui.figure(charts.monthly_axis(fig)), key="orders_monthly", width="stretch")
 
 season = (sub.groupby([sub["category"], sub_month]).size().unstack(fill_value=0)
           .reindex(columns=months, fill_value=0))
@@ -121,7 +121,7 @@ season = season.stack().rename("submitted").rename_axis(["category", "month"]).r
 season["category_zh"] = season["category"].map(ORDER_CATEGORY.zh)
 fig = charts.heatmap(season, "month", "category_zh", "submitted", t("orders.chart.season"),
                      t("axis.month"), t("orders.axis.category"), t("unit.times"))
-st.plotly_chart(charts.monthly_axis(fig), key="orders_season_heatmap", width="stretch")
+st.plotly_chart(ui.figure(charts.monthly_axis(fig)), key="orders_season_heatmap", width="stretch")
 
 st.subheader(t("orders.section.overdue"))
 over = open_.assign(age_days=age_days.astype("float64"),
