@@ -77,10 +77,10 @@ def fingerprint(folder: Path) -> str:
 
 def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | None = None,
                  views_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A new locked-down in-memory connection with one view per contract table, and the rollups
-    (`rollup_orders`, `rollup_cleanups`, `rollup_repairs`; see coopdash/rollups.py): views of the
-    dataset's `_rollups/` files when they match its tables, else built here in memory) and the macros.
-    `views_only`: the contract views alone (what the rollups are built from)."""
+    """A new locked-down in-memory connection: one view per contract table; the rollups
+    (`rollup_orders`, `orders_flat` … see coopdash/rollups.py) as views of the dataset's `_rollups/`
+    files when those match its tables, else built here in memory; then the macros.
+    `views_only`: the contract views alone, unlocked, for coopdash.rollups to build the rollups from."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise DataError(f"数据集文件夹不存在：{folder}", f"Dataset folder does not exist: {folder}")
@@ -115,6 +115,7 @@ def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | N
         if rollups.is_current(folder, name, sig):
             con.read_parquet(str(rollups.path(folder, name))).create_view(rollups.view(name))
         else:
+            # the name is one of rollups.NAMES' fixed identifiers; the SQL is queries/_rollup_<name>.sql
             con.execute(f"CREATE TABLE {rollups.view(name)} AS " + rollups.sql(name))
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
     con.execute("SET lock_configuration = true")
@@ -184,7 +185,7 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str) ->
     try:
         # execute() prepares the statement once; sql(…, params=) binds it again to type the parameters,
         # which costs 10–30 ms on the macro-expanded queries. Results are small: the extra Arrow copy
-        # DuckDB warns about (filtered below) does not matter.
+        # DuckDB warns about (the warning is filtered at the top of this module) does not matter.
         return cur.execute(sql, params).to_arrow_table().to_pandas()
     except duckdb.Error as exc:
         raise QueryError(f"查询 {name} 执行失败 / query {name} failed: {exc}") from exc
@@ -198,7 +199,7 @@ def _run_cached(folder: str, fp: str, name: str, params: dict) -> pd.DataFrame:
     return execute(_connection(folder, fp), name, params)
 
 
-# The explorer's results are the large ones (up to 1,001 rows of any table): a smaller cache of their own.
+# The explorer's results are the large ones (up to 10,001 rows of any table): a smaller cache of their own.
 @st.cache_data(max_entries=32, ttl=settings().cache_ttl_seconds, show_spinner=False)
 def _run_sql_cached(folder: str, fp: str, sql: str, params: dict) -> pd.DataFrame:
     return _fetch(_connection(folder, fp), sql, params, "explorer")
