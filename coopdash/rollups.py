@@ -2,8 +2,8 @@
 
 Service orders, cleanups and repairs are summed per street office and per community × month (×
 category and status, or waste type, or repair kind), and district-wide per day, by
-`queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes. They are written into the dataset folder
-as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
+`queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes. They are written
+into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
 `orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
 rollups; by street or community, the whole months of a window from the monthly rollup and its
@@ -95,13 +95,22 @@ def write(folder: Path) -> dict[str, int]:
     con = db.open_dataset(folder, views_only=True)
     rows = {}
     try:
-        for name in NAMES:
-            table = build(con, name)
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: sig.encode()})
-            tmp = out / f".{name}.parquet.tmp"
-            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUPS.get(name, ROW_GROUP_DEFAULT))
+        for name in NAMES:  # streamed in batches: orders_flat is as long as service_orders
+            cur = con.cursor()
+            try:
+                reader = cur.sql(sql(name)).to_arrow_reader(1 << 16)
+                schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
+                tmp = out / f".{name}.parquet.tmp"
+                group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
+                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                    n = 0
+                    for batch in reader:
+                        writer.write_batch(batch, row_group_size=group)
+                        n += batch.num_rows
+            finally:
+                cur.close()
             tmp.replace(path(folder, name))
-            rows[name] = table.num_rows
+            rows[name] = n
     finally:
         con.close()
     (out / "rollups.json").write_text(json.dumps({"signature": sig, "rows": rows}, indent=1), encoding="utf-8")
