@@ -21,7 +21,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -72,15 +71,6 @@ def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
     except (OSError, pa.ArrowException):
         return False
     return meta.get(_META_KEY, b"").decode() == (sig or signature(folder))
-
-
-def build(con: duckdb.DuckDBPyConnection, name: str) -> pa.Table:
-    """The rollup computed on a connection that has the contract views (db.open_dataset)."""
-    cur = con.cursor()
-    try:
-        return cur.sql(sql(name)).to_arrow_table()
-    finally:
-        cur.close()
 
 
 def write(folder: Path) -> dict[str, int]:
