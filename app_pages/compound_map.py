@@ -19,19 +19,17 @@ f = current()
 p = f.params()
 ui.header("page.map")
 
-# Each query gets only the parameters it uses, so a new start date (which none of them uses) or a
-# new end date (for the seats and the scope) reuses the cached results.
-scope = {"streets": p["streets"], "communities": p["communities"]}
-on_days = {**scope, "launch": p["launch"], "end": p["end"]}
-size = db.run("map_scope", **scope).iloc[0]
+# db.run caches by the parameters a query uses: a new start date (which none of these uses) or a new
+# end date (for the seats and the scope) reuses the cached results.
+size = db.run("map_scope", **p).iloc[0]
 if not size["compounds"]:
     ui.empty()
     st.stop()
 aggregated = int(size["compounds"]) > settings().map_aggregate_above
 level = maps.LAYER_COMMUNITIES if aggregated else maps.LAYER_POINTS
-points = db.run("map_communities" if aggregated else "map_points", **on_days)
-counts = db.run("map_status_counts", **on_days)
-seats = db.run("map_street_seats", **scope)
+points = db.run("map_communities" if aggregated else "map_points", **p)
+counts = db.run("map_status_counts", **p)
+seats = db.run("map_street_seats", **p)
 boundaries = maps.load_boundaries(data_dir())
 if boundaries.error_zh:
     st.warning(boundaries.error_zh)

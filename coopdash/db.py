@@ -212,6 +212,9 @@ def run_sql(sql: str, params: dict) -> pd.DataFrame:
 
 
 def run(name: str, **params) -> pd.DataFrame:
-    """Run `queries/<name>.sql` on the current dataset; results are cached per dataset version."""
+    """Run `queries/<name>.sql` on the current dataset; results are cached per dataset version and
+    per the parameters the query uses (a filter it does not read reuses the cached result)."""
     folder = data_dir()
-    return _run_cached(str(folder), fingerprint(folder), name, params)
+    needed = load_query(name)[1]
+    used = {k: v for k, v in params.items() if k in needed}
+    return _run_cached(str(folder), fingerprint(folder), name, used)

@@ -108,6 +108,24 @@ def test_run_reads_the_dataset_named_by_the_environment(dataset, monkeypatch):
     assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 1
 
 
+def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):
+    """A filter a query does not read (kpi_compounds has no $start) reuses its cached result; one it
+    reads runs it again."""
+    monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    import streamlit as st
+    st.cache_data.clear()
+    calls = []
+    real = db.execute
+    monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(dict(p)) or real(con, name, p))
+    assert "start" not in db.load_query("kpi_compounds")[1] and "end" in db.load_query("kpi_compounds")[1]
+    first = db.run("kpi_compounds", **params())
+    again = db.run("kpi_compounds", **params(start=dt.date(2023, 6, 1)))
+    assert len(calls) == 1 and "start" not in calls[0]
+    assert again.equals(first)
+    db.run("kpi_compounds", **params(end=dt.date(2023, 6, 30)))
+    assert len(calls) == 2
+
+
 def test_cursors_work_from_many_threads(fixture_con):
     from concurrent.futures import ThreadPoolExecutor
     ends = [dt.date(2023, 6, 30), dt.date(2023, 7, 31), dt.date(2023, 11, 30)] * 10
