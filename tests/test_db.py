@@ -4,6 +4,7 @@ import datetime as dt
 import shutil
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -78,6 +79,17 @@ def test_connection_configuration_is_locked(fixture_con):
                 "SET autoload_known_extensions = true"):
         with pytest.raises(duckdb.Error, match="locked"):
             cur.execute(sql)
+
+
+def test_cursors_share_the_connections_settings(fixture_con):
+    """Every query runs on a cursor: a session-level SET on the base connection would not reach it."""
+    cur = fixture_con.cursor()
+    settings_ = dict(cur.execute("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                                 "('parquet_metadata_cache', 'python_enable_replacements')").fetchall())
+    assert settings_ == {"parquet_metadata_cache": "true", "python_enable_replacements": "false"}
+    python_object = pd.DataFrame({"secret": [1]})  # noqa: F841 — what a replacement scan would find
+    with pytest.raises(duckdb.CatalogException):
+        cur.execute("SELECT * FROM python_object")
 
 
 def test_unknown_query_and_missing_parameter_are_clear(fixture_con):
