@@ -4,7 +4,7 @@ category, months and seasons, and the overdue open orders as of the window's end
 import pandas as pd
 import streamlit as st
 
-from coopdash import charts, db, fmt, ui
+from coopdash import charts, db, fmt, hours, ui
 from coopdash.contract import ORDER_CATEGORY, ORDER_STATUS
 from coopdash.labels import per_value, t
 from coopdash.sidebar import current
@@ -12,7 +12,8 @@ from coopdash.sidebar import current
 f = current()
 p = f.params()
 orders = db.run("kpi_orders", **p).iloc[0]
-speed = db.run("orders_resolution_time", **p).iloc[0]
+times = hours.summary(**p)  # hours to resolve, district-wide, per category and per street office
+speed = times["district"].iloc[0]
 backlog = db.run("orders_backlog", **p).iloc[0]
 rating = db.run("orders_satisfaction", **p).iloc[0]
 
@@ -63,7 +64,7 @@ ui.section("orders.section.breakdown")
 if not has_flows:
     ui.empty()
 else:
-    streets = db.run("orders_by_street", **p)
+    streets = hours.attach(db.run("orders_by_street", **p), times["street"], "street_code")
     left, right = st.columns([2, 3])
     with left:
         fig = charts.bars(streets, "street_name", {"submitted": t("orders.series.submitted"),
@@ -78,7 +79,7 @@ else:
                            "median_hours": (t("orders.col.median_hours"), "float1")},
                  key="orders_street_table")
 
-    categories = db.run("orders_by_category", **p)
+    categories = hours.attach(db.run("orders_by_category", **p), times["category"], "category")
     categories = categories.assign(category_zh=categories["category"].map(category_label),
                                    deadline=deadline_text(categories))
     left, right = st.columns([1, 2])

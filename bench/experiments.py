@@ -33,7 +33,7 @@ from coopdash.settings import settings
 
 PAGE_QUERIES = {
     "overview": ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"],
-    "service_orders": ["kpi_orders", "orders_resolution_time", "orders_backlog", "orders_satisfaction",
+    "service_orders": ["kpi_orders", "orders_backlog", "orders_satisfaction",
                        "orders_by_street", "orders_by_category", "orders_monthly", "orders_category_month",
                        "orders_overdue"],
     "environment": ["kpi_outcomes", "env_by_street", "monthly_trend", "env_repairs_cumulative"],

@@ -335,10 +335,11 @@ def report(run: dict) -> str:
         ranked = sorted(((n, v) for n, v in q.items() if "all" in v), key=lambda kv: -kv[1]["all"]["median_ms"])
         if ranked:
             lines += ["", "Slowest named queries (db.execute, median ms, all streets / one street office):", ""]
-            for n, v in ranked[:10]:
+            for n, v in ranked[:10] + [r for r in ranked[10:] if "load_ms" in r[1]]:  # and the hours index
                 pr = v.get("profile") or {}
                 lines.append(f"- `{n}` {ms(v['all']['median_ms'])} / {ms(v['one_street'].get('median_ms'))} ms, "
                              f"{v['rows']:,} rows"
+                             + (f"; loaded once in {ms(v['load_ms'])} ms" if "load_ms" in v else "")
                              + (f"; {pr.get('rows_scanned') or 0:,} rows scanned, operators "
                                 + ", ".join(f"{k} {round(x * 100)}%" for k, x in pr["operator_share"].items() if x >= 0.05)
                                 + f", optimizer {round((pr.get('optimizer_s') or 0) * 1000)} ms, "

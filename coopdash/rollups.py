@@ -2,7 +2,8 @@
 
 Service orders, cleanups and repairs are summed per street office and per community × month (×
 category and status, or waste type, or repair kind), and district-wide per day, by
-`queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes. They are written
+`queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes; `orders_resolved` the
+resolved orders in order of resolution, ranked by time to resolve (read by coopdash/hours.py). They are written
 into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
 `orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
@@ -26,8 +27,10 @@ import pyarrow.parquet as pq
 
 from coopdash import ROOT
 
-NAMES = ("orders", "orders_daily", "orders_flat", "cleanups", "cleanups_daily", "repairs", "repairs_daily")
-ROW_GROUPS = {"orders_flat": 1 << 16}  # small row groups: a month of a window reads little
+NAMES = ("orders", "orders_daily", "orders_flat", "orders_resolved", "cleanups", "cleanups_daily", "repairs",
+         "repairs_daily")
+# orders_flat: small row groups, a month of a window reads little; orders_resolved is read whole
+ROW_GROUPS = {"orders_flat": 1 << 16, "orders_resolved": 1 << 20}
 ROW_GROUP_DEFAULT = 1 << 14  # the rollups: a query reads one level, or one street office, of them
 FOLDER = "_rollups"
 SOURCES = ("service_orders", "cleanups", "repairs", "compounds", "communities")

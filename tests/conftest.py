@@ -1,19 +1,38 @@
 import datetime as dt
+import shutil
 
 import pytest
 
-from coopdash import db
+from coopdash import citygen, db, rollups
 from coopdash.settings import DEFAULT_DATA_DIR, settings
 
 from tests.fixture_data import write_fixture
 
 LAUNCH = dt.date(2023, 4, 1)
 REPORT = dt.date(2023, 11, 30)
+CITY_ORDERS, CITY_SEED = 20_000, 5
 
 
 @pytest.fixture(scope="session")
 def fixture_dir(tmp_path_factory):
     return write_fixture(tmp_path_factory.mktemp("fixture") / "dataset")
+
+
+@pytest.fixture(scope="session")
+def city(tmp_path_factory):
+    """A small city-scale dataset (coopdash.citygen, CITY_ORDERS orders) with its rollups. Shared by
+    several modules: copy it before changing it."""
+    out = tmp_path_factory.mktemp("city") / "dataset"
+    citygen.write(CITY_ORDERS, out, seed=CITY_SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def city_bare(city, tmp_path_factory):
+    """The same dataset without its rollup files: db.open_dataset builds them in memory."""
+    out = tmp_path_factory.mktemp("city_bare") / "dataset"
+    shutil.copytree(city, out, ignore=shutil.ignore_patterns(rollups.FOLDER))
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 
 from bench.wsclient import open_view, open_views, serve
-from coopdash import ROOT, citygen, db
+from coopdash import ROOT, citygen, db, hours
 from coopdash.contract import COOP_MODE, TEAM
 from coopdash.settings import settings
 
@@ -24,18 +24,11 @@ SESSIONS = 20
 PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" is 总览)
 # the named queries a viewer's pages call (overview, orders, environment, organisation, map)
 QUERIES = ("kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street",
-           "orders_resolution_time", "orders_backlog", "orders_satisfaction", "orders_by_street",
+           "orders_backlog", "orders_satisfaction", "orders_by_street",
            "orders_by_category", "orders_monthly", "orders_category_month", "orders_overdue",
            "env_by_street", "env_repairs_cumulative", "org_coops", "org_members_by_background",
            "org_meetings_by_month", "org_committees_founded", "org_compounds_by_mode", "map_points",
            "map_status_counts")
-
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("city") / "dataset"
-    citygen.write(20_000, out, seed=5)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -90,21 +83,27 @@ def test_twenty_sessions_querying_at_once_each_get_their_own_results(city, place
     reference_con = db.open_dataset(city)
     params = [query_params(session_filters(i, places)) for i in range(SESSIONS)]
     expected = [{name: db.execute(reference_con, name, p) for name in QUERIES} for p in params]
+    index = hours.load(city, reference_con)  # hours to resolve: the index the sessions share
+    expected_hours = [index.summary(p["start"], p["end"], p["streets"], p["communities"]) for p in params]
     st.cache_data.clear()
+    st.cache_resource.clear()
 
     def session(i):
         order = list(QUERIES)
         random.Random(i).shuffle(order)  # sessions hit different queries at the same moment
         first = {name: db.run(name, **params[i]) for name in order}  # executed concurrently
+        first_hours = hours.summary(**params[i])  # the first sessions build the index together
         again = {name: db.run(name, **params[i]) for name in order}  # from the shared cache
-        return first, again
+        return (first, first_hours), (again, hours.summary(**params[i]))
 
     results = run_together(session, SESSIONS)
     for i, result in enumerate(results):
         assert not isinstance(result, Exception), (i, result)
-        for run in result:
+        for run, hours_run in result:
             for name in QUERIES:
                 pd.testing.assert_frame_equal(run[name], expected[i][name], obj=f"session {i}: {name}")
+            for kind, frame in expected_hours[i].items():
+                pd.testing.assert_frame_equal(hours_run[kind], frame, obj=f"session {i}: hours {kind}")
     # the sessions really differ: a leak would have been visible
     assert len({int(e["kpi_orders"].iloc[0]["resolved"]) for e in expected}) > SESSIONS // 2
 

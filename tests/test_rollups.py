@@ -10,18 +10,12 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from coopdash import citygen, db, rollups
+from coopdash import db, rollups
 from coopdash.dataset import write_dataset
 
-N = 20_000
-SEED = 5
+from tests.conftest import CITY_ORDERS
 
-
-@pytest.fixture(scope="module")
-def city(tmp_path_factory):
-    out = tmp_path_factory.mktemp("rollups") / "dataset"
-    citygen.write(N, out, seed=SEED)
-    return out
+N = CITY_ORDERS
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +24,9 @@ def con(city):
 
 
 @pytest.fixture(scope="module")
-def con_memory(city, tmp_path_factory):
+def con_memory(city_bare):
     """The same dataset without its rollup files: open_dataset builds them in memory."""
-    bare = tmp_path_factory.mktemp("bare") / "dataset"
-    shutil.copytree(city, bare, ignore=shutil.ignore_patterns(rollups.FOLDER))
-    return db.open_dataset(bare)
+    return db.open_dataset(city_bare)
 
 
 def windows() -> list[tuple[dt.date, dt.date]]:

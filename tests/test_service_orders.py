@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopdash import db, fmt
+from coopdash import db, fmt, hours
 from coopdash.settings import settings
 
 from tests.apptest import charts, metrics, open_app, texts, values
@@ -68,12 +68,45 @@ def variant_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def v(variant_dir):
-    con = db.open_dataset(variant_dir)
+def variant_con(variant_dir):
+    return db.open_dataset(variant_dir)
 
+
+@pytest.fixture(scope="module")
+def v(variant_con):
     def run(name, **kw):
-        return db.execute(con, name, params(**kw))
+        return db.execute(variant_con, name, params(**kw))
     return run
+
+
+# ------------------------------------------------------------------ hours to resolve: both paths
+BY = {"district": "", "category": "category", "street": "street"}
+
+
+def hours_on(folder, con):
+    """h(kind, **filters) → coopdash.hours' breakdown (the page's figures), indexed by code, after
+    checking it against queries/orders_hours.sql (their definition) on the same filters."""
+    index = hours.load(folder, con)
+
+    def run(kind="district", **kw):
+        p = params(**kw)
+        got = index.summary(p["start"], p["end"], p["streets"], p["communities"])[kind]
+        ref = db.execute(con, "orders_hours", {**p, "by": BY[kind]})
+        cols = [c for c in ref.columns if kind != "street" or not c.startswith("within")]
+        pd.testing.assert_frame_equal(got[got["resolved"] > 0].reset_index(drop=True)[cols], ref[cols],
+                                      check_dtype=False)
+        return got.set_index("code")
+    return run
+
+
+@pytest.fixture(scope="module")
+def h(fixture_dir, fixture_con):
+    return hours_on(fixture_dir, fixture_con)
+
+
+@pytest.fixture(scope="module")
+def hv(variant_dir, variant_con):
+    return hours_on(variant_dir, variant_con)
 
 
 # ------------------------------------------------------------------ orders_backlog
@@ -112,9 +145,9 @@ def test_backlog_median_of_four_open_orders_in_the_variant(v):
     assert row["oldest_age_days"] == pytest.approx(60.625)
 
 
-# ------------------------------------------------------------------ orders_resolution_time
-def test_hours_to_resolve_median_and_p90_interpolate_linearly(q):
-    row = one(q("orders_resolution_time"))
+# ------------------------------------------------------------------ hours to resolve (district-wide)
+def test_hours_to_resolve_median_and_p90_interpolate_linearly(h):
+    row = one(h())
     # resolved in the window, sorted: O5 0.483, O1 23, O2 48, O7 312 (n = 4)
     # median: position 3·0.5 = 1.5 → 23 + 0.5·(48 − 23) = 35.5
     # P90:    position 3·0.9 = 2.7 → 48 + 0.7·(312 − 48) = 232.8
@@ -123,15 +156,15 @@ def test_hours_to_resolve_median_and_p90_interpolate_linearly(q):
     assert row["p90_hours"] == pytest.approx(232.8)
 
 
-def test_within_deadline_compares_hours_with_the_categorys_deadline(q):
-    row = one(q("orders_resolution_time"))
+def test_within_deadline_compares_hours_with_the_categorys_deadline(h):
+    row = one(h())
     # O1 23 ≤ 48 (pipe_unclog) yes; O2 48 > 24 (gas_safety) no; O5 0.48 ≤ 48 (heating) yes;
     # O7 312 > 72 (lighting) no → 2 of 4
     assert (row["within_deadline"], row["within_deadline_share"]) == (2, pytest.approx(0.5))
 
 
-def test_resolution_exactly_at_the_deadline_counts_as_within(v):
-    row = one(v("orders_resolution_time"))
+def test_resolution_exactly_at_the_deadline_counts_as_within(hv):
+    row = one(hv())
     # + O8 pipe_unclog 48 h ≤ 48 → 3 of 5; sorted 0.483, 23, 48, 48, 312:
     # median = position 2 = 48; P90 = position 3.6 → 48 + 0.6·(312 − 48) = 206.4
     assert (row["resolved"], row["within_deadline"]) == (5, 3)
@@ -139,15 +172,15 @@ def test_resolution_exactly_at_the_deadline_counts_as_within(v):
     assert (row["median_hours"], row["p90_hours"]) == (pytest.approx(48), pytest.approx(206.4))
 
 
-def test_resolution_time_follows_the_filters(q):
-    row = one(q("orders_resolution_time", communities=["C1"]))
+def test_resolution_time_follows_the_filters(h):
+    row = one(h(communities=["C1"]))
     # O1 23, O2 48, O7 312: median 48; P90 position 1.8 → 48 + 0.8·264 = 259.2; within: O1 → 1/3
     assert (row["resolved"], row["median_hours"], row["p90_hours"]) == \
         (3, pytest.approx(48), pytest.approx(259.2))
     assert row["within_deadline_share"] == pytest.approx(1 / 3)
-    row = one(q("orders_resolution_time", streets=["S2"]))  # O5 alone
+    row = one(h(streets=["S2"]))  # O5 alone
     assert (row["median_hours"], row["p90_hours"]) == (pytest.approx(O5_HOURS), pytest.approx(O5_HOURS))
-    row = one(q("orders_resolution_time", streets=["T1"]))
+    row = one(h(streets=["T1"]))
     assert row["resolved"] == 0 and pd.isna(row["median_hours"]) and pd.isna(row["within_deadline_share"])
 
 
@@ -168,18 +201,19 @@ def test_satisfaction_follows_the_filters_and_is_empty_without_ratings(q):
 
 
 # ------------------------------------------------------------------ orders_by_street
-def test_by_street_counts_submitted_resolved_rate_and_median_hours(q):
-    df = q("orders_by_street").set_index("street_code")
+def test_by_street_counts_submitted_resolved_rate_and_median_hours(q, h):
+    df = hours.attach(q("orders_by_street"), h("street").reset_index(), "street_code").set_index("street_code")
     assert list(df.index) == ["S1", "S2"]  # most submitted first; T1 has no compounds
     # S1: submitted O1 O2 O3 = 3; resolved in window O1 O2 O7 = 3; of the submitted resolved by the
     #     end O1 O2 → 2/3; median of 23, 48, 312 = 48
     # S2: submitted O5 O6 = 2 (O4 cancelled); resolved O5 = 1; rate 1/2; median 29/60 h
     assert df.loc["S1"].to_dict() == {"street_name": "甲街道", "submitted": 3, "resolved": 3,
                                       "submitted_resolved": 2, "resolution_rate": pytest.approx(2 / 3),
-                                      "median_hours": pytest.approx(48)}
+                                      "median_hours": pytest.approx(48), "p90_hours": pytest.approx(259.2)}
     assert df.loc["S2"].to_dict() == {"street_name": "乙街道", "submitted": 2, "resolved": 1,
                                       "submitted_resolved": 1, "resolution_rate": pytest.approx(0.5),
-                                      "median_hours": pytest.approx(O5_HOURS)}
+                                      "median_hours": pytest.approx(O5_HOURS),
+                                      "p90_hours": pytest.approx(O5_HOURS)}
 
 
 def test_by_street_keeps_streets_without_orders_and_is_empty_outside_the_pilot(q):
@@ -191,8 +225,8 @@ def test_by_street_keeps_streets_without_orders_and_is_empty_outside_the_pilot(q
 
 
 # ------------------------------------------------------------------ orders_by_category
-def test_by_category_lists_active_categories_with_deadline_and_within_share(q):
-    df = q("orders_by_category").set_index("category")
+def test_by_category_lists_active_categories_with_deadline_and_within_share(q, h):
+    df = hours.attach(q("orders_by_category"), h("category").reset_index(), "category").set_index("category")
     # O4 (other) is cancelled: no row. lighting (O7): submitted in March, resolved in April.
     assert set(df.index) == {"pipe_unclog", "gas_safety", "snow_clearing", "heating", "garbage", "lighting"}
     assert list(df.index)[-1] == "lighting"  # 0 submitted: last
@@ -213,8 +247,8 @@ def test_by_category_lists_active_categories_with_deadline_and_within_share(q):
     assert df["deadline_days"].isna().all()  # all under 7 days: shown in hours
 
 
-def test_by_category_gives_long_deadlines_in_days_and_follows_the_filter(v, q):
-    df = v("orders_by_category").set_index("category")
+def test_by_category_gives_long_deadlines_in_days_and_follows_the_filter(v, q, hv):
+    df = hours.attach(v("orders_by_category"), hv("category").reset_index(), "category").set_index("category")
     assert df.loc["illegal_building", "deadline_hours"] == 360
     assert df.loc["illegal_building", "deadline_days"] == 15
     assert pd.isna(df.loc["pipe_unclog", "deadline_days"])
