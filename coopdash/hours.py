@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,16 @@ class _Groups:
 class Index:
     """The resolved orders of one dataset version, arranged to answer order statistics of any window."""
 
-    def __init__(self, table: pa.Table):
-        n = table.num_rows
+    def __init__(self, n: int, batches: Callable[[str], Iterable[pa.Array]]):
+        """n rows; `batches(name)` reads one column of the rollup (`COLUMNS`) in batches, so that
+        loading holds one batch beside the index, not the whole table."""
         self.n = n
-        day = _ints(table, "day", np.int32)  # days since 1970-01-01
+        day = _ints(n, batches("day"), np.int32)  # days since 1970-01-01
         step = np.diff(day)
-        rank = _ints(table, "value_rank", np.int64)
+        self.day_first_row = np.concatenate([[0], np.flatnonzero(step) + 1]) if n else np.zeros(0, np.int64)
+        self.days = day[self.day_first_row]
+        del day
+        rank = _ints(n, batches("value_rank"), np.int32)
         self.row_of_rank = np.full(n, -1, np.int32)
         if n and 0 <= rank.min() and rank.max() < n:
             self.row_of_rank[rank] = np.arange(n, dtype=np.int32)
@@ -67,24 +72,24 @@ class Index:
             raise db.DataError(f"汇总表 {ROLLUP} 未按解决日排序，或 value_rank 不是 0…n−1 的排列",
                                f"rollup {ROLLUP}: not in order of day resolved, or value_rank is not a "
                                "permutation of 0…n−1")
-        self.day_first_row = np.concatenate([[0], np.flatnonzero(step) + 1]) if n else np.zeros(0, np.int64)
-        self.days = day[self.day_first_row]
-        del day, step
+        del step
         self.values = np.empty(n, np.int64)  # times to resolve (µs), sorted
-        self.values[rank] = _ints(table, "resolve_us", np.int64)
+        at = 0
+        for batch in batches("resolve_us"):
+            self.values[rank[at:at + len(batch)]] = batch.to_numpy()
+            at += len(batch)
         # blocks of 2**shift consecutive ranks: about a thousand of them
         self.shift = max(0, math.ceil(math.log2(max(n, 1) / 1024)))
         self.blocks = max(1, -(-n // (1 << self.shift)))
-        self.block_of_row = (rank >> self.shift).astype(np.int16 if self.blocks < 1 << 15 else np.int32)
+        self.block_of_row = (rank >> self.shift).astype(_small(self.blocks))
         del rank
         # chunks of 2**chunk_shift rows: about 64 of them
         self.chunk_shift = max(0, math.ceil(math.log2(max(n, 1) / 64)))
         self.chunks = -(-n // (1 << self.chunk_shift))
-        self.community_codes, self.community_of_row = _codes(table, "community_code")
+        self.community_codes, self.community_of_row = _codes(n, batches("community_code"))
         self.groups = {"district": self._groups(np.array([""], dtype=object), None)}
-        for kind, column in (("category", "category"), ("street", "street_code")):
-            codes, of_row = _codes(table, column)
-            self.groups[kind] = self._groups(codes, of_row)
+        for kind, name in (("category", "category"), ("street", "street_code")):
+            self.groups[kind] = self._groups(*_codes(n, batches(name)))
 
     # ------------------------------------------------------------------------------------ building
     def _groups(self, codes: np.ndarray, of_row: np.ndarray | None) -> _Groups:
@@ -115,19 +120,17 @@ class Index:
         """Per breakdown (KINDS), one row per group with resolved orders: resolved, median_hours,
         p90_hours, within_deadline and within_deadline_share (not by street office: deadlines are per
         category). The district row is there even when nothing was resolved."""
-        r0, r1 = self.window(start, end)
-        scope = self._scope(r0, r1, streets, communities)
-        counts = {kind: self._window_counts(self.groups[kind], r0, r1, scope) for kind in KINDS}
+        sel = _Selection(self, *self.window(start, end), streets, communities)
+        counts = {kind: sel.counts(self.groups[kind]) for kind in KINDS}
         out = {}
         for kind in KINDS:
             groups, cnt = self.groups[kind], counts[kind]
             resolved = cnt.sum(axis=1)
             present = np.flatnonzero(resolved) if kind != "district" else np.array([0])
-            median = self._quantile(groups, cnt, resolved, present, 0.5, r0, r1, scope)
-            p90 = self._quantile(groups, cnt, resolved, present, 0.9, r0, r1, scope)
+            median, p90 = (sel.quantile(groups, cnt, resolved, present, p) for p in (0.5, 0.9))
             out[kind] = pd.DataFrame({"code": groups.codes[present], "resolved": resolved[present],
                                       "median_hours": median / US_PER_HOUR, "p90_hours": p90 / US_PER_HOUR})
-        within = self._within(counts["category"], r0, r1, scope, deadlines or settings().deadlines)
+        within = sel.within(counts["category"], deadlines or settings().deadlines)
         cats = out["category"]
         cats["within_deadline"] = within[np.searchsorted(self.groups["category"].codes, cats["code"])] \
             if len(cats) else np.zeros(0, np.int64)
@@ -137,47 +140,55 @@ class Index:
             frame["within_deadline_share"] = frame["within_deadline"] / frame["resolved"].where(frame["resolved"] > 0)
         return out
 
-    def _scope(self, r0: int, r1: int, streets, communities) -> np.ndarray | None:
-        """The rows of the window in scope (absolute row numbers), or None for no street/community filter."""
+
+class _Selection:
+    """One window and scope of an Index: its counts per block, and the blocks it has read."""
+
+    def __init__(self, index: Index, r0: int, r1: int, streets, communities):
+        self.ix, self.r0, self.r1 = index, r0, r1
+        self.scope = self._scope(streets, communities)
+        self._blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _scope(self, streets, communities) -> np.ndarray | None:
+        """The rows of the window in scope (row numbers, in order), or None: no street/community filter."""
         if not streets and not communities:
             return None
-        keep = np.ones(r1 - r0, bool)
-        for codes, of_row in ((streets, self.groups["street"]), (communities, None)):
-            if not codes:
-                continue
-            table, rows = ((of_row.codes, of_row.of_row) if of_row is not None
-                           else (self.community_codes, self.community_of_row))
-            keep &= np.isin(table, list(codes))[rows[r0:r1]]
-        return r0 + np.flatnonzero(keep)
+        ix, keep = self.ix, np.ones(self.r1 - self.r0, bool)
+        street = ix.groups["street"]
+        for codes, known, of_row in ((streets, street.codes, street.of_row),
+                                     (communities, ix.community_codes, ix.community_of_row)):
+            if codes:
+                keep &= np.isin(known, list(codes))[of_row[self.r0:self.r1]]
+        return self.r0 + np.flatnonzero(keep)
 
-    def _window_counts(self, groups: _Groups, r0: int, r1: int, scope: np.ndarray | None) -> np.ndarray:
-        g = len(groups.codes)
-        if scope is not None:
-            return self._count(groups.of_row, scope, g)
-        step = 1 << self.chunk_shift
+    def counts(self, groups: _Groups) -> np.ndarray:
+        """Rows in the window and scope per group and block."""
+        ix, r0, r1, g = self.ix, self.r0, self.r1, len(groups.codes)
+        if self.scope is not None:
+            return ix._count(groups.of_row, self.scope, g)
+        step = 1 << ix.chunk_shift
         c0, c1 = -(-r0 // step), r1 // step  # the whole chunks inside the window
         if c0 >= c1:
-            return self._count(groups.of_row, slice(r0, r1), g)
+            return ix._count(groups.of_row, slice(r0, r1), g)
         counts = groups.prefix[c1].astype(np.int64) - groups.prefix[c0]
-        return (counts + self._count(groups.of_row, slice(r0, c0 * step), g)
-                + self._count(groups.of_row, slice(c1 * step, r1), g))
+        return (counts + ix._count(groups.of_row, slice(r0, c0 * step), g)
+                + ix._count(groups.of_row, slice(c1 * step, r1), g))
 
-    def _in_scope(self, rows: np.ndarray, r0: int, r1: int, scope: np.ndarray | None) -> np.ndarray:
-        if scope is None:
-            return (rows >= r0) & (rows < r1)
-        pos = np.searchsorted(scope, rows)
-        return scope[np.minimum(pos, len(scope) - 1)] == rows if len(scope) else np.zeros(len(rows), bool)
+    def block(self, b: int, groups: _Groups) -> tuple[np.ndarray, np.ndarray]:
+        """Block b's ranks in the window and scope, in order, with their group numbers."""
+        if b not in self._blocks:
+            first = b << self.ix.shift
+            rows = self.ix.row_of_rank[first:first + (1 << self.ix.shift)]
+            if self.scope is None:
+                keep = np.flatnonzero((rows >= self.r0) & (rows < self.r1))
+            else:
+                pos = np.minimum(np.searchsorted(self.scope, rows), max(len(self.scope) - 1, 0))
+                keep = np.flatnonzero(self.scope[pos] == rows) if len(self.scope) else np.zeros(0, np.int64)
+            self._blocks[b] = (first + keep, rows[keep])
+        ranks, rows = self._blocks[b]
+        return ranks, (np.zeros(len(rows), np.int64) if groups.of_row is None else groups.of_row[rows])
 
-    def _block(self, b: int, groups: _Groups, r0: int, r1: int, scope) -> tuple[np.ndarray, np.ndarray]:
-        """The block's ranks in the window and scope, in order, with their group numbers."""
-        first = b << self.shift
-        rows = self.row_of_rank[first:first + (1 << self.shift)]
-        keep = np.flatnonzero(self._in_scope(rows, r0, r1, scope))
-        group = np.zeros(len(keep), np.int64) if groups.of_row is None else groups.of_row[rows[keep]]
-        return first + keep, group
-
-    def _kth(self, groups: _Groups, counts: np.ndarray, group: np.ndarray, k: np.ndarray,
-             r0: int, r1: int, scope) -> np.ndarray:
+    def kth(self, groups: _Groups, counts: np.ndarray, group: np.ndarray, k: np.ndarray) -> np.ndarray:
         """The k-th smallest time (0-based) of each group number in the window and scope."""
         if not len(k):
             return np.zeros(0, np.int64)
@@ -187,15 +198,15 @@ class Index:
         nth = k - before
         rank = np.empty(len(k), np.int64)
         for b in np.unique(block):
-            ranks, of = self._block(int(b), groups, r0, r1, scope)
+            ranks, of = self.block(int(b), groups)
             order = np.argsort(of, kind="stable")
             mine = block == b
             start = np.searchsorted(of[order], group[mine])
             rank[mine] = ranks[order[start + nth[mine]]]
-        return self.values[rank]
+        return self.ix.values[rank]
 
-    def _quantile(self, groups: _Groups, counts: np.ndarray, n: np.ndarray, present: np.ndarray, p: float,
-                  r0: int, r1: int, scope) -> np.ndarray:
+    def quantile(self, groups: _Groups, counts: np.ndarray, n: np.ndarray, present: np.ndarray,
+                 p: float) -> np.ndarray:
         """quantile_cont(p) per present group (NaN where a group has nothing)."""
         out = np.full(len(present), np.nan)
         has = n[present] > 0
@@ -203,69 +214,83 @@ class Index:
         pos = (n[group] - 1) * p
         lo = np.floor(pos).astype(np.int64)
         hi = np.minimum(lo + 1, n[group] - 1)
-        both = self._kth(groups, counts, np.concatenate([group, group]), np.concatenate([lo, hi]), r0, r1, scope)
+        both = self.kth(groups, counts, np.concatenate([group, group]), np.concatenate([lo, hi]))
         low, high = both[:len(group)].astype(np.float64), both[len(group):].astype(np.float64)
         out[has] = low + (high - low) * (pos - lo)
         return out
 
-    def _within(self, counts: np.ndarray, r0: int, r1: int, scope, deadlines: dict[str, float]) -> np.ndarray:
+    def within(self, counts: np.ndarray, deadlines: dict[str, float]) -> np.ndarray:
         """Per category, the orders in the window and scope resolved within the category's deadline."""
-        groups = self.groups["category"]
+        ix = self.ix
+        groups = ix.groups["category"]
         out = np.zeros(len(groups.codes), np.int64)
         for c, code in enumerate(groups.codes):
             hours = deadlines.get(code)
             if hours is None:
                 continue
-            limit = int(np.searchsorted(self.values, math.floor(hours * US_PER_HOUR), side="right"))
-            block = limit >> self.shift  # blocks before it count whole; in it, ranks below the limit
+            limit = int(np.searchsorted(ix.values, math.floor(hours * US_PER_HOUR), side="right"))
+            block = limit >> ix.shift  # blocks before it count whole; in it, the ranks below the limit
             out[c] = counts[c, :block].sum()
-            if block < self.blocks and limit > block << self.shift:
-                ranks, of = self._block(block, groups, r0, r1, scope)
+            if block < ix.blocks and limit > block << ix.shift:
+                ranks, of = self.block(block, groups)
                 out[c] += np.count_nonzero((of == c) & (ranks < limit))
         return out
 
 
 # ---------------------------------------------------------------------------------------- loading
-def _ints(table: pa.Table, column: str, dtype) -> np.ndarray:
-    col = table.column(column)
-    if pa.types.is_date(col.type):
-        col = col.cast(pa.int32())
-    return col.to_numpy().astype(dtype, copy=False)
+def _small(count: int):
+    """The smallest integer type that numbers `count` things."""
+    return np.int8 if count < 1 << 7 else np.int16 if count < 1 << 15 else np.int32
 
 
-def _codes(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """A code column as (sorted distinct codes, each row's position among them)."""
-    col = table.column(column)
-    if not pa.types.is_dictionary(col.type):
-        col = pc.dictionary_encode(col)
-    col = col.unify_dictionaries() if isinstance(col, pa.ChunkedArray) else col
-    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
-    dictionary = np.array(chunks[0].dictionary.to_pylist() if chunks else [], dtype=object)
-    index = (np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-             if chunks else np.zeros(0, np.int32))
-    order = np.argsort(dictionary)
-    position = np.empty(len(order), np.int64)
-    position[order] = np.arange(len(order))
-    dtype = np.int16 if len(order) < 1 << 15 else np.int32
-    return dictionary[order], position[index].astype(dtype)
+def _ints(n: int, batches: Iterable[pa.Array], dtype) -> np.ndarray:
+    out, at = np.empty(n, dtype), 0
+    for batch in batches:
+        if pa.types.is_date(batch.type):
+            batch = batch.cast(pa.int32())
+        out[at:at + len(batch)] = batch.to_numpy()
+        at += len(batch)
+    if at != n:
+        raise db.DataError(f"汇总表 {ROLLUP} 的列长度不一", f"rollup {ROLLUP}: columns of different lengths")
+    return out
+
+
+def _codes(n: int, batches: Iterable[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+    """A code column as (sorted distinct codes, each row's number among them)."""
+    seen: dict[str, int] = {}  # code → number in order of appearance
+    of_row, at = np.empty(n, np.int32), 0
+    for batch in batches:
+        if not pa.types.is_dictionary(batch.type):
+            batch = pc.dictionary_encode(batch)
+        number = np.array([seen.setdefault(code, len(seen)) for code in batch.dictionary.to_pylist()], np.int32)
+        of_row[at:at + len(batch)] = number[batch.indices.to_numpy(zero_copy_only=False)]
+        at += len(batch)
+    codes = np.array(list(seen), dtype=object)
+    order = np.argsort(codes)
+    sorted_number = np.empty(len(order), _small(len(order)))
+    sorted_number[order] = np.arange(len(order))
+    return codes[order], sorted_number[of_row]
 
 
 COLUMNS = ["day", "resolve_us", "value_rank", "street_code", "community_code", "category"]
+CODES = ["street_code", "community_code", "category"]
+BATCH = 1 << 20
 
 
 def load(folder: Path, con) -> Index:
     """The index of the dataset in `folder`: from its rollup file when current, else from the rollup
     that `db.open_dataset` built in memory on `con`."""
     if rollups.is_current(folder, ROLLUP):
-        table = pq.read_table(rollups.path(folder, ROLLUP), columns=COLUMNS,
-                              read_dictionary=["street_code", "community_code", "category"])
-    else:
-        cur = con.cursor()
-        try:
-            table = cur.table(rollups.view(ROLLUP)).select(*COLUMNS).to_arrow_table()
-        finally:
-            cur.close()
-    return Index(table)
+        file = pq.ParquetFile(rollups.path(folder, ROLLUP), read_dictionary=CODES)
+        return Index(file.metadata.num_rows,
+                     lambda name: (b.column(0) for b in file.iter_batches(BATCH, columns=[name])))
+    cur = con.cursor()
+    try:
+        view = cur.table(rollups.view(ROLLUP))
+        n = view.count("*").fetchall()[0][0]
+        return Index(n, lambda name: (b.column(0) for b in view.select(name).to_arrow_reader(BATCH)))
+    finally:
+        cur.close()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
