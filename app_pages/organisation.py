@@ -2,6 +2,7 @@
 the four work teams, consultation meetings, the five standards, owners' committees and the sharing+
 modes. Stock figures as of the window's end, flows within the window; thresholds from config."""
 
+import numpy as np
 import streamlit as st
 
 from coopdash import charts, db, fmt, ui
@@ -26,7 +27,7 @@ def totals(coops) -> dict:
 
 def marked(df, columns):
     """The frame with boolean `columns` shown as ✓ / ✗."""
-    return df.assign(**{c: df[c].map(MARKS) for c in columns})
+    return df.assign(**{c: np.where(df[c], MARKS[True], MARKS[False]) for c in columns})
 
 
 MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
@@ -139,7 +140,8 @@ else:
     with left:
         shown = coops
         if len(coops) > MAX_BARS:  # city scale: thousands of bars are unreadable (and slow to draw)
-            shown = coops.nlargest(MAX_BARS, ["meetings", "problems_resolved"]).sort_index()
+            shown = coops.sort_values(["meetings", "problems_resolved"], ascending=False, kind="stable")
+            shown = shown.head(MAX_BARS).sort_index()
             st.caption(t("org.chart.meetings_top", total=fmt.number(len(coops)), n=fmt.number(MAX_BARS)))
         fig = charts.bars(shown, "coop_name", series, t("org.chart.meetings_by_coop"),
                           t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)

@@ -299,11 +299,13 @@ def to_markdown() -> str:
         "",
         "## 汇总表 / Rollups",
         "",
-        "文件夹 `_rollups/` 存放由上述各表派生的汇总（按街道、社区与月份）和带地点代码的工单，不属于契约："
+        "文件夹 `_rollups/` 存放由上述各表派生的汇总（按街道、社区与月份）、带地点代码的工单，以及按解决用时排好名次的"
+        "已解决工单（用于精确的用时中位数），不属于契约："
         "导入、演示与城市规模生成器写数据集时一并写出（`python -m coopdash.rollups <文件夹>` 可单独重写）。"
         "缺少或与各表不符（文件大小签名不同）时，看板在打开数据集时于内存中重建，数字不受影响。",
         "The folder `_rollups/` holds summaries derived from the tables above (per street office, "
-        "community and month) and the orders with their place codes; it is not part of the contract. "
+        "community and month), the orders with their place codes, and the resolved orders ranked by time to "
+        "resolve (for exact medians); it is not part of the contract. "
         "Ingest and the demo and city generators write it with the dataset "
         "(`python -m coopdash.rollups <folder>` rewrites it alone). When it is missing or does not match "
         "the tables (a signature of their file sizes), the dashboard builds it in memory when it opens the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from coopdash import charts, export, fmt, presentation
@@ -110,17 +111,19 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
         else:
             config[column] = st.column_config.TextColumn(label)
     height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
-    st.dataframe(df[list(columns)], hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    # to Arrow here, the shown columns only: Streamlit would copy the frame's selection and convert it
+    shown = pa.Table.from_pandas(df, columns=list(columns), preserve_index=False)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table")
 
 
 def downloads(df, labels: dict[str, str], name: str) -> None:
     """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click."""
-    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
-    csv_col.download_button(t("download.csv"), data=lambda: export.to_csv(export.labelled(df, labels)),
+    row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
+    row.download_button(t("download.csv"), data=lambda: export.to_csv(export.labelled(df, labels)),
                             file_name=f"{name}.csv", mime="text/csv", key=f"{name}_csv", on_click="ignore")
-    xlsx_col.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(export.labelled(df, labels)),
+    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(export.labelled(df, labels)),
                              file_name=f"{name}.xlsx",
                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                              key=f"{name}_xlsx", on_click="ignore")
