@@ -17,10 +17,9 @@ WASTE_BY_MONTH = {"household_t": WASTE_TYPE.label("household"), "construction_t"
 
 f = current()
 p = f.params()
-totals = db.run("kpi_outcomes", **p).iloc[0]
-by_street = db.run("env_by_street", **p)
-by_month = db.run("monthly_trend", **p)
-cumulative = db.run("env_repairs_cumulative", **p)
+totals, by_street, by_month, cumulative = db.run_many(
+    ["kpi_outcomes", "env_by_street", "monthly_trend", "env_repairs_cumulative"], **p)
+totals = totals.iloc[0]
 
 
 def street_bars(series: dict[str, str], title_key: str, unit_key: str):

@@ -42,11 +42,9 @@ def with_unit(label: str, unit_key: str) -> str:
 # and the per-team headcounts are its column sums; the committees' count is the list's length.
 p = current().params()
 rules = settings().cooperative_rules
-coops = db.run("org_coops", **p, **rules)
-backgrounds = db.run("org_members_by_background", **p)
-by_month = db.run("org_meetings_by_month", **p)
-committees = db.run("org_committees_founded", **p)
-modes = db.run("org_compounds_by_mode", **p, modes=COOP_MODE.codes)
+coops, backgrounds, by_month, committees, modes = db.run_many(
+    ["org_coops", "org_members_by_background", "org_meetings_by_month", "org_committees_founded",
+     "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
 org = totals(coops)
 
 ui.header("page.organisation")

@@ -8,10 +8,9 @@ from coopdash.labels import t
 from coopdash.sidebar import current
 
 p = current().params()
-org = db.run("kpi_organisation", **p).iloc[0]
-orders = db.run("kpi_orders", **p).iloc[0]
-outcomes = db.run("kpi_outcomes", **p).iloc[0]
-compounds = db.run("kpi_compounds", **p).iloc[0]
+org, orders, outcomes, compounds, trend, streets = db.run_many(
+    ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"], **p)
+org, orders, outcomes, compounds = org.iloc[0], orders.iloc[0], outcomes.iloc[0], compounds.iloc[0]
 
 ui.header("page.overview")
 Card = ui.Card
@@ -55,7 +54,6 @@ ui.cards([
 ])
 
 st.divider()
-trend = db.run("monthly_trend", **p)
 left, right = st.columns(2)
 with left:
     ui.chart_or_empty(trend, ["orders_resolved"], "chart.orders_by_month", "orders_by_month",
@@ -70,7 +68,6 @@ with right:
                           stacked=True)))
 
 st.subheader(t("chart.by_street"))
-streets = db.run("by_street", **p)
 if streets.empty:
     ui.empty()
 else:

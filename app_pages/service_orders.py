@@ -11,11 +11,13 @@ from coopdash.sidebar import current
 
 f = current()
 p = f.params()
-orders = db.run("kpi_orders", **p).iloc[0]
-times = hours.summary(**p)  # hours to resolve, district-wide, per category and per street office
+# every query of the page at once (side by side); the hours to resolve from coopdash/hours.py
+(orders, backlog, rating, by_street, by_category, monthly, season, overdue) = db.run_many(
+    ["kpi_orders", "orders_backlog", "orders_satisfaction", "orders_by_street", "orders_by_category",
+     "orders_monthly", "orders_category_month", "orders_overdue"], **p)
+orders, backlog, rating = orders.iloc[0], backlog.iloc[0], rating.iloc[0]
+times = hours.summary(**p)  # district-wide, per category and per street office
 speed = times["district"].iloc[0]
-backlog = db.run("orders_backlog", **p).iloc[0]
-rating = db.run("orders_satisfaction", **p).iloc[0]
 
 has_flows = orders["submitted"] + orders["resolved"] > 0
 has_anything = has_flows or backlog["open_orders"] > 0
@@ -64,7 +66,7 @@ ui.section("orders.section.breakdown")
 if not has_flows:
     ui.empty()
 else:
-    streets = hours.attach(db.run("orders_by_street", **p), times["street"], "street_code")
+    streets = hours.attach(by_street, times["street"], "street_code")
     left, right = st.columns([2, 3])
     with left:
         fig = charts.bars(streets, "street_name", {"submitted": t("orders.series.submitted"),
@@ -79,7 +81,7 @@ else:
                            "median_hours": (t("orders.col.median_hours"), "float1")},
                  key="orders_street_table")
 
-    categories = hours.attach(db.run("orders_by_category", **p), times["category"], "category")
+    categories = hours.attach(by_category, times["category"], "category")
     categories = categories.assign(category_zh=categories["category"].map(category_label),
                                    deadline=deadline_text(categories))
     left, right = st.columns([1, 2])
@@ -104,13 +106,11 @@ ui.section("orders.section.trend")
 if not has_flows:
     ui.empty()
 else:
-    monthly = db.run("orders_monthly", **p)
     fig = charts.bars(monthly, "month", {"submitted": t("orders.series.submitted"),
                                          "resolved": t("orders.series.resolved")},
                       t("orders.chart.by_month"), t("axis.month"), t("unit.times"))
     ui.chart(charts.monthly_axis(fig), "orders_monthly")
 
-    season = db.run("orders_category_month", **p)
     if season.empty:  # resolutions only: nothing was submitted in the window
         st.markdown(f"**{t('orders.chart.season')}**")
         ui.empty()
@@ -121,7 +121,6 @@ else:
         ui.chart(charts.monthly_axis(fig), "orders_season_heatmap")
 
 ui.section("orders.section.overdue")
-overdue = db.run("orders_overdue", **p)
 day = fmt.date(f.end)
 if not has_anything:
     ui.empty()

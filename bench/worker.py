@@ -161,10 +161,16 @@ def query_params(con, data: Path) -> tuple[dict, dict]:
 
 def page_queries() -> dict[str, list[str]]:
     """Named queries each page (and the sidebar, on every page) calls, read from the source."""
-    find = re.compile(r'db\.run\(\s*"(\w+)"')
-    out = {"sidebar": sorted(set(find.findall((ROOT / "coopdash" / "sidebar.py").read_text(encoding="utf-8"))))}
+    find = re.compile(r'db\.run\(\s*"(\w+)"|db\.run_many\(\s*\[([^\]]*)\]')
+
+    def names(text: str) -> list[str]:
+        out = []
+        for one, many in find.findall(text):
+            out += [one] if one else re.findall(r'"(\w+)"', many)
+        return list(dict.fromkeys(out))
+    out = {"sidebar": sorted(names((ROOT / "coopdash" / "sidebar.py").read_text(encoding="utf-8")))}
     for path in sorted((ROOT / "app_pages").glob("*.py")):
-        out[path.stem] = list(dict.fromkeys(find.findall(path.read_text(encoding="utf-8"))))
+        out[path.stem] = names(path.read_text(encoding="utf-8"))
     return out
 
 

@@ -14,6 +14,8 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -212,6 +214,24 @@ def run_sql(sql: str, params: dict) -> pd.DataFrame:
     """Run SQL built by coopdash.explorer (whitelisted identifiers, bound values) on the dataset."""
     folder = data_dir()
     return _run_sql_cached(str(folder), fingerprint(folder), sql, params)
+
+
+@st.cache_data(max_entries=settings().cache_max_entries, ttl=settings().cache_ttl_seconds,
+               show_spinner=False)
+def _run_many_cached(folder: str, fp: str, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]:
+    con = _connection(folder, fp)
+    with ThreadPoolExecutor(max_workers=min(len(names), 4)) as pool:
+        return list(pool.map(lambda name: execute(con, name, params), names))
+
+
+def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
+    """Several named queries on the same filters, run side by side on cursors of the base connection
+    (DuckDB releases the GIL, so one query's planning overlaps another's scan), and cached together
+    per dataset version and the parameters they use. The results in the order of `names`."""
+    folder = data_dir()
+    needed = frozenset().union(*(load_query(name)[1] for name in names))
+    used = {k: v for k, v in params.items() if k in needed}
+    return _run_many_cached(str(folder), fingerprint(folder), tuple(names), used)
 
 
 def run(name: str, **params) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pytest
 from coopdash import db
 from coopdash.contract import TABLES
 
-from tests.conftest import params
+from tests.conftest import REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
 
@@ -136,6 +136,29 @@ def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):
     assert again.equals(first)
     db.run("kpi_compounds", **params(end=dt.date(2023, 6, 30)))
     assert len(calls) == 2
+
+
+def test_run_many_gives_each_querys_own_result_in_order_and_caches_them_together(fixture_dir, fixture_con,
+                                                                                monkeypatch):
+    monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    import streamlit as st
+    st.cache_data.clear()
+    names = ["kpi_orders", "kpi_compounds", "orders_monthly", "kpi_outcomes", "orders_overdue"]
+    calls = []
+    real = db.execute
+    monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(name) or real(con, name, p))
+    for end in (REPORT, dt.date(2023, 7, 31)):
+        got = db.run_many(names, **params(end=end), unused="ignored")
+        assert len(got) == len(names)
+        for name, frame in zip(names, got):
+            pd.testing.assert_frame_equal(frame, real(fixture_con, name, params(end=end)), obj=name)
+    assert sorted(calls) == sorted(names * 2)  # each ran once per window (side by side)
+    db.run_many(names, **params(end=REPORT))  # the first window again: from the cache
+    assert len(calls) == 2 * len(names)
+    with pytest.raises(db.QueryError, match="end"):
+        p = params()
+        del p["end"]
+        db.run_many(names, **p)
 
 
 def test_cursors_work_from_many_threads(fixture_con):
