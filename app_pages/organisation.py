@@ -3,6 +3,7 @@ the four work teams, consultation meetings, the five standards, owners' committe
 modes. Stock figures as of the window's end, flows within the window; thresholds from config."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from coopdash import charts, db, fmt, ui
@@ -26,8 +27,9 @@ def totals(coops) -> dict:
 
 
 def marked(df, columns):
-    """The frame with boolean `columns` shown as ✓ / ✗."""
-    return df.assign(**{c: np.where(df[c], MARKS[True], MARKS[False]) for c in columns})
+    """The frame with boolean `columns` shown as ✓ / ✗ (categoricals: no string made per row)."""
+    marks = [MARKS[False], MARKS[True]]
+    return df.assign(**{c: pd.Categorical.from_codes(df[c].to_numpy().astype(np.int8), marks) for c in columns})
 
 
 MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
