@@ -5,7 +5,7 @@ import streamlit as st
 
 from coopdash import charts, db, explorer, ui
 from coopdash.explorer import SOURCES, Spec
-from coopdash.labels import per_value, t
+from coopdash.labels import t
 from coopdash.sidebar import current
 
 ss = st.session_state
@@ -93,8 +93,7 @@ columns = {}
 for name in (spec.group_by if grouped else [f.name for f in src.fields]):
     f = src.field(name)
     if f.kind in ("enum", "bool"):  # each distinct code labelled once, not once per row
-        label = per_value(lambda value, f=f: explorer.label_values(f, [value])[0])
-        result[name] = [label(value) for value in result[name]]
+        result[name] = explorer.label_column(f, result[name])
     columns[name] = (f.label, {"number": "float", "date": "date", "timestamp": "datetime"}.get(f.kind, "text"))
 measures = (spec.measures or ["count"]) if grouped else []
 for m in measures:

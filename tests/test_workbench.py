@@ -63,6 +63,19 @@ def console_con(fixture_dir):
     return db.open_dataset(fixture_dir, memory_limit="256MB", threads=1)
 
 
+def test_a_column_is_labelled_as_its_values_are_one_by_one():
+    """label_column (the explorer's whole-column labelling) gives what label_values gives value by value,
+    missing codes included."""
+    status = explorer.SOURCES["service_orders"].field("status")
+    codes = pd.Series(["resolved", None, "cancelled", "resolved", "accepted", None], dtype="str")
+    one_by_one = [explorer.label_values(status, [code])[0] for code in codes]
+    got = list(explorer.label_column(status, codes))
+    assert got[0] == got[3] == "已解决" and got[2] != got[0]
+    assert [g if isinstance(g, str) else None for g in got] == [o if isinstance(o, str) else None for o in one_by_one]
+    flag = next(f for src in explorer.SOURCES.values() for f in src.fields if f.kind == "bool")
+    assert list(explorer.label_column(flag, pd.Series([True, False, True]))) == ["是", "否", "是"]
+
+
 @pytest.mark.parametrize("name", list(ESCAPES))
 def test_console_refuses_escape_attempts_and_the_data_folder_stays_unchanged(name, console_con, fixture_dir):
     assert len(ESCAPES) >= 15
