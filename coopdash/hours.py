@@ -314,5 +314,6 @@ def summary(start: dt.date, end: dt.date, streets=(), communities=(), **_filters
 def attach(frame: pd.DataFrame, times: pd.DataFrame, key: str) -> pd.DataFrame:
     """`frame` (one row per `key`) with its groups' hours to resolve from a summary breakdown (missing
     where a group resolved nothing in the window)."""
-    extra = times.drop(columns="resolved").rename(columns={"code": key})
-    return frame.merge(extra, on=key, how="left")
+    by_code = times.set_index("code")
+    return frame.assign(**{column: frame[key].map(by_code[column]) for column in by_code.columns
+                           if column != "resolved"})
