@@ -220,7 +220,7 @@ def run_sql(sql: str, params: dict) -> pd.DataFrame:
                show_spinner=False)
 def _run_many_cached(folder: str, fp: str, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]:
     con = _connection(folder, fp)
-    with ThreadPoolExecutor(max_workers=min(len(names), 4)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), 4))) as pool:
         return list(pool.map(lambda name: execute(con, name, params), names))
 
 

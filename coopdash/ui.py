@@ -111,8 +111,9 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
         else:
             config[column] = st.column_config.TextColumn(label)
     height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
-    # to Arrow here, the shown columns only: Streamlit would copy the frame's selection and convert it
-    shown = pa.Table.from_pandas(df, columns=list(columns), preserve_index=False)
+    # to Arrow here, column by column and the shown columns only (Streamlit would copy the frame's
+    # selection and convert it through pandas' metadata: 3–4× slower)
+    shown = pa.table({column: pa.array(df[column], from_pandas=True) for column in columns})
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table")
