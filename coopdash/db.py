@@ -216,12 +216,16 @@ def run_sql(sql: str, params: dict) -> pd.DataFrame:
     return _run_sql_cached(str(folder), fingerprint(folder), sql, params)
 
 
+# One pool for the process: every session's queries share its threads, so 20 sessions at once do not
+# start 80 threads. The threads only run execute() (DuckDB and the Arrow hand-off, no Streamlit calls).
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="coopdash-query")
+
+
 @st.cache_data(max_entries=settings().cache_max_entries, ttl=settings().cache_ttl_seconds,
                show_spinner=False)
 def _run_many_cached(folder: str, fp: str, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]:
     con = _connection(folder, fp)
-    with ThreadPoolExecutor(max_workers=max(1, min(len(names), 4))) as pool:
-        return list(pool.map(lambda name: execute(con, name, params), names))
+    return list(_POOL.map(lambda name: execute(con, name, params), names))
 
 
 def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
