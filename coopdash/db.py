@@ -233,15 +233,17 @@ def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
     (DuckDB releases the GIL, so one query's planning overlaps another's scan), and cached together
     per dataset version and the parameters they use. The results in the order of `names`."""
     folder = data_dir()
+    return _run_many_cached(str(folder), fingerprint(folder), tuple(names), _used(params, names))
+
+
+def _used(params: dict, names: Sequence[str]) -> dict:
+    """The parameters the named queries read (the others would only split the cache)."""
     needed = frozenset().union(*(load_query(name)[1] for name in names))
-    used = {k: v for k, v in params.items() if k in needed}
-    return _run_many_cached(str(folder), fingerprint(folder), tuple(names), used)
+    return {k: v for k, v in params.items() if k in needed}
 
 
 def run(name: str, **params) -> pd.DataFrame:
     """Run `queries/<name>.sql` on the current dataset; results are cached per dataset version and
     per the parameters the query uses (a filter it does not read reuses the cached result)."""
     folder = data_dir()
-    needed = load_query(name)[1]
-    used = {k: v for k, v in params.items() if k in needed}
-    return _run_cached(str(folder), fingerprint(folder), name, used)
+    return _run_cached(str(folder), fingerprint(folder), name, _used(params, [name]))

@@ -242,7 +242,19 @@ def _chart_script():
     ui.chart(fig, "graph_objects")
 
 
-def test_st_plotly_chart_sends_the_same_spec_without_validating_it(monkeypatch):
+@pytest.fixture
+def figures_built(monkeypatch):
+    """A list that grows by one each time a plotly go.Figure is constructed (and so validated)."""
+    built = []
+    original = go.Figure.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+    return built, lambda: monkeypatch.setattr(go.Figure, "__init__", counting)
+
+
+def test_st_plotly_chart_sends_the_same_spec_without_validating_it(figures_built):
     at = AppTest.from_function(_chart_script)
     at.run()
     assert not at.exception
@@ -250,14 +262,8 @@ def test_st_plotly_chart_sends_the_same_spec_without_validating_it(monkeypatch):
     assert specs["dict"] == specs["graph_objects"]  # the template too: Streamlit's "streamlit" one
     assert json.loads(specs["dict"])["layout"]["template"]["layout"]["colorway"][0] == "#000001"
 
-    built = []
-    original = go.Figure.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(1)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(go.Figure, "__init__", counting)
+    built, start_counting = figures_built
+    start_counting()
     ui_only = AppTest.from_function(_dict_chart_script)
     ui_only.run()
     assert not ui_only.exception
@@ -278,17 +284,11 @@ PAGES = ["overview", "environment", "service_orders", "organisation", "explorer"
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_a_cached_rerun_builds_no_graph_objects(page, monkeypatch):
+def test_a_cached_rerun_builds_no_graph_objects(page, figures_built):
     at = open_app(page=f"app_pages/{page}.py", **({"x.src": "orders_detail", "x.group": "category"}
                                                  if page == "explorer" else {}))
-    built = []
-    original = go.Figure.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(1)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(go.Figure, "__init__", counting)
+    built, start_counting = figures_built
+    start_counting()
     at.run()
     assert not at.exception
     assert built == []
