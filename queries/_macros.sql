@@ -116,6 +116,9 @@ WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/rollu
            OR (o.resolved_at >= edge_last(end_day)
                AND o.resolved_at < edge_last(end_day) + INTERVAL 1 MONTH))
       AND CAST(date_trunc('month', o.submitted_at) AS DATE) NOT IN (edge_first(start_day), edge_last(end_day))
+      -- implied (an order is resolved after it is submitted: ingest refuses resolved_at < submitted_at),
+      -- stated so that the row groups of the edge months' own submissions are skipped
+      AND o.submitted_at < greatest(edge_first(start_day), edge_last(end_day))
 )
 SELECT street_code, community_code, category, status,
        CAST(date_trunc('month', submitted_at) AS DATE) AS sub_month,
