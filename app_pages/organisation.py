@@ -2,8 +2,6 @@
 the four work teams, consultation meetings, the five standards, owners' committees and the sharing+
 modes. Stock figures as of the window's end, flows within the window; thresholds from config."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from coopdash import charts, db, fmt, ui
@@ -12,7 +10,6 @@ from coopdash.labels import t
 from coopdash.settings import settings
 from coopdash.sidebar import current
 
-MARKS = {True: t("org.mark.yes"), False: t("org.mark.no")}
 FIVE = ("has_site", "has_signage", "has_roster", "has_rules", "has_service")
 COOP_COLUMNS = TABLES_BY_NAME["cooperatives"]
 
@@ -24,12 +21,6 @@ def totals(coops) -> dict:
             "members": members, "party_members": party, "party_share": party / members if members else None,
             "work_team_headcount": int(coops["team_total"].sum()), "meetings": int(coops["meetings"].sum()),
             "problems_resolved": int(coops["problems_resolved"].sum())}
-
-
-def marked(df, columns):
-    """The frame with boolean `columns` shown as ✓ / ✗ (categoricals: no string made per row)."""
-    marks = [MARKS[False], MARKS[True]]
-    return df.assign(**{c: pd.Categorical.from_codes(df[c].to_numpy().astype(np.int8), marks) for c in columns})
 
 
 MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
@@ -84,15 +75,15 @@ else:
         "party_ok": t("org.rule.party", share=share_rule),
         "all_ok": t("org.rule.all"),
     }
-    ui.table(marked(coops, rule_labels), {
+    ui.table(coops, {
         "coop_name": (t("org.col.coop"), "text"),
-        "all_ok": (rule_labels["all_ok"], "text"),
+        "all_ok": (rule_labels["all_ok"], "mark"),
         "members": (t("org.col.members"), "int"),
         "chairs": (t("org.col.chairs"), "int"),
         "vice_chairs": (t("org.col.vice_chairs"), "int"),
         "party_members": (t("org.col.party_members"), "int"),
         "party_share": (t("org.col.party_share"), "percent"),
-        **{column: (label, "text") for column, label in rule_labels.items() if column != "all_ok"},
+        **{column: (label, "mark") for column, label in rule_labels.items() if column != "all_ok"},
     }, key="org_rules")
 
 # ------------------------------------------------------------------ member backgrounds and roles
@@ -158,11 +149,11 @@ if coops.empty:
 else:
     st.markdown(t("org.five.summary", total=fmt.number(org["cooperatives"]),
                   passing=fmt.number(org["five_standard"])))
-    ui.table(marked(coops, (*FIVE, "all_five")), {
+    ui.table(coops, {
         "coop_name": (t("org.col.coop"), "text"),
         "community_name": (t("org.col.community"), "text"),
-        **{column: (COOP_COLUMNS.column(column).label, "text") for column in FIVE},
-        "all_five": (t("org.col.all_five"), "text"),
+        **{column: (COOP_COLUMNS.column(column).label, "mark") for column in FIVE},
+        "all_five": (t("org.col.all_five"), "mark"),
     }, key="org_five")
 
 # ------------------------------------------------------------------ owners' committees founded

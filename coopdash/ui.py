@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
@@ -93,7 +94,9 @@ _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
 
 def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
-    percent (a 0–1 share), date, datetime, bool (a checkbox column), auto (Streamlit's own formatting)."""
+    percent (a 0–1 share), date, datetime, bool (a checkbox column), mark (a boolean shown as ✓ / ✗,
+    in the downloads too), auto (Streamlit's own formatting)."""
+    marks = (t("mark.no"), t("mark.yes"))
     config = {}
     for column, (label, kind) in columns.items():
         if kind in _FORMATS:
@@ -112,19 +115,32 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
             config[column] = st.column_config.TextColumn(label)
     height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
     # to Arrow here, column by column and the shown columns only (Streamlit would copy the frame's
-    # selection and convert it through pandas' metadata: 3–4× slower)
-    shown = pa.table({column: pa.array(df[column], from_pandas=True) for column in columns})
+    # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
+    # its two strings, not a string per row
+    shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
     if download:
-        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table")
+        mark_columns = {c: marks for c, (_, kind) in columns.items() if kind == "mark"}
+        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table", mark_columns)
 
 
-def downloads(df, labels: dict[str, str], name: str) -> None:
-    """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click."""
+def _arrow(values, kind: str, marks: tuple[str, str]) -> pa.Array:
+    """A column as Arrow; a mark column's booleans as indices into its two strings (no, yes)."""
+    if kind == "mark":
+        return pa.DictionaryArray.from_arrays(pa.array(values.to_numpy(dtype=np.int8)), pa.array(marks))
+    return pa.array(values, from_pandas=True)
+
+
+def downloads(df, labels: dict[str, str], name: str, marks: dict[str, tuple[str, str]] | None = None) -> None:
+    """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click.
+    `marks`: column → (no, yes) strings for its booleans, as the table shows them."""
+    def shown():
+        marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c, (no, yes) in (marks or {}).items()}
+        return export.labelled(df.assign(**marked) if marked else df, labels)
+
     row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
-    row.download_button(t("download.csv"), data=lambda: export.to_csv(export.labelled(df, labels)),
-                            file_name=f"{name}.csv", mime="text/csv", key=f"{name}_csv", on_click="ignore")
-    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(export.labelled(df, labels)),
-                             file_name=f"{name}.xlsx",
-                             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             key=f"{name}_xlsx", on_click="ignore")
+    row.download_button(t("download.csv"), data=lambda: export.to_csv(shown()),
+                        file_name=f"{name}.csv", mime="text/csv", key=f"{name}_csv", on_click="ignore")
+    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(shown()), file_name=f"{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key=f"{name}_xlsx", on_click="ignore")

@@ -57,3 +57,18 @@ def q(fixture_con):
     def run(name, **kw):
         return db.execute(fixture_con, name, params(**kw))
     return run
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The bytes every download button would serve, by file name (deferred data is generated)."""
+    from streamlit.delta_generator import DeltaGenerator
+    files: dict[str, bytes] = {}
+    real = DeltaGenerator.download_button
+
+    def capture(self, label, data, file_name=None, *args, **kwargs):
+        files[file_name] = data() if callable(data) else data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", capture)
+    return files

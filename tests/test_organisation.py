@@ -12,6 +12,9 @@ M3 K2 2023-12-01 (4). Committees: W1 P1 2023-09-01, W2 P4 2024-02-01.
 
 import dataclasses
 import datetime as dt
+import io
+
+import pandas as pd
 
 import pytest
 
@@ -409,6 +412,19 @@ def test_fixture_page_shows_hand_worked_figures(on_fixture):
     assert [values(tr["y"]) for tr in figs["org_compounds_by_mode"]["data"]] == [[1, 1, 0], [1, 0, 0]]
     assert table(at, "mode_zh")["households"].tolist() == [120, 200, 0]
     assert table(at, "founded_on")["compound_name"].tolist() == ["甲小区"]
+
+
+def test_fixture_marks_download_as_shown(on_fixture, captured):
+    """The ✓ / ✗ columns (booleans drawn as marks) are ✓ / ✗ in the CSV and .xlsx too."""
+    at = open_app(page=PAGE, **REPORT_LINK)
+    shown = table(at, "party_ok")
+    checks = ["all_ok", "chair_ok", "vice_chair_ok", "size_ok", "party_ok"]  # columns 1 and 7–10 of the table
+    for frame in (pd.read_csv(io.BytesIO(captured["org_rules.csv"]), encoding="utf-8-sig"),
+                  pd.read_excel(io.BytesIO(captured["org_rules.xlsx"]))):
+        assert frame.columns[[1, 7]].tolist() == ["全部达标", "理事长 1 名"]
+        assert frame.iloc[:, 0].tolist() == shown["coop_name"].tolist() == ["一社区共享物业社", "三社区共享物业社"]
+        assert frame.iloc[:, [1, 7, 8, 9, 10]].values.tolist() == shown[checks].astype(str).values.tolist() \
+            == [["✗", "✓", "✓", "✗", "✓"], ["✗", "✓", "✗", "✗", "✗"]]
 
 
 def test_fixture_page_applies_thresholds_from_config(on_fixture, monkeypatch):

@@ -202,21 +202,6 @@ def on_fixture(fixture_dir, monkeypatch):
 
 # ---------------------------------------------------------------------------- downloads
 
-@pytest.fixture
-def captured(monkeypatch):
-    """The bytes every download button would serve, by file name (deferred data is generated)."""
-    from streamlit.delta_generator import DeltaGenerator
-    files: dict[str, bytes] = {}
-    real = DeltaGenerator.download_button
-
-    def capture(self, label, data, file_name=None, *args, **kwargs):
-        files[file_name] = data() if callable(data) else data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", capture)
-    return files
-
-
 def test_downloads_equal_the_table_shown(captured):
     at = open_app(from_=LAUNCH.isoformat(), to=REPORT.isoformat())
     shown = at.dataframe[0].value  # 各街道情况

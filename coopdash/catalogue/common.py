@@ -47,6 +47,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "view.carousel_seconds": ("每页停留（秒）", "Seconds per page"),
     # messages
     "empty": ("所选范围内无数据", "No data in the selected range"),
+    "mark.yes": ("✓", "✓"),  # a table's yes/no column (ui.table kind "mark")
+    "mark.no": ("✗", "✗"),
     "window.caption": ("数据截至 {asof} ｜ 统计范围：{window} ｜ {scope}", "Data as of {asof} | Window: {window} | {scope}"),
     "data.error": ("数据集不符合数据契约，看板无法打开", "The dataset does not meet the data contract"),
 }

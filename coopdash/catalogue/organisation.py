@@ -35,8 +35,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "org.rule.size": ("成员 {lo}–{hi} 人", "{lo}–{hi} members"),
     "org.rule.party": ("党员占比超过 {share}", "Party share above {share}"),
     "org.rule.all": ("全部达标", "Meets every rule"),
-    "org.mark.yes": ("✓", "✓"),
-    "org.mark.no": ("✗", "✗"),
     # table columns
     "org.col.coop": ("物业社", "Cooperative"),
     "org.col.community": ("社区", "Community"),
