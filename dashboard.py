@@ -5,10 +5,11 @@ Run with `./start.sh` (see README). Pages live in app_pages/, SQL in queries/, t
 
 import streamlit as st
 
-from coopdash import ROOT, presentation, sidebar
+from coopdash import ROOT, heap, presentation, sidebar
 from coopdash.db import DataError
 from coopdash.labels import t
 
+heap.freeze_after_start()  # once per process: Streamlit's full collection after each run skips start-up objects
 st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 sidebar.init_view()  # language and projection mode from the link, before anything is labelled
 
