@@ -15,7 +15,6 @@ import datetime as dt
 import io
 
 import pandas as pd
-
 import pytest
 
 from coopdash import db, fmt
