@@ -96,7 +96,7 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
     percent (a 0–1 share), date, datetime, bool (a checkbox column), mark (a boolean shown as ✓ / ✗,
     in the downloads too), auto (Streamlit's own formatting)."""
-    marks = (t("mark.no"), t("mark.yes"))
+    marks = _marks()
     config = {}
     for column, (label, kind) in columns.items():
         if kind in _FORMATS:
@@ -120,8 +120,13 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
     shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
     if download:
-        mark_columns = {c: marks for c, (_, kind) in columns.items() if kind == "mark"}
-        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table", mark_columns)
+        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
+                  [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+def _marks() -> tuple[str, str]:
+    """What a mark column shows for False and True, in the current language."""
+    return t("mark.no"), t("mark.yes")
 
 
 def _arrow(values, kind: str, marks: tuple[str, str]) -> pa.Array:
@@ -131,11 +136,13 @@ def _arrow(values, kind: str, marks: tuple[str, str]) -> pa.Array:
     return pa.array(values, from_pandas=True)
 
 
-def downloads(df, labels: dict[str, str], name: str, marks: dict[str, tuple[str, str]] | None = None) -> None:
+def downloads(df, labels: dict[str, str], name: str, mark_columns: list[str] | None = None) -> None:
     """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click.
-    `marks`: column → (no, yes) strings for its booleans, as the table shows them."""
+    `mark_columns`: booleans shown as ✓ / ✗, as the table shows them."""
+    no, yes = _marks()  # looked up now: the files are built later, outside this run
+
     def shown():
-        marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c, (no, yes) in (marks or {}).items()}
+        marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c in mark_columns or ()}
         return export.labelled(df.assign(**marked) if marked else df, labels)
 
     row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
