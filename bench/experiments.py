@@ -27,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
-from coopdash import ROOT, db
-from coopdash.contract import COOP_MODE, TABLES, TEAM
-from coopdash.settings import settings
+from coopdash import ROOT
+from coopdash.data import db
+from coopdash.data.contract import COOP_MODE, TABLES
+from coopdash.data.settings import settings
 
 PAGE_QUERIES = {
     "overview": ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"],
@@ -54,7 +55,7 @@ def params(con) -> dict:
     cfg = settings()
     end = db.execute(con, "data_bounds", {}).iloc[0]["last_day"]
     return {"start": cfg.launch, "end": end, "streets": [], "communities": [], "launch": cfg.launch,
-            **cfg.cooperative_rules, "teams": TEAM.codes, "modes": COOP_MODE.codes}
+            **cfg.cooperative_rules, "modes": COOP_MODE.codes}
 
 
 def run_named(con, name: str, p: dict):
@@ -170,7 +171,7 @@ def exp_render(data: Path, pages: list[str]) -> dict:
     try:
         for page in pages:
             at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=1800)
-            at.switch_page(f"app_pages/{page}.py")
+            at.switch_page(f"pages/{page}.py")
             at.run()
             state["profile"] = cProfile.Profile()
             t0 = time.perf_counter()
@@ -178,7 +179,7 @@ def exp_render(data: Path, pages: list[str]) -> dict:
             total = time.perf_counter() - t0
             stream = io.StringIO()
             stats = pstats.Stats(state["profile"], stream=stream)
-            script = sum(v[3] for k, v in stats.stats.items() if k[2] == "<module>" and "app_pages" in k[0])
+            script = sum(v[3] for k, v in stats.stats.items() if k[2] == "<module>" and "/pages/" in k[0])
             stats.sort_stats("cumulative").print_stats(25)
             out[page] = {"run_s": round(total, 3), "page_script_s": round(script, 3), "top": stream.getvalue()}
             state["profile"] = None

@@ -39,8 +39,7 @@ from coopdash import ROOT
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_DATA = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/coopdash-bench"))
 PY = sys.executable
-COMPARED = ("app_pages/overview.py", "app_pages/service_orders.py", "app_pages/environment.py",
-            "app_pages/organisation.py")
+COMPARED = ("overview", "service_orders", "environment", "organisation")  # pages both apps have
 TARGETS = {"filter_change_ms": 300, "cached_ms": 50, "ratio": 10, "rss_mb": 1024, "first_page_s": 5}
 ENTRIES = {"app": ROOT / "dashboard.py", "pandas": ROOT / "bench" / "pandas_app" / "app.py"}
 
@@ -55,7 +54,8 @@ def dataset(size: int, seed: int, data_dir: Path) -> tuple[Path, dict]:
     import hashlib
     folder = data_dir / f"orders-{size}-seed-{seed}"
     # regenerated when the generator or what it writes (the dataset writer, the rollups) changes
-    parts = [ROOT / "coopdash" / "citygen.py", ROOT / "coopdash" / "dataset.py", ROOT / "coopdash" / "rollups.py",
+    parts = [ROOT / "coopdash" / "synth" / "citygen.py", ROOT / "coopdash" / "data" / "dataset.py",
+             ROOT / "coopdash" / "data" / "rollups.py",
              *sorted((ROOT / "queries").glob("_rollup_*.sql"))]
     source = hashlib.sha1(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
     marker = folder / "_citygen.json"
@@ -66,7 +66,7 @@ def dataset(size: int, seed: int, data_dir: Path) -> tuple[Path, dict]:
             return folder, summary
     log(f"generating {size:,} orders → {folder}")
     t0 = time.perf_counter()
-    subprocess.run([PY, "-m", "coopdash.citygen", "--orders", str(size), "--out", str(folder), "--seed", str(seed)],
+    subprocess.run([PY, "-m", "coopdash.synth.citygen", "--orders", str(size), "--out", str(folder), "--seed", str(seed)],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     summary = json.loads(marker.read_text(encoding="utf-8"))
     summary["wall_seconds"] = round(time.perf_counter() - t0, 1)
@@ -111,12 +111,12 @@ def server_phase(app: str, data: Path, first_runs: int, sessions: int, rounds: i
     import asyncio
 
     from bench import wsclient
-    from coopdash.settings import settings
+    from coopdash.data.settings import settings
     out: dict = {"first_page": []}
     launch = settings().launch
     import pyarrow.parquet as pq
     streets = sorted(pq.read_table(data / "streets.parquet", columns=["street_code"]).column(0).to_pylist())[:19]
-    from coopdash.demo import END
+    from coopdash.synth.demo import END
     for k in range(first_runs):
         t0 = time.perf_counter()
         with wsclient.serve(ENTRIES[app], data, timeout=300) as server:
@@ -397,7 +397,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-queries", action="store_true")
     parser.add_argument("--browser", action="store_true", help="also time the first page in headless Chromium")
     args = parser.parse_args(argv)
-    from coopdash import citygen
+    from coopdash.synth import citygen
     seed = citygen.SEED if args.seed is None else args.seed
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -39,9 +39,11 @@ def cpu_seconds() -> float:
 
 
 def registered_pages(entry: Path) -> list[str]:
-    """The page files an entry script registers with st.Page(...), in order (app_pages/<name>.py)."""
+    """The page files an entry script registers with st.Page(...), in order, relative to the entry's
+    folder: pages/<name>.py for the app, app_pages/<name>.py for the pandas peer."""
     names = re.findall(r'st\.Page\(([^,\n]*?)"(\w+)\.py"', entry.read_text(encoding="utf-8"))
-    return [f"app_pages/{name}.py" for _, name in names]
+    folder = "pages" if entry == APPS["app"] else "app_pages"
+    return [f"{folder}/{name}.py" for _, name in names]
 
 
 def stats(values: list[float]) -> dict:
@@ -93,7 +95,7 @@ class Session:
 
 
 def last_day(data: Path) -> dt.date:
-    from coopdash import db
+    from coopdash.data import db
     con = db.open_dataset(data)
     day = db.execute(con, "data_bounds", {}).iloc[0]["last_day"]
     con.close()
@@ -126,7 +128,7 @@ def pages_phase(entry: Path, pages: list[str], end: dt.date, repeat: int, budget
             elapsed, errs = s.run()
             cached.append(elapsed)
             errors += errs
-        out[page] = {"first_view_ms": round(first * 1000, 1), "filter_change": stats(uncached),
+        out[Path(page).stem] = {"first_view_ms": round(first * 1000, 1), "filter_change": stats(uncached),
                      "cached": stats(cached), "errors": errors[:5], "metrics": first_metrics}
     return out
 
@@ -160,30 +162,30 @@ def cmd_pages(args) -> None:
 # ---------------------------------------------------------------------------- named queries
 def query_params(con, data: Path) -> tuple[dict, dict]:
     """The default filters (launch to the last day, everything in scope) and the page-specific extras."""
-    from coopdash import db
-    from coopdash.contract import COOP_MODE, TEAM
-    from coopdash.settings import settings
+    from coopdash.data import db
+    from coopdash.data.contract import COOP_MODE
+    from coopdash.data.settings import settings
     cfg = settings()
     end = db.execute(con, "data_bounds", {}).iloc[0]["last_day"]
     compound = con.sql("SELECT compound_code FROM service_orders GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1"
                        ).fetchall()[0][0]
     base = {"start": cfg.launch, "end": end, "streets": [], "communities": [], "launch": cfg.launch}
-    extra = {**cfg.cooperative_rules, "teams": TEAM.codes, "modes": COOP_MODE.codes,
+    extra = {**cfg.cooperative_rules, "modes": COOP_MODE.codes,
              "month_start": end.replace(day=1), "compound": compound, "by": "street"}
     return base, extra
 
 
 def page_queries() -> dict[str, list[str]]:
     """Named queries each page (and the sidebar, on every page) calls, read from the source."""
-    find = re.compile(r'db\.run\(\s*"(\w+)"|db\.run_many\(\s*\[([^\]]*)\]')
+    find = re.compile(r'\brun\(\s*"(\w+)"|cache\.run_many\(\s*\[([^\]]*)\]')
 
     def names(text: str) -> list[str]:
         out = []
         for one, many in find.findall(text):
             out += [one] if one else re.findall(r'"(\w+)"', many)
         return list(dict.fromkeys(out))
-    out = {"sidebar": sorted(names((ROOT / "coopdash" / "sidebar.py").read_text(encoding="utf-8")))}
-    for path in sorted((ROOT / "app_pages").glob("*.py")):
+    out = {"sidebar": sorted(names((ROOT / "coopdash" / "app" / "cache.py").read_text(encoding="utf-8")))}
+    for path in sorted((ROOT / "pages").glob("*.py")):
         out[path.stem] = names(path.read_text(encoding="utf-8"))
     return out
 
@@ -221,9 +223,9 @@ def profile(con, sql: str, params: dict) -> dict:
 
 
 def hours_index(args, con, params: dict, streets: list[str]) -> dict:
-    """coopdash.hours: the index's load, then a summary (all three breakdowns) per window, each run a
+    """coopdash.data.hours: the index's load, then a summary (all three breakdowns) per window, each run a
     window not seen before (as after a filter change), beside orders_hours (their SQL definition)."""
-    from coopdash import hours
+    from coopdash.data import hours
     t0 = time.perf_counter()
     index = hours.load(args.data, con)
     load_ms = (time.perf_counter() - t0) * 1000
@@ -240,7 +242,7 @@ def hours_index(args, con, params: dict, streets: list[str]) -> dict:
 
 
 def cmd_queries(args) -> None:
-    from coopdash import db
+    from coopdash.data import db
     con = db.open_dataset(args.data)
     base, extra = query_params(con, args.data)
     streets = street_codes(args.data)

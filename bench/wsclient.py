@@ -131,6 +131,8 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> 
                     elif which == "exception":
                         view.exceptions.append(element.exception.message[:500])
                 elif kind == "script_finished":
+                    if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                        continue  # a browser tab keeps listening: the rerun draws the page
                     view.finished = True
                     return
         await asyncio.wait_for(receive(), timeout)

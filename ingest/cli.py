@@ -16,11 +16,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from coopdash.contract import TABLES_BY_NAME
-
+from coopdash.data.contract import TABLES_BY_NAME
+from coopdash.data.errors import ReadError, StoreError
 from ingest import store
 from ingest.parse import ParsedSheet, Problem, Where, parse_sheet
-from ingest.readers import ReadError, collect, read
+from ingest.readers import collect, read
 from ingest.validate import check_and_merge
 
 REPORT_COLUMNS = [("severity", "级别"), ("file", "文件"), ("sheet", "工作表"), ("row", "行"), ("column", "列"),
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rollback:
         try:
             version = store.rollback(dataset)
-        except store.StoreError as exc:
+        except StoreError as exc:
             print(f"错误 error: {exc.zh} / {exc.en}")
             return 1
         print(f"已回退到版本 {version.name} / rolled back to {version.name}")

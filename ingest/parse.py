@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from coopdash.contract import TABLES, TABLES_BY_NAME, Column, Table
-
+from coopdash.data.contract import TABLES, TABLES_BY_NAME, Column, Table
+from coopdash.data.errors import CellError
 from ingest.readers import Sheet
 
 # Extra names a file or sheet may use for a table (besides its English name and Chinese label).
@@ -132,12 +132,6 @@ def _match_header(cell, accepted: dict[str, str]) -> str | None:
 
 
 # ---------------------------------------------------------------------------- cells
-
-class CellError(ValueError):
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
-
 
 _DATE_PATTERNS = [
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),

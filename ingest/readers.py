@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coopdash.data.errors import ReadError
+
 SUPPORTED = (".csv", ".xlsx")
 PROGRESS_EVERY = 50_000  # rows; a progress line on large inputs
 
@@ -24,14 +26,6 @@ class Sheet:
     merged: list[str] = field(default_factory=list)  # merged ranges, e.g. "A1:B1"
     merged_rows: dict[int, list[str]] = field(default_factory=dict)  # first row of a range → ranges
     encoding: str = ""
-
-
-class ReadError(Exception):
-    """A file that cannot be read at all (zh, en)."""
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
 
 
 def collect(sources: list[Path]) -> list[Path]:
@@ -83,9 +77,10 @@ def read_csv(path: Path) -> Sheet:
 
 
 def read_xlsx(path: Path) -> list[Sheet]:
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
-    import zipfile
 
     try:
         # not read-only: merged ranges are only known in the normal mode

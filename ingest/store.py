@@ -21,18 +21,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from coopdash import rollups
-from coopdash.contract import TABLES
+from coopdash.data import rollups
+from coopdash.data.contract import TABLES
+from coopdash.data.errors import StoreError
+from coopdash.data.files import META, table_location
 
-META = "_ingest"  # folder inside a version: summary.json, report.csv, COMPLETE
 COMPLETE = "COMPLETE"
 CRASH_ENV = "COOP_INGEST_CRASH_AT"  # test hook: after_write | before_swap | after_swap → os._exit
-
-
-class StoreError(Exception):
-    def __init__(self, zh: str, en: str):
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
 
 
 def _crash_point(name: str) -> None:
@@ -69,13 +64,10 @@ def read_tables(folder: Path | None) -> dict[str, pa.Table]:
     if folder is None:
         return out
     for t in TABLES:
-        file, sub = folder / f"{t.name}.parquet", folder / t.name
-        if file.is_file():
-            out[t.name] = pq.read_table(file)
-        elif sub.is_dir():
-            out[t.name] = pq.read_table(sub, partitioning="hive")
-        else:
+        where = table_location(folder, t.name)
+        if where is None:
             continue
+        out[t.name] = pq.read_table(where) if where.is_file() else pq.read_table(where, partitioning="hive")
         names = [c.name for c in t.columns if c.name in out[t.name].column_names]
         out[t.name] = out[t.name].select(names)
     return out
@@ -134,9 +126,9 @@ def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, re
         if t.name in changed:
             pq.write_table(changed[t.name], new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
         elif base is not None:
-            for src in (base / f"{t.name}.parquet", base / t.name):
-                if src.exists():
-                    _link_or_copy(src, new / src.name)
+            src = table_location(base, t.name)
+            if src is not None:
+                _link_or_copy(src, new / src.name)
     if base is not None and (base / "boundaries.geojson").is_file():
         _link_or_copy(base / "boundaries.geojson", new / "boundaries.geojson")
     rollups.write(new)  # the rollups of the new version, in the same atomic swap as its tables

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
 from coopdash import ROOT
-from coopdash.contract import TABLES, Table
+from coopdash.data.contract import TABLES, Table
 
 TEMPLATES_DIR = ROOT / "data" / "templates"
 TYPE_ZH = {"VARCHAR": "文字", "DOUBLE": "数字", "INTEGER": "整数", "BOOLEAN": "是/否",
@@ -85,6 +87,17 @@ def write_all(out: Path = TEMPLATES_DIR) -> list[Path]:
         build(t).save(path)
         paths.append(path)
     return paths
+
+
+
+def templates_zip() -> bytes:
+    """Every ledger template (.xlsx) and the ingest guide, zipped (the 数据管理 page's download)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(TEMPLATES_DIR.glob("*.xlsx")):
+            z.write(path, f"台账模板/{path.name}")
+        z.write(ROOT / "docs" / "ingest.md", "台账模板/导入说明 ingest.md")
+    return buf.getvalue()
 
 
 def main(argv: list[str] | None = None) -> None:

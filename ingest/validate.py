@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from coopdash.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME
-from coopdash.dataset import to_arrow
-from coopdash.settings import settings
-
+from coopdash.data.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME
+from coopdash.data.dataset import to_arrow
+from coopdash.data.settings import settings
 from ingest.parse import ParsedSheet, Problem, Where, norm
 
 MAX_KM_PER_RECORD = 50.0  # a road or pipe job longer than this is almost surely metres typed as km

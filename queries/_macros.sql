@@ -50,9 +50,9 @@ FROM cleanups c JOIN place_names p USING (compound_code);
 
 CREATE VIEW repairs_detail AS
 SELECT r.repair_id, r.done_on, r.kind, r.quantity,
-       CASE WHEN r.kind IN ('road', 'heating_pipe', 'drainage_pipe') THEN '公里' ELSE '个' END AS unit,
+       u.unit,  -- 'km' or 'items': repair_units, loaded from the contract's one definition
        p.compound_name, p.community_name, p.street_name, p.street_code, p.community_code
-FROM repairs r JOIN place_names p USING (compound_code);
+FROM repairs r JOIN place_names p USING (compound_code) JOIN repair_units u USING (kind);
 
 -- Every month of a window [start, end] (the first day of each month), for trends with zeros kept.
 CREATE MACRO window_months(start_day, end_day) AS TABLE

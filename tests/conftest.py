@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from coopdash import citygen, db, rollups
-from coopdash.settings import DEFAULT_DATA_DIR, settings
-
+from coopdash.data import db, rollups
+from coopdash.data.settings import DEFAULT_DATA_DIR, settings
+from coopdash.synth import citygen
 from tests.fixture_data import write_fixture
 
 LAUNCH = dt.date(2023, 4, 1)

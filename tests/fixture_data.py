@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from coopdash.dataset import to_arrow, write_dataset
+from coopdash.data.dataset import to_arrow, write_dataset
 
 D = dt.date
 T = dt.datetime

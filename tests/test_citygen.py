@@ -6,11 +6,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from coopdash import citygen, db
-from coopdash.contract import COOP_MODE, FOREIGN_KEYS, TABLES, TEAM
-from coopdash.dataset import arrow_schema
-from coopdash.demo import END
-from coopdash.settings import settings
+from coopdash.data import db
+from coopdash.data.contract import COOP_MODE, FOREIGN_KEYS, TABLES, TEAM
+from coopdash.data.dataset import arrow_schema
+from coopdash.data.settings import settings
+from coopdash.synth import citygen
+from coopdash.synth.demo import END
 
 N = 20_000
 SEED = 11
@@ -172,7 +173,7 @@ def test_the_apps_named_queries_run_on_it(con):
     assert end == END
     compound = scalar(con, "SELECT compound_code FROM service_orders LIMIT 1")
     params = {"start": cfg.launch, "end": end, "streets": [], "communities": [], "launch": cfg.launch,
-              **cfg.cooperative_rules, "teams": TEAM.codes, "modes": COOP_MODE.codes,
+              **cfg.cooperative_rules, "modes": COOP_MODE.codes,
               "month_start": end.replace(day=1), "compound": compound}
     for name in db.query_names():
         needed = db.load_query(name)[1]

@@ -16,9 +16,12 @@ import pytest
 import streamlit as st
 
 from bench.wsclient import open_view, open_views, serve
-from coopdash import ROOT, citygen, db, hours
-from coopdash.contract import COOP_MODE, TEAM
-from coopdash.settings import settings
+from coopdash import ROOT
+from coopdash.app import cache
+from coopdash.data import db, hours
+from coopdash.data.contract import COOP_MODE
+from coopdash.data.settings import settings
+from coopdash.synth import citygen
 
 SESSIONS = 20
 PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" is 总览)
@@ -56,7 +59,7 @@ def session_filters(i: int, places) -> dict:
 
 def query_params(f: dict) -> dict:
     cfg = settings()
-    return {**f, "launch": cfg.launch, **cfg.cooperative_rules, "teams": TEAM.codes, "modes": COOP_MODE.codes}
+    return {**f, "launch": cfg.launch, **cfg.cooperative_rules, "modes": COOP_MODE.codes}
 
 
 def run_together(target, n: int) -> list:
@@ -91,11 +94,11 @@ def test_twenty_sessions_querying_at_once_each_get_their_own_results(city, place
     def session(i):
         order = list(QUERIES)
         random.Random(i).shuffle(order)  # sessions hit different queries at the same moment
-        first = {name: db.run(name, **params[i]) for name in order}  # executed concurrently
-        first_hours = hours.summary(**params[i])  # the first sessions build the index together
-        together = dict(zip(order, db.run_many(order, **params[i])))  # side by side, as the pages run them
-        again = {name: db.run(name, **params[i]) for name in order}  # from the shared cache
-        return (first, first_hours), (together, first_hours), (again, hours.summary(**params[i]))
+        first = {name: cache.run(name, **params[i]) for name in order}  # executed concurrently
+        first_hours = cache.hours_summary(**params[i])  # the first sessions build the index together
+        together = dict(zip(order, cache.run_many(order, **params[i])))  # side by side, as the pages run them
+        again = {name: cache.run(name, **params[i]) for name in order}  # from the shared cache
+        return (first, first_hours), (together, first_hours), (again, cache.hours_summary(**params[i]))
 
     results = run_together(session, SESSIONS)
     for i, result in enumerate(results):

@@ -4,16 +4,13 @@ import datetime as dt
 import io
 import zipfile
 
-import pytest
-
-from coopdash import admin
-from coopdash.contract import TABLES
+from coopdash.data.contract import TABLES
+from ingest import templates
 from ingest.cli import main
-
 from tests.apptest import open_app, texts
 from tests.fixture_data import ROWS, write_fixture
 
-PAGE = "app_pages/data_admin.py"
+PAGE = "pages/data_admin.py"
 
 
 def test_row_counts_cover_every_table(q):
@@ -32,7 +29,7 @@ def test_last_record_per_community_and_this_months_reporting(q):
 
 
 def test_templates_zip_holds_every_template_and_the_guide():
-    names = zipfile.ZipFile(io.BytesIO(admin.templates_zip())).namelist()
+    names = zipfile.ZipFile(io.BytesIO(templates.templates_zip())).namelist()
     assert sorted(names) == sorted([f"台账模板/{t.name}.xlsx" for t in TABLES] + ["台账模板/导入说明 ingest.md"])
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from coopdash import db
-from coopdash.contract import TABLES
-
+from coopdash.app import cache
+from coopdash.data import db, errors
+from coopdash.data.contract import TABLES
 from tests.conftest import REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
@@ -22,7 +22,7 @@ def dataset(tmp_path):
 
 def test_missing_table_is_named_in_both_languages(dataset):
     (dataset / "repairs.parquet").unlink()
-    with pytest.raises(db.DataError) as err:
+    with pytest.raises(errors.DataError) as err:
         db.open_dataset(dataset)
     assert "缺少数据表 repairs" in err.value.zh
     assert "missing table repairs" in err.value.en
@@ -33,14 +33,14 @@ def test_missing_columns_are_all_named(dataset):
     pq.write_table(t, dataset / "service_orders.parquet")
     t = pq.read_table(dataset / "cleanups.parquet").drop_columns(["tonnes", "waste_type"])
     pq.write_table(t, dataset / "cleanups.parquet")
-    with pytest.raises(db.DataError) as err:
+    with pytest.raises(errors.DataError) as err:
         db.open_dataset(dataset)
     for name in ("service_orders.rating", "cleanups.tonnes", "cleanups.waste_type"):
         assert name in err.value.zh and name in err.value.en
 
 
 def test_missing_folder_is_reported(tmp_path):
-    with pytest.raises(db.DataError, match="does not exist"):
+    with pytest.raises(errors.DataError, match="does not exist"):
         db.open_dataset(tmp_path / "nowhere")
 
 
@@ -93,13 +93,13 @@ def test_cursors_share_the_connections_settings(fixture_con):
 
 
 def test_unknown_query_and_missing_parameter_are_clear(fixture_con):
-    with pytest.raises(db.QueryError, match="queries/nope.sql"):
+    with pytest.raises(errors.QueryError, match="queries/nope.sql"):
         db.execute(fixture_con, "nope", params())
-    with pytest.raises(db.QueryError, match="invalid query name"):
+    with pytest.raises(errors.QueryError, match="invalid query name"):
         db.execute(fixture_con, "../etc/passwd", params())
     p = params()
     del p["end"]
-    with pytest.raises(db.QueryError, match="end"):
+    with pytest.raises(errors.QueryError, match="end"):
         db.execute(fixture_con, "kpi_orders", p)
 
 
@@ -112,12 +112,12 @@ def test_parameters_are_bound_not_formatted(fixture_con):
 
 def test_run_reads_the_dataset_named_by_the_environment(dataset, monkeypatch):
     monkeypatch.setenv("COOP_DATA_DIR", str(dataset))
-    assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 4
+    assert cache.run("kpi_orders", **params()).iloc[0]["resolved"] == 4
     # replacing a table file is noticed: the cache key includes the files' mtimes and sizes
     rows = {**ROWS, "service_orders": ROWS["service_orders"][:1]}
     shutil.rmtree(dataset)
     write_fixture(dataset, rows)
-    assert db.run("kpi_orders", **params()).iloc[0]["resolved"] == 1
+    assert cache.run("kpi_orders", **params()).iloc[0]["resolved"] == 1
 
 
 def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):
@@ -130,11 +130,11 @@ def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):
     real = db.execute
     monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(dict(p)) or real(con, name, p))
     assert "start" not in db.load_query("kpi_compounds")[1] and "end" in db.load_query("kpi_compounds")[1]
-    first = db.run("kpi_compounds", **params())
-    again = db.run("kpi_compounds", **params(start=dt.date(2023, 6, 1)))
+    first = cache.run("kpi_compounds", **params())
+    again = cache.run("kpi_compounds", **params(start=dt.date(2023, 6, 1)))
     assert len(calls) == 1 and "start" not in calls[0]
     assert again.equals(first)
-    db.run("kpi_compounds", **params(end=dt.date(2023, 6, 30)))
+    cache.run("kpi_compounds", **params(end=dt.date(2023, 6, 30)))
     assert len(calls) == 2
 
 
@@ -148,17 +148,17 @@ def test_run_many_gives_each_querys_own_result_in_order_and_caches_them_together
     real = db.execute
     monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(name) or real(con, name, p))
     for end in (REPORT, dt.date(2023, 7, 31)):
-        got = db.run_many(names, **params(end=end), unused="ignored")
+        got = cache.run_many(names, **params(end=end), unused="ignored")
         assert len(got) == len(names)
         for name, frame in zip(names, got):
             pd.testing.assert_frame_equal(frame, real(fixture_con, name, params(end=end)), obj=name)
     assert sorted(calls) == sorted(names * 2)  # each ran once per window (side by side)
-    db.run_many(names, **params(end=REPORT))  # the first window again: from the cache
+    cache.run_many(names, **params(end=REPORT))  # the first window again: from the cache
     assert len(calls) == 2 * len(names)
-    with pytest.raises(db.QueryError, match="end"):
+    with pytest.raises(errors.QueryError, match="end"):
         p = params()
         del p["end"]
-        db.run_many(names, **p)
+        cache.run_many(names, **p)
 
 
 def test_cursors_work_from_many_threads(fixture_con):

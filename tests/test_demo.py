@@ -1,16 +1,15 @@
 """The demo generator: deterministic, within the contract, and at the report date equal to the article."""
 
-import datetime as dt
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from coopdash import db, demo
-from coopdash.contract import FOREIGN_KEYS, TABLES
-from coopdash.dataset import arrow_schema
-from coopdash.settings import DEFAULT_DATA_DIR
-
+from coopdash.data import db
+from coopdash.data.contract import FOREIGN_KEYS, TABLES
+from coopdash.data.dataset import arrow_schema
+from coopdash.data.settings import DEFAULT_DATA_DIR
+from coopdash.synth import demo
 from tests.conftest import LAUNCH, REPORT, params
 
 
@@ -30,7 +29,7 @@ def test_generator_is_deterministic(generated, tmp_path):
 def test_committed_demo_is_the_generators_output(generated):
     for t in TABLES:
         assert pq.read_table(DEFAULT_DATA_DIR / f"{t.name}.parquet").equals(pq.read_table(generated / f"{t.name}.parquet")), \
-            f"data/demo/{t.name}.parquet is stale: run python -m coopdash.demo"
+            f"data/demo/{t.name}.parquet is stale: run python -m coopdash.synth.demo"
 
 
 def test_demo_matches_the_contract_schema():

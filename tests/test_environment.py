@@ -14,15 +14,15 @@ import json
 
 import pytest
 
-from coopdash import db, fmt
-from coopdash.contract import REPAIR_KIND, WASTE_TYPE
-
+from coopdash.data import db
+from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
+from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
 D = dt.date
-PAGE = "app_pages/environment.py"
+PAGE = "pages/environment.py"
 WASTES = WASTE_TYPE.codes
 KINDS = REPAIR_KIND.codes
 MONTHS_APR_NOV = [D(2023, m, 1) for m in range(4, 12)]

@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from coopdash import ROOT, fmt
-from coopdash.contract import to_markdown
-from coopdash.filters import Filters, from_query
+from coopdash import ROOT
+from coopdash.data.contract import to_markdown
+from coopdash.data.filters import Filters, from_query
+from coopdash.i18n import fmt
 
 D = dt.date
 DEFAULT = Filters(D(2023, 4, 1), D(2026, 10, 31))
@@ -46,15 +47,15 @@ def test_numbers_keep_meaningful_decimals_only():
 def test_percent_and_chinese_dates():
     assert (fmt.percent(77 / 99), fmt.percent(None)) == ("77.8%", "—")
     assert fmt.date_zh(D(2023, 11, 30)) == "2023年11月30日"
-    assert fmt.window_zh(D(2023, 4, 1), D(2023, 11, 30)) == "2023年4月1日至2023年11月30日"
+    assert fmt.window(D(2023, 4, 1), D(2023, 11, 30)) == "2023年4月1日至2023年11月30日"
 
 
 def test_contract_document_is_generated_from_the_code():
     committed = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
-    assert committed == to_markdown(), "docs/data-contract.md is stale: python -m coopdash.contract > docs/data-contract.md"
+    assert committed == to_markdown(), "docs/data-contract.md is stale: python -m coopdash.data.contract > docs/data-contract.md"
 
 
 def test_label_keys_are_unique_across_the_catalogue_modules():
-    from coopdash.catalogue import CATALOGUE, MODULES
+    from coopdash.i18n.catalogue import CATALOGUE, MODULES
     assert sum(len(m.LABELS) for m in MODULES) == len(CATALOGUE)
     assert all(zh and en for zh, en in CATALOGUE.values())

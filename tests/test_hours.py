@@ -1,4 +1,4 @@
-"""coopdash.hours, the in-memory index of hours to resolve: for every window and scope and each breakdown
+"""coopdash.data.hours, the in-memory index of hours to resolve: for every window and scope and each breakdown
 (district-wide, per category, per street office) it gives exactly what queries/orders_hours.sql (the
 definition: quantile_cont over the window's rows) gives, from the rollup file or from the rollup built in
 memory; a malformed rollup is refused. The hand-worked values are in tests/test_service_orders.py."""
@@ -10,8 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from coopdash import db, hours, rollups
-
+from coopdash.data import db, errors, hours, rollups
 from tests.conftest import CITY_ORDERS as N
 from tests.test_rollups import scopes, windows
 
@@ -82,7 +81,7 @@ def test_a_malformed_rollup_is_refused_in_both_languages():
     for days, ranks in (([d, d, d], [0, 0, 1]),  # a rank twice
                         ([d, d, d], [0, 1, 3]),  # a rank out of range
                         ([d, d - dt.timedelta(days=1), d], [0, 1, 2])):  # not in order of day
-        with pytest.raises(db.DataError, match="value_rank") as err:
+        with pytest.raises(errors.DataError, match="value_rank") as err:
             hours.Index(*table(days, ranks, [10, 20, 30]))
         assert "汇总表" in str(err.value.args[0])
 

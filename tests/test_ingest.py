@@ -15,13 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
 
-from coopdash import ROOT, db, rollups
-from coopdash.contract import TABLES, TABLES_BY_NAME
+from coopdash import ROOT
+from coopdash.data import db, rollups
+from coopdash.data.contract import TABLES, TABLES_BY_NAME
 from ingest import store
 from ingest.cli import main
 from ingest.templates import write_all
-
-from tests.conftest import LAUNCH, REPORT, params
+from tests.conftest import params
 from tests.fixture_data import write_fixture
 
 TODAY = "2024-02-15"

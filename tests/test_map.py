@@ -11,15 +11,15 @@ import urllib.parse
 
 import pytest
 
-from coopdash import db, maps
-from coopdash.settings import settings
-
+from coopdash.app import maps
+from coopdash.data import db
+from coopdash.data.settings import settings
 from tests.apptest import metrics, open_app, texts
 from tests.conftest import LAUNCH, REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
 D = dt.date
-PAGE = "app_pages/compound_map.py"
+PAGE = "pages/compound_map.py"
 WINDOW = {"from_": LAUNCH.isoformat(), "to": REPORT.isoformat()}
 RGB = maps.STATUS_RGB
 
@@ -419,7 +419,7 @@ def test_unusable_boundaries_are_explained(tmp_path, geojson, reason):
 def test_configured_tile_url_is_drawn_under_the_points(on_fixture, monkeypatch):
     configured = dataclasses.replace(settings(), tile_url="http://10.0.0.5/tiles/{z}/{x}/{y}.png",
                                      tile_attribution="龙潭区测绘院")
-    monkeypatch.setattr("coopdash.settings.settings", lambda: configured)
+    monkeypatch.setattr("coopdash.data.settings.settings", lambda: configured)
     at = open_app(page=PAGE, **WINDOW)
     spec, _ = deck_of(at)
     style = json.loads(urllib.parse.unquote(spec["mapStyle"].split(",", 1)[1]))
@@ -471,7 +471,7 @@ def test_communities_follow_the_end_date_the_launch_and_the_filters(fixture_con)
 def test_demo_communities_match_independent_sql(demo_con):
     df = run(demo_con, "map_communities").set_index("community_code")
     compounds = dict(demo_con.execute("SELECT community_code, count(*) FROM compounds GROUP BY ALL").fetchall())
-    coop_on_report = dict(demo_con.execute(f"""
+    coop_on_report = dict(demo_con.execute("""
         SELECT c.community_code, count(*) FROM compounds c JOIN management_history h USING (compound_code)
         WHERE h.valid_from = (SELECT max(h2.valid_from) FROM management_history h2
                               WHERE h2.compound_code = c.compound_code AND h2.valid_from <= ?)
@@ -541,7 +541,7 @@ def aggregate_above(monkeypatch):
     """Set [map] aggregate_above for the page (the fixture has 5 compounds, the demo 253)."""
     def set_to(limit):
         configured = dataclasses.replace(settings(), map_aggregate_above=limit)
-        monkeypatch.setattr("coopdash.settings.settings", lambda: configured)
+        monkeypatch.setattr("coopdash.data.settings.settings", lambda: configured)
     return set_to
 
 

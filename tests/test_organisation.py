@@ -17,16 +17,16 @@ import io
 import pandas as pd
 import pytest
 
-from coopdash import db, fmt
-from coopdash import settings as settings_module
-from coopdash.contract import COOP_MODE, TEAM
-from coopdash.settings import settings
-
+from coopdash.data import db
+from coopdash.data import settings as settings_module
+from coopdash.data.contract import COOP_MODE, TEAM
+from coopdash.data.settings import settings
+from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 
 D = dt.date
-PAGE = "app_pages/organisation.py"
+PAGE = "pages/organisation.py"
 RULES = settings().cooperative_rules
 SCOPE_KEYS = ("start", "end", "streets", "communities")
 
@@ -454,11 +454,11 @@ def test_fixture_filter_to_street_two_changes_the_figures(on_fixture):
 def test_city_scale_meetings_chart_shows_the_40_busiest_cooperatives(tmp_path, monkeypatch):
     """With more cooperatives than a chart can show (city scale), the meetings chart keeps the 40 with
     the most meetings, in the query's order, and says how many there are in all."""
-    from coopdash import citygen
+    from coopdash.synth import citygen
     city = tmp_path / "city"
     citygen.write(200_000, city, seed=3)
     monkeypatch.setenv("COOP_DATA_DIR", str(city))
-    at = open_app("app_pages/organisation.py")
+    at = open_app("pages/organisation.py")
     end = dt.date(2026, 10, 31)  # the generator's last day: the page's default window ends there
     coops = db.execute(db.open_dataset(city), "org_coops", params(end=end, **settings().cooperative_rules))
     assert len(coops) > 40

@@ -1,12 +1,10 @@
 """The 总览 page, run server-side with AppTest on the demo data and on the fixture."""
 
-import datetime as dt
 
 import pytest
 
-from coopdash import db, fmt
-from coopdash.filters import Filters
-
+from coopdash.data import db
+from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 

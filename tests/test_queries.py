@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coopdash import db
+from coopdash.data import db
 
 D = dt.date
 

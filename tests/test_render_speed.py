@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coopdash import charts, labels
-from coopdash.settings import DEFAULT_DATA_DIR
-
+from coopdash.app import charts
+from coopdash.data.settings import DEFAULT_DATA_DIR
+from coopdash.i18n import labels
 from tests.apptest import charts as chart_specs
 from tests.apptest import open_app
 
@@ -219,9 +219,8 @@ def _chart_script():
     """Two charts of the same frame: one from charts.bars, one the graph-object way."""
     import pandas as pd
     import plotly.graph_objects as go
-    import streamlit as st
 
-    from coopdash import charts, ui
+    from coopdash.app import charts, ui
 
     df = pd.DataFrame({"street": ["甲街道", "乙街道"], "n": [3, 4], "share": [0.25, 0.5]})
     series = {"n": "点单", "share": "比例"}
@@ -274,7 +273,7 @@ def test_st_plotly_chart_sends_the_same_spec_without_validating_it(figures_built
 def _dict_chart_script():
     import pandas as pd
 
-    from coopdash import charts, ui
+    from coopdash.app import charts, ui
 
     df = pd.DataFrame({"month": pd.date_range("2023-04-01", periods=3, freq="MS"), "n": [1, 2, 3]})
     ui.chart(charts.monthly_axis(charts.bars(df, "month", {"n": "点单"}, "t", "月份", "次")), "dict")
@@ -285,7 +284,7 @@ PAGES = ["overview", "environment", "service_orders", "organisation", "explorer"
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_cached_rerun_builds_no_graph_objects(page, figures_built):
-    at = open_app(page=f"app_pages/{page}.py", **({"x.src": "orders_detail", "x.group": "category"}
+    at = open_app(page=f"pages/{page}.py", **({"x.src": "orders_detail", "x.group": "category"}
                                                  if page == "explorer" else {}))
     built, start_counting = figures_built
     start_counting()
@@ -298,7 +297,7 @@ def test_a_cached_rerun_builds_no_graph_objects(page, figures_built):
 
 @pytest.mark.parametrize("query", [{}, {"lang": "en"}, {"mode": "present"}, {"lang": "en", "mode": "present"}])
 def test_language_and_projection_reach_the_figures(query):
-    specs = chart_specs(open_app(page="app_pages/environment.py", **query))
+    specs = chart_specs(open_app(page="pages/environment.py", **query))
     layout = specs["env_km_cumulative"]["layout"]
     en, present_ = query.get("lang") == "en", query.get("mode") == "present"
     assert layout["xaxis"]["tickformat"] == ("%Y-%m" if en else "%Y年%-m月")

@@ -4,15 +4,14 @@ files or are built in memory, and stale rollup files are never used."""
 
 import datetime as dt
 import random
-from decimal import Decimal
 import shutil
+from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
 
-from coopdash import db, rollups
-from coopdash.dataset import write_dataset
-
+from coopdash.data import db, rollups
+from coopdash.data.dataset import write_dataset
 from tests.conftest import CITY_ORDERS
 
 N = CITY_ORDERS
@@ -147,7 +146,7 @@ def test_stale_rollups_are_not_used(city, tmp_path):
 
 def test_a_partial_dataset_is_written_without_rollups(tmp_path):
     """write_dataset of some tables only (not a whole dataset) has nothing to build rollups from."""
-    from coopdash.dataset import to_arrow
+    from coopdash.data.dataset import to_arrow
     write_dataset({"streets": to_arrow("streets", [])}, tmp_path / "part")
     assert not (tmp_path / "part" / rollups.FOLDER).exists()
 

@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coopdash import db, fmt, hours
-from coopdash.settings import settings
-
+from coopdash.data import db, hours
+from coopdash.data.settings import settings
+from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
 D, T = dt.date, dt.datetime
-PAGE = "app_pages/service_orders.py"
+PAGE = "pages/service_orders.py"
 O5_HOURS = 29 / 60
 
 

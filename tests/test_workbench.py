@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coopdash import console, db, explorer
-from coopdash.explorer import Spec
-from coopdash.filters import Filters
-
+from coopdash.app import cache
+from coopdash.data import db
+from coopdash.data.filters import Filters
+from coopdash.workbench import console, explorer
+from coopdash.workbench.explorer import Spec
 from tests.apptest import charts, open_app, texts
 from tests.conftest import LAUNCH, REPORT
 
@@ -109,13 +110,13 @@ def test_runaway_query_is_stopped_by_the_time_limit(console_con):
 
 def test_console_connection_has_its_own_memory_limit(monkeypatch, fixture_dir):
     monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
-    con = db.console_connection()
+    con = cache.console_connection()
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit.replace(" ", "") in ("1.0GiB", "1GiB", "953.6MiB")  # config: 1GB
 
 
 def test_console_page_runs_an_example_and_refuses_an_escape():
-    at = open_app(page="app_pages/sql_console.py")
+    at = open_app(page="pages/sql_console.py")
     at.button(key="sql_run").click().run()
     assert "13 行" in texts(at)  # the first example: orders resolved by street office, 13 streets
     at.text_area(key="sql_text").set_value("SELECT * FROM read_csv('/etc/passwd')").run()
@@ -132,7 +133,7 @@ WINDOW = Filters(LAUNCH, REPORT)
 
 def explore(con, spec: Spec, scope=WINDOW) -> pd.DataFrame:
     sql, params = explorer.build(spec, scope)
-    return db._fetch(con, sql, params, "explorer")
+    return db.fetch(con, sql, params, "explorer")
 
 
 def test_explorer_groups_tonnes_by_street_and_type(fixture_con):
@@ -183,7 +184,7 @@ def test_explorer_spec_round_trips_through_the_url():
 
 def test_explorer_page_reproduces_an_analysis_from_its_link(on_fixture):
     link = {"x.src": "cleanups_detail", "x.group": "street_name,waste_type", "x.measure": "sum:tonnes"}
-    at = open_app(page="app_pages/explorer.py", from_=LAUNCH.isoformat(), to=REPORT.isoformat(), **link)
+    at = open_app(page="pages/explorer.py", from_=LAUNCH.isoformat(), to=REPORT.isoformat(), **link)
     shown = at.dataframe[0].value
     assert shown.values.tolist() == [["乙街道", "生活垃圾", 0.25], ["甲街道", "建筑垃圾", 2.0], ["甲街道", "生活垃圾", 1.5]]
     assert {k: at.query_params[k] for k in link} == link  # the link survives the run
@@ -191,7 +192,7 @@ def test_explorer_page_reproduces_an_analysis_from_its_link(on_fixture):
 
 
 def test_explorer_page_with_nothing_in_range_says_so(on_fixture):
-    at = open_app(page="app_pages/explorer.py", **{"x.src": "cleanups_detail", "x.range.tonnes": "100.."})
+    at = open_app(page="pages/explorer.py", **{"x.src": "cleanups_detail", "x.range.tonnes": "100.."})
     assert "所选范围内无数据" in texts(at)
 
 
@@ -218,7 +219,7 @@ def test_downloads_equal_the_table_shown(captured):
 
 
 def test_every_table_on_every_page_offers_csv_and_xlsx(captured):
-    pages = ["app_pages/overview.py", "app_pages/data_admin.py", "app_pages/explorer.py"]
+    pages = ["pages/overview.py", "pages/data_admin.py", "pages/explorer.py"]
     for page in pages:
         captured.clear()
         at = open_app(page=page, from_=LAUNCH.isoformat(), to=REPORT.isoformat())

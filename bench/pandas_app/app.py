@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts this folder on sys.path, n
 import streamlit as st  # noqa: E402
 
 from bench.pandas_app import common  # noqa: E402
-from coopdash.labels import t  # noqa: E402
+from coopdash.i18n.labels import t  # noqa: E402
 
 st.set_page_config(page_title=t("app.title") + " (pandas)", layout="wide")
 page = st.navigation([

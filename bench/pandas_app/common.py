@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from coopdash import fmt
-from coopdash.contract import TABLES
-from coopdash.labels import t
-from coopdash.settings import data_dir, settings
+from coopdash.data.contract import TABLES
+from coopdash.data.settings import data_dir, settings
+from coopdash.i18n import fmt
+from coopdash.i18n.labels import t
 
 K_START, K_END, K_STREETS, K_COMMUNITIES = "flt_start", "flt_end", "flt_streets", "flt_communities"
 # BENCH_PANDAS_CACHE=resource keeps one shared copy (st.cache_resource) instead of st.cache_data's

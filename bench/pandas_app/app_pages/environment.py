@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts, ui
-from coopdash.contract import KM_REPAIR_KINDS, REPAIR_KIND, WASTE_TYPE
-from coopdash.labels import t
+from coopdash.app import charts, ui
+from coopdash.data.contract import KM_REPAIR_KINDS, REPAIR_KIND, WASTE_TYPE
+from coopdash.i18n.labels import t
 
 WASTE = {code: WASTE_TYPE.zh(code) for code in WASTE_TYPE.codes}
 KM = {code: REPAIR_KIND.zh(code) for code in KM_REPAIR_KINDS}

@@ -5,10 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from bench.pandas_app import common as c
-from coopdash import charts, ui
-from coopdash.contract import ORDER_CATEGORY
-from coopdash.labels import t
-from coopdash.settings import settings
+from coopdash.app import charts, ui
+from coopdash.data.contract import ORDER_CATEGORY
+from coopdash.data.settings import settings
+from coopdash.i18n.labels import t
 
 f = c.current()
 d = c.data()

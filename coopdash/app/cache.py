@@ -1,0 +1,138 @@
+"""The one caching boundary: every `st.cache_resource` and `st.cache_data` of the app is here.
+
+Pages and app modules ask this module for data; it opens one locked-down connection per dataset
+version (coopdash/data/db.py), runs named queries on it and keeps the results per dataset version
+and per the parameters each query reads. The data layer below knows nothing of Streamlit.
+
+A dataset version is (folder, fingerprint): the fingerprint changes when the dataset's files or its
+symlink change (a publish), so the next run of every session reads the new version through new cache
+entries, never a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from coopdash.app import heap, maps
+from coopdash.data import db, files, hours
+from coopdash.data.settings import data_dir, settings
+
+_cfg = settings()
+
+
+def version() -> tuple[str, str]:
+    """The current dataset version: its folder and fingerprint."""
+    folder = data_dir()
+    return str(folder), files.fingerprint(folder)
+
+
+# ---------------------------------------------------------------------------- connections
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
+    return db.open_dataset(Path(folder))
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _console_connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
+    return db.open_dataset(Path(folder), memory_limit=_cfg.console_memory_limit, threads=1)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The base connection of the current dataset version (reopened when its files change)."""
+    return _connection(*version())
+
+
+def console_connection() -> duckdb.DuckDBPyConnection:
+    """A separate locked-down connection for analysts' own SQL, with its own memory limit, so a
+    heavy console query cannot starve the dashboard's queries."""
+    return _console_connection(*version())
+
+
+# ---------------------------------------------------------------------------- named queries
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _run(folder: str, fingerprint: str, name: str, params: dict) -> pd.DataFrame:
+    return db.execute(_connection(folder, fingerprint), name, params)
+
+
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _run_many(folder: str, fingerprint: str, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]:
+    return db.execute_many(_connection(folder, fingerprint), names, params)
+
+
+@st.cache_data(max_entries=_cfg.explorer_cache_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFrame:
+    return db.fetch(_connection(folder, fingerprint), sql, params, "explorer")
+
+
+def run(name: str, **params) -> pd.DataFrame:
+    """`queries/<name>.sql` on the current dataset, cached per dataset version and per the parameters
+    the query reads (a filter it does not read reuses the cached result)."""
+    return _run(*version(), name, db.used(params, [name]))
+
+
+def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
+    """Several named queries on the same filters, run side by side and cached together. The results
+    in the order of `names`."""
+    return _run_many(*version(), tuple(names), db.used(params, names))
+
+
+def run_sql(sql: str, params: dict) -> pd.DataFrame:
+    """SQL built by coopdash.workbench.explorer (whitelisted identifiers, bound values), cached."""
+    return _run_sql(*version(), sql, params)
+
+
+# ---------------------------------------------------------------------------- hours to resolve
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _hours_index(folder: str, fingerprint: str) -> hours.Index:
+    index = hours.load(Path(folder), _connection(folder, fingerprint))
+    pa.default_memory_pool().release_unused()  # the batches read while loading
+    return index
+
+
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _hours_summary(folder: str, fingerprint: str, start: dt.date, end: dt.date, streets: tuple,
+                   communities: tuple) -> dict[str, pd.DataFrame]:
+    return _hours_index(folder, fingerprint).summary(start, end, streets, communities)
+
+
+def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_filters) -> dict[str, pd.DataFrame]:
+    """hours.Index.summary for the current dataset, cached per dataset version and filters. Takes the
+    page's filter parameters whole (the ones it does not use are ignored)."""
+    return _hours_summary(*version(), start, end, tuple(sorted(streets)), tuple(sorted(communities)))
+
+
+# ---------------------------------------------------------------------------- the sidebar's lookups
+# They change only with the dataset: kept per dataset version as plain values, shared by all sessions,
+# instead of fetching (unpickling) and converting cached frames on every run. Callers must not modify them.
+@st.cache_resource(max_entries=8, show_spinner=False)
+def bounds(folder: str, fingerprint: str) -> tuple:
+    """(first, last) day with records in the dataset version (None where it has none)."""
+    row = run("data_bounds").iloc[0]
+    return row["first_day"], row["last_day"]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def street_names(folder: str, fingerprint: str) -> dict[str, str]:
+    streets = run("street_options")
+    return dict(zip(streets["street_code"].tolist(), streets["street_name"].tolist()))
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def community_names(folder: str, fingerprint: str, streets: tuple[str, ...]) -> dict[str, str]:
+    communities = run("community_options", streets=list(streets))
+    return dict(zip(communities["community_code"].tolist(), communities["community_name"].tolist()))
+
+
+# ---------------------------------------------------------------------------- the map's layer rows
+map_records_json = st.cache_data(max_entries=64, ttl=_cfg.cache_ttl_seconds, show_spinner=False,
+                                 hash_funcs={pd.DataFrame: maps.digest})(maps.records_json)
+
+# ---------------------------------------------------------------------------- once per process
+freeze_after_start = st.cache_resource(show_spinner=False)(heap.freeze)

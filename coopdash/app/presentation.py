@@ -1,0 +1,74 @@
+"""How the app looks: projection mode (放映模式) for meeting rooms, print styles for A4 handouts,
+and the page carousel. Pure CSS served by the app itself: nothing is fetched from outside."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from coopdash.app.state import K_CAROUSEL_SHOWN, K_PRESENT
+
+CHART_HEIGHT_PRESENT = 430  # two charts side by side fill a 1080-pixel screen below the cards
+
+# A4 landscape handouts: only the page's content, no chrome, cards and charts not split across sheets.
+PRINT_CSS = """
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  section[data-testid="stSidebar"], header[data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDecoration"], [data-testid="stStatusWidget"], [data-testid="stSidebarCollapsedControl"],
+  .stDownloadButton, .stButton, [data-testid="stElementToolbar"] { display: none !important; }
+  .stMainBlockContainer, .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stMetric"], .stPlotlyChart, [data-testid="stDataFrame"] { break-inside: avoid; }
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+# Projection: no sidebar or toolbar, large high-contrast type readable from the back of a room.
+PRESENT_CSS = """
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], .stDownloadButton { display: none !important; }
+.stMainBlockContainer, .block-container { padding: 1.2rem 2.5rem 1rem 2.5rem !important; max-width: 100% !important; }
+.stApp { background: #ffffff; color: #000000; }
+h1 { font-size: 3rem !important; font-weight: 800 !important; padding: 0 0 .2rem 0 !important; color: #000 !important; }
+h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !important; padding: .4rem 0 .2rem 0 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.3rem !important; color: #111 !important; }
+[data-testid="stMetric"] { border: 3px solid #000 !important; border-radius: .6rem; padding: .6rem .9rem !important; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { font-size: 1.45rem !important; color: #000 !important; font-weight: 700 !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.6rem !important; color: #8b0000 !important; font-weight: 800 !important; line-height: 1.15 !important; }
+[data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
+[data-testid="stDataFrame"] { font-size: 1.2rem; }
+"""
+
+
+def styles(present: bool) -> None:
+    """Inject the print styles, and the projection styles when `present`."""
+    st.markdown(f"<style>{PRINT_CSS}{PRESENT_CSS if present else ''}</style>", unsafe_allow_html=True)
+
+
+def is_present() -> bool:
+    return bool(st.session_state.get(K_PRESENT, False))
+
+
+def carousel(pages: list, current, seconds: float) -> None:
+    """Advance to the next of `pages` every `seconds`, keeping the session's filters.
+
+    A fragment that reruns on its own timer; when the current page has been shown long enough it
+    switches to the next chosen page (the filters live in session state and travel along)."""
+    if len(pages) < 2 and (not pages or pages[0].url_path == current.url_path):
+        return
+    ss = st.session_state
+    shown = ss.get(K_CAROUSEL_SHOWN)
+    if shown is None or shown[0] != current.url_path:
+        ss[K_CAROUSEL_SHOWN] = (current.url_path, time.monotonic())
+
+    @st.fragment(run_every=max(seconds / 3, 1.0))
+    def _tick() -> None:
+        path, since = ss[K_CAROUSEL_SHOWN]
+        if time.monotonic() - since >= seconds - 0.2:
+            paths = [p.url_path for p in pages]
+            nxt = pages[(paths.index(path) + 1) % len(pages)] if path in paths else pages[0]
+            ss[K_CAROUSEL_SHOWN] = (nxt.url_path, time.monotonic())
+            st.switch_page(nxt)
+
+    _tick()

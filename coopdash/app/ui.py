@@ -1,0 +1,155 @@
+"""Page furniture shared by the pages: header with the window, KPI card rows, empty notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import pyarrow as pa
+import streamlit as st
+
+from coopdash.app import charts, export, presentation
+from coopdash.app.sidebar import current, scope_text
+from coopdash.app.state import K_LAST_DAY
+from coopdash.i18n import fmt
+from coopdash.i18n.labels import t
+
+
+def header(page_key: str) -> None:
+    """The page title and one line that explains a photo of the screen: data as-of date, window, scope."""
+    f = current()
+    st.title(t(page_key))
+    asof = st.session_state.get(K_LAST_DAY)
+    st.caption(t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
+                 scope=scope_text(f)))
+
+
+@dataclass(frozen=True)
+class Card:
+    label_key: str
+    value: object
+    unit_key: str | None = None  # None for a percentage (value is a share 0–1)
+    help_key: str | None = None
+    decimals: int = 2
+
+    def text(self) -> str:
+        """'10.24 公里', '77.8%', or a bare '—' (no unit) when there is no value."""
+        if self.unit_key is None:
+            return fmt.percent(self.value)
+        shown = fmt.number(self.value, self.decimals)
+        return shown if shown == "—" else f"{shown} {t(self.unit_key)}"
+
+
+def cards(items: list[Card], per_row: int = 4) -> None:
+    for i in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, card in zip(cols, items[i:i + per_row]):
+            col.metric(t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
+                       border=True)
+
+
+def section(key: str) -> None:
+    st.subheader(t(key))
+
+
+def empty() -> None:
+    st.info(t("empty"))
+
+
+def chart_or_empty(df, columns, title_key: str, key: str, build) -> None:
+    """The chart `build()` makes, or its title and 所选范围内无数据 when `columns` of `df` are all zero
+    or absent (a blank chart says nothing; words do)."""
+    if not df.empty and any(df[column].to_numpy().any() for column in columns):
+        chart(build(), key)
+    else:
+        st.markdown(f"**{t(title_key)}**")
+        empty()
+
+
+class _Built(go.Figure):
+    """A finished figure dict in the shape st.plotly_chart takes without validating it again.
+
+    st.plotly_chart validates a dict (`go.Figure(**dict)`, ~10 ms a chart) but only calls `to_dict()` on a
+    go.Figure; this one skips go.Figure's constructor and returns the dict charts.Figure built."""
+
+    def __init__(self, spec: dict):  # noqa: D107 — deliberately not go.Figure.__init__ (no validation)
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def figure(fig: charts.Figure | go.Figure) -> go.Figure:
+    """What st.plotly_chart is given for a figure: a charts.Figure as its finished dict (see _Built)."""
+    return _Built(fig.to_dict()) if isinstance(fig, charts.Figure) else fig
+
+
+def chart(fig: charts.Figure | go.Figure, key: str) -> None:
+    if presentation.is_present():  # sized and lettered for a 1920×1080 projector
+        fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
+    st.plotly_chart(figure(fig), key=key, width="stretch", config={"displaylogo": False})
+
+
+_FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
+
+
+def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
+    """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
+    percent (a 0–1 share), date, datetime, bool (a checkbox column), mark (a boolean shown as ✓ / ✗,
+    in the downloads too), auto (Streamlit's own formatting)."""
+    marks = _marks()
+    config = {}
+    for column, (label, kind) in columns.items():
+        if kind in _FORMATS:
+            config[column] = st.column_config.NumberColumn(label, format=_FORMATS[kind])
+        elif kind == "percent":
+            config[column] = st.column_config.ProgressColumn(label, format="percent", min_value=0, max_value=1)
+        elif kind == "date":
+            config[column] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif kind == "datetime":
+            config[column] = st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+        elif kind == "bool":
+            config[column] = st.column_config.CheckboxColumn(label)
+        elif kind == "auto":
+            config[column] = label
+        else:
+            config[column] = st.column_config.TextColumn(label)
+    height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
+    # to Arrow here, column by column and the shown columns only (Streamlit would copy the frame's
+    # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
+    # its two strings, not a string per row
+    shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    if download:
+        downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
+                  [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+def _marks() -> tuple[str, str]:
+    """What a mark column shows for False and True, in the current language."""
+    return t("mark.no"), t("mark.yes")
+
+
+def _arrow(values, kind: str, marks: tuple[str, str]) -> pa.Array:
+    """A column as Arrow; a mark column's booleans as indices into its two strings (no, yes)."""
+    if kind == "mark":
+        return pa.DictionaryArray.from_arrays(pa.array(values.to_numpy(dtype=np.int8)), pa.array(marks))
+    return pa.array(values, from_pandas=True)
+
+
+def downloads(df, labels: dict[str, str], name: str, mark_columns: list[str] | None = None) -> None:
+    """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click.
+    `mark_columns`: booleans shown as ✓ / ✗, as the table shows them."""
+    no, yes = _marks()  # looked up now: the files are built later, outside this run
+
+    def shown():
+        marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c in mark_columns or ()}
+        return export.labelled(df.assign(**marked) if marked else df, labels)
+
+    row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
+    row.download_button(t("download.csv"), data=lambda: export.to_csv(shown()),
+                        file_name=f"{name}.csv", mime="text/csv", key=f"{name}_csv", on_click="ignore")
+    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(shown()), file_name=f"{name}.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key=f"{name}_xlsx", on_click="ignore")

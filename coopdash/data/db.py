@@ -1,0 +1,109 @@
+"""Named queries over a dataset: `open_dataset(folder)` and `execute(con, name, params)`.
+
+- `open_dataset` is the one locked-down connection of a dataset version: the contract views
+  (coopdash/data/views.py), the rollups (coopdash/data/rollups.py), the table macros of
+  `queries/_macros.sql`, then the configuration is locked.
+- Every query gets a fresh cursor (Streamlit runs each session in its own thread).
+- SQL lives in `queries/<name>.sql`, one query a file; parameters are bound (`$start`, `$streets` …),
+  never formatted in, and a query is given only the parameters it reads.
+
+No caching and no Streamlit here: the app layer caches results per dataset version
+(coopdash/app/cache.py); the command line and the tests call these functions directly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from coopdash import ROOT
+from coopdash.data import rollups, views
+from coopdash.data.errors import QueryError
+from coopdash.data.settings import settings
+
+QUERIES_DIR = ROOT / "queries"
+MACROS_FILE = QUERIES_DIR / "_macros.sql"  # table macros shared by the queries (not a query itself)
+_PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
+_cursor_lock = threading.Lock()
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
+def open_dataset(folder: Path, memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A new locked-down in-memory connection over a dataset folder: the contract views, the rollups
+    (`rollup_orders`, `orders_flat` …) and the macros; its configuration can no longer be changed."""
+    folder = Path(folder).resolve()
+    con = views.connect(folder, memory_limit=memory_limit, threads=threads)
+    rollups.attach(con, folder)
+    con.execute(MACROS_FILE.read_text(encoding="utf-8"))
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+# ---------------------------------------------------------------------------- named queries
+
+@cache
+def load_query(name: str) -> tuple[str, frozenset[str]]:
+    """The SQL text of `queries/<name>.sql` and the parameter names it uses."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"查询名无效：{name!r}", f"invalid query name: {name!r}")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise QueryError(f"没有查询文件 queries/{name}.sql", f"no query file: queries/{name}.sql")
+    sql = path.read_text(encoding="utf-8")
+    return sql, frozenset(_PARAM.findall(re.sub(r"--[^\n]*", "", sql)))
+
+
+def query_names() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.stem.startswith("_"))
+
+
+def used(params: dict, names: Sequence[str]) -> dict:
+    """The parameters the named queries read (the others would only split a cache)."""
+    needed = frozenset().union(*(load_query(name)[1] for name in names))
+    return {k: v for k, v in params.items() if k in needed}
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
+    """Run one named query on a fresh cursor of `con`, binding only the parameters it uses."""
+    sql, needed = load_query(name)
+    absent = needed - params.keys()
+    if absent:
+        listed = ", ".join(sorted(absent))
+        raise QueryError(f"查询 {name} 缺少参数：{listed}", f"query {name} needs parameters: {listed}")
+    bound = {k: list(v) if isinstance(v, (tuple, set, frozenset)) else v
+             for k, v in params.items() if k in needed}
+    return fetch(con, sql, bound, name)
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str) -> pd.DataFrame:
+    """Run SQL the code built (a named query, or the explorer's whitelisted SELECT) on a fresh cursor."""
+    with _cursor_lock:
+        cur = con.cursor()
+    try:
+        # execute() prepares the statement once; sql(…, params=) binds it again to type the parameters,
+        # which is slow on the macro-expanded queries (docs/scale.md). Results are small: the extra Arrow
+        # copy DuckDB warns about (the warning is filtered at the top of this module) does not matter.
+        return cur.execute(sql, params).to_arrow_table().to_pandas()
+    except duckdb.Error as exc:
+        raise QueryError(f"查询 {name} 执行失败：{exc}", f"query {name} failed: {exc}") from exc
+    finally:
+        cur.close()
+
+
+# One pool for the process: every session's queries share its threads, so many sessions at once do
+# not start a thread each per query. The threads only run execute() (DuckDB and the Arrow hand-off).
+_POOL = ThreadPoolExecutor(max_workers=settings().query_pool_threads, thread_name_prefix="coopdash-query")
+
+
+def execute_many(con: duckdb.DuckDBPyConnection, names: Sequence[str], params: dict) -> list[pd.DataFrame]:
+    """Several named queries on the same parameters, side by side on cursors of `con` (DuckDB releases
+    the GIL, so one query's planning overlaps another's scan). The results in the order of `names`."""
+    return list(_POOL.map(lambda name: execute(con, name, params), names))

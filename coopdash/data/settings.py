@@ -1,0 +1,85 @@
+"""Reads config/dashboard.toml once: program dates, query-layer limits and the other configured values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from coopdash import ROOT
+from coopdash.data.contract import ORDER_CATEGORY
+
+CONFIG_FILE = ROOT / "config" / "dashboard.toml"
+DEFAULT_DATA_DIR = ROOT / "data" / "demo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    launch: dt.date
+    report_date: dt.date
+    cache_ttl_seconds: int
+    cache_max_entries: int
+    memory_limit: str
+    threads: int
+    query_pool_threads: int  # threads shared by every session's side-by-side queries (db.execute_many)
+    deadlines: dict[str, float]  # hours per service-order category (every contract category)
+    tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
+    tile_attribution: str
+    map_aggregate_above: int  # compounds in scope above which the map draws one point per community
+    cooperative_rules: dict[str, float]  # min_members, max_members, chairs, vice_chairs, party_share_above
+    console_time_limit: float  # seconds before a console query is interrupted
+    console_row_cap: int
+    console_memory_limit: str
+    explorer_row_limit: int  # raw rows the explorer shows when nothing is grouped
+    explorer_cache_entries: int  # the explorer's results are the large ones: a smaller cache of their own
+    carousel_seconds: int  # default seconds per page of the projection carousel
+    carousel_min_seconds: int
+    carousel_max_seconds: int
+
+
+@cache
+def settings() -> Settings:
+    raw = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+    program, query = raw["program"], raw["query"]
+    configured = raw.get("service_deadlines", {})
+    unknown = set(configured) - set(ORDER_CATEGORY.codes)
+    if unknown or "other" not in configured:
+        raise ValueError(f"{CONFIG_FILE} [service_deadlines]: unknown categories {sorted(unknown)} "
+                         "or no `other` / 类别未知或缺少 other")
+    deadlines = {c: float(configured.get(c, configured["other"])) for c in ORDER_CATEGORY.codes}
+    map_cfg, explorer, carousel = raw.get("map", {}), raw["explorer"], raw["carousel"]
+    return Settings(
+        launch=program["launch"],
+        report_date=program["report_date"],
+        cache_ttl_seconds=int(query["cache_ttl_seconds"]),
+        cache_max_entries=int(query["cache_max_entries"]),
+        memory_limit=str(query["memory_limit"]),
+        threads=int(query["threads"]),
+        query_pool_threads=int(query["pool_threads"]),
+        deadlines=deadlines,
+        tile_url=str(map_cfg.get("tile_url", "")),
+        tile_attribution=str(map_cfg.get("tile_attribution", "")),
+        map_aggregate_above=int(map_cfg.get("aggregate_above", 2000)),
+        cooperative_rules=dict(raw["cooperative_rules"]),
+        console_time_limit=float(raw["console"]["time_limit_seconds"]),
+        console_row_cap=int(raw["console"]["row_cap"]),
+        console_memory_limit=str(raw["console"]["memory_limit"]),
+        explorer_row_limit=int(explorer["row_limit"]),
+        explorer_cache_entries=int(explorer["cache_entries"]),
+        carousel_seconds=int(carousel["seconds"]),
+        carousel_min_seconds=int(carousel["min_seconds"]),
+        carousel_max_seconds=int(carousel["max_seconds"]),
+    )
+
+
+def data_dir() -> Path:
+    """The dataset folder: $COOP_DATA_DIR, else the bundled demo (relative paths from the repo root)."""
+    value = os.environ.get("COOP_DATA_DIR")
+    if not value:
+        return DEFAULT_DATA_DIR
+    path = Path(value)
+    # absolute, but symlinks kept: an ingested dataset is a symlink swapped to each new version
+    return Path(os.path.abspath(path if path.is_absolute() else ROOT / path))

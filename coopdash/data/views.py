@@ -1,0 +1,71 @@
+"""A dataset folder as a locked-down DuckDB connection: one view per contract table.
+
+- Each contract table becomes a view that reads its Parquet file(s) and casts the contract's
+  columns to the contract's types (extra columns are never exposed).
+- The connection may read the dataset folder and nothing else; no extension is installed or
+  loaded automatically. `coopdash.data.db.open_dataset` adds the rollups and the macros, then locks
+  the configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from coopdash.data.contract import REPAIR_KIND, TABLES, repair_unit
+from coopdash.data.errors import DataError
+from coopdash.data.files import ident, table_location
+from coopdash.data.settings import settings
+
+
+def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation:
+    """The Parquet scan for one table (a file, or a folder of hive partitions), or DataError."""
+    where = table_location(folder, table)
+    if where is None:
+        raise DataError(
+            f"数据集 {folder} 缺少数据表 {table}：应有文件 {table}.parquet 或文件夹 {table}/。",
+            f"Dataset {folder} is missing table {table}: expected {table}.parquet or a folder {table}/.",
+        )
+    if where.is_file():
+        return con.read_parquet(str(where))
+    return con.read_parquet(str(where / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
+
+
+def connect(folder: Path, memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection that may read `folder` only, with the contract views, the
+    service-order deadlines of config/dashboard.toml (table `service_deadlines`, hours) and each repair
+    kind's unit (table `repair_units`: 'km' or 'items'). Not yet
+    configuration-locked: the caller adds what it needs, then locks."""
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        raise DataError(f"数据集文件夹不存在：{folder}", f"Dataset folder does not exist: {folder}")
+    cfg = settings()
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        "threads": threads or cfg.threads,
+        "memory_limit": memory_limit or cfg.memory_limit,
+    })
+    con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/"]})
+    con.execute("SET enable_external_access = false")
+    # GLOBAL: every query runs on a cursor of this connection, and a plain SET would apply to this
+    # connection alone (cursors would read every Parquet footer again on each scan, and could scan
+    # Python objects by name)
+    con.execute("SET GLOBAL parquet_metadata_cache = true")  # footers read once per file, not per query
+    con.execute("SET GLOBAL python_enable_replacements = false")  # no scans of Python objects by name
+
+    sources = {t.name: table_source(con, folder, t.name) for t in TABLES}
+    missing = [(t.name, c.name) for t in TABLES for c in t.columns if c.name not in sources[t.name].columns]
+    if missing:
+        listed = ", ".join(f"{t}.{c}" for t, c in missing)
+        raise DataError(f"数据集 {folder} 缺少列：{listed}", f"Dataset {folder} is missing columns: {listed}")
+    for t in TABLES:  # each view exposes the contract's columns only, cast to the contract's types
+        casts = ", ".join(f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in t.columns)
+        sources[t.name].project(casts).create_view(t.name)
+    con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
+    con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(cfg.deadlines.items()))
+    con.execute("CREATE TABLE repair_units (kind VARCHAR PRIMARY KEY, unit VARCHAR NOT NULL)")  # contract.repair_unit
+    con.executemany("INSERT INTO repair_units VALUES (?, ?)", [(k, repair_unit(k)) for k in REPAIR_KIND.codes])
+    return con

@@ -1,0 +1,11 @@
+"""The label catalogue, one module per page plus `common`: key → (简体中文, English).
+
+Keys are unique across modules (a test checks it); coopdash.labels.t() reads the merged catalogue.
+"""
+
+from coopdash.i18n.catalogue import admin, common, environment, map, orders, organisation, overview, workbench
+
+MODULES = (common, overview, map, orders, environment, organisation, admin, workbench)
+CATALOGUE: dict[str, tuple[str, str]] = {}
+for _module in MODULES:
+    CATALOGUE.update(_module.LABELS)

@@ -1,0 +1,104 @@
+"""环境与修缮 — waste cleared and repairs: window totals, by street office, by month, cumulative progress."""
+
+import streamlit as st
+
+from coopdash.app import cache, charts, ui
+from coopdash.app.sidebar import current
+from coopdash.data.contract import KM_REPAIR_KINDS, REPAIR_KIND, WASTE_TYPE
+from coopdash.i18n import fmt
+from coopdash.i18n.labels import t
+
+ITEM_KINDS = tuple(kind for kind in REPAIR_KIND.codes if kind not in KM_REPAIR_KINDS)
+# env_by_street and env_repairs_cumulative name their figure columns by contract code.
+WASTE = {code: WASTE_TYPE.label(code) for code in WASTE_TYPE.codes}
+KM = {code: REPAIR_KIND.label(code) for code in KM_REPAIR_KINDS}
+ITEMS = {code: REPAIR_KIND.label(code) for code in ITEM_KINDS}
+# monthly_trend (shared with 总览) gives the tonnage per month as household_t and construction_t.
+WASTE_BY_MONTH = {"household_t": WASTE_TYPE.label("household"), "construction_t": WASTE_TYPE.label("construction")}
+
+f = current()
+p = f.params()
+totals, by_street, by_month, cumulative = cache.run_many(
+    ["kpi_outcomes", "env_by_street", "monthly_trend", "env_repairs_cumulative"], **p)
+totals = totals.iloc[0]
+
+
+def street_bars(series: dict[str, str], title_key: str, unit_key: str):
+    return charts.bars(by_street, "street_name", series, t(title_key), t("axis.street"), t(unit_key),
+                       stacked=True, horizontal=True)
+
+
+def column(code: str, label: str, unit_key: str, kind: str) -> tuple[str, tuple[str, str]]:
+    """A table column: its Chinese header with the unit, e.g. 道路（公里）."""
+    return code, (t("env.col.with_unit", label=label, unit=t(unit_key)), kind)
+
+
+def cumulative_lines(series: dict[str, str], title_key: str, unit_key: str):
+    return charts.monthly_axis(charts.lines(cumulative, "month", series, t(title_key), t("axis.month"),
+                                            t(unit_key)))
+
+
+ui.header("page.environment")
+Card = ui.Card
+
+ui.section("env.section.cleanup_totals")
+ui.cards([
+    Card("env.kpi.household_t", totals["household_t"], "unit.t", "env.help.window"),
+    Card("env.kpi.construction_t", totals["construction_t"], "unit.t", "env.help.window"),
+])
+ui.section("env.section.km_totals")
+ui.cards([
+    Card("env.kpi.road_km", totals["road_km"], "unit.km", "env.help.window"),
+    Card("env.kpi.heating_pipe_km", totals["heating_pipe_km"], "unit.km", "env.help.window"),
+    Card("env.kpi.drainage_pipe_km", totals["drainage_pipe_km"], "unit.km", "env.help.window"),
+    Card("env.kpi.pipe_km", totals["pipe_km"], "unit.km", "env.help.pipe"),
+])
+ui.section("env.section.item_totals")
+ui.cards([
+    Card("env.kpi.building_doors", totals["building_doors"], "unit.items", "env.help.window"),
+    Card("env.kpi.stair_lights", totals["stair_lights"], "unit.items", "env.help.window"),
+    Card("env.kpi.seating", totals["seating"], "unit.items", "env.help.window"),
+    Card("env.kpi.parking_spaces", totals["parking_spaces"], "unit.items", "env.help.window"),
+])
+
+st.divider()
+ui.section("env.section.tonnes")
+left, right = st.columns(2)
+with left:
+    ui.chart_or_empty(by_street, WASTE, "env.chart.tonnes_by_street", "env_tonnes_by_street",
+                   lambda: street_bars(WASTE, "env.chart.tonnes_by_street", "unit.t"))
+with right:
+    ui.chart_or_empty(by_month, WASTE_BY_MONTH, "env.chart.tonnes_by_month", "env_tonnes_by_month",
+                   lambda: charts.monthly_axis(charts.bars(
+                       by_month, "month", WASTE_BY_MONTH, t("env.chart.tonnes_by_month"), t("axis.month"),
+                       t("unit.t"), stacked=True)))
+
+ui.section("env.section.repairs")
+left, right = st.columns(2)
+with left:
+    ui.chart_or_empty(by_street, KM, "env.chart.km_by_street", "env_km_by_street",
+                   lambda: street_bars(KM, "env.chart.km_by_street", "unit.km"))
+with right:
+    ui.chart_or_empty(by_street, ITEMS, "env.chart.items_by_street", "env_items_by_street",
+                   lambda: street_bars(ITEMS, "env.chart.items_by_street", "unit.items"))
+
+ui.section("env.section.progress")
+st.caption(t("env.progress_note", start=fmt.date(f.start), end=fmt.date(f.end)))
+left, right = st.columns(2)
+with left:
+    ui.chart_or_empty(cumulative, KM, "env.chart.km_cumulative", "env_km_cumulative",
+                   lambda: cumulative_lines(KM, "env.chart.km_cumulative", "unit.km"))
+with right:
+    ui.chart_or_empty(cumulative, ITEMS, "env.chart.items_cumulative", "env_items_cumulative",
+                   lambda: cumulative_lines(ITEMS, "env.chart.items_cumulative", "unit.items"))
+
+ui.section("env.section.by_street")
+if by_street.empty:
+    ui.empty()
+else:
+    ui.table(by_street, dict([
+        ("street_name", (t("env.col.street_name"), "text")),
+        *(column(code, label, "unit.t", "float") for code, label in WASTE.items()),
+        *(column(code, label, "unit.km", "float") for code, label in KM.items()),
+        *(column(code, label, "unit.items", "int") for code, label in ITEMS.items()),
+    ]), key="env_by_street_table")

@@ -1,0 +1,85 @@
+"""总览 — every figure of the article for the chosen window, the monthly trend, and street offices."""
+
+import streamlit as st
+
+from coopdash.app import cache, charts, ui
+from coopdash.app.sidebar import current
+from coopdash.data.contract import WASTE_TYPE
+from coopdash.i18n.labels import t
+
+p = current().params()
+org, orders, outcomes, compounds, trend, streets = cache.run_many(
+    ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"], **p)
+org, orders, outcomes, compounds = org.iloc[0], orders.iloc[0], outcomes.iloc[0], compounds.iloc[0]
+
+ui.header("page.overview")
+Card = ui.Card
+
+ui.section("section.organisation")
+ui.cards([
+    Card("kpi.pilot_communities", org["pilot_communities"], "unit.items"),
+    Card("kpi.cooperatives", org["cooperatives"], "unit.items", "help.stock"),
+    Card("kpi.five_standard", org["five_standard"], "unit.items", "help.stock"),
+    Card("kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "help.stock"),
+    Card("kpi.members", org["members"], "unit.people", "help.stock"),
+    Card("kpi.party_members", org["party_members"], "unit.people", "help.stock"),
+    Card("kpi.party_share", org["party_share"], None, "help.stock"),
+])
+
+ui.section("section.service")
+ui.cards([
+    Card("kpi.meetings", org["meetings"], "unit.times", "help.flow"),
+    Card("kpi.problems_resolved", org["problems_resolved"], "unit.items", "help.flow"),
+    Card("kpi.orders_resolved", orders["resolved"], "unit.times", "help.flow"),
+    Card("kpi.resolution_rate", orders["resolution_rate"], None, "help.resolution_rate"),
+])
+
+ui.section("section.outcomes")
+ui.cards([
+    Card("kpi.household_t", outcomes["household_t"], "unit.t", "help.flow"),
+    Card("kpi.construction_t", outcomes["construction_t"], "unit.t", "help.flow"),
+    Card("kpi.road_km", outcomes["road_km"], "unit.km", "help.flow"),
+    Card("kpi.pipe_km", outcomes["pipe_km"], "unit.km", "help.flow"),
+    Card("kpi.building_doors", outcomes["building_doors"], "unit.items", "help.flow"),
+    Card("kpi.parking_spaces", outcomes["parking_spaces"], "unit.items", "help.flow"),
+    Card("kpi.owners_committees", outcomes["owners_committees"], "unit.items", "help.flow"),
+])
+
+ui.section("section.baseline")
+ui.cards([
+    Card("kpi.compounds", compounds["compounds"], "unit.items"),
+    Card("kpi.compounds_unmanaged_before", compounds["compounds_unmanaged_before"], "unit.items", "help.before"),
+    Card("kpi.standalone_unmanaged_before", compounds["standalone_unmanaged_before"], "unit.items", "help.before"),
+    Card("kpi.cooperative_managed", compounds["cooperative_managed"], "unit.items", "help.stock"),
+])
+
+st.divider()
+left, right = st.columns(2)
+with left:
+    ui.chart_or_empty(trend, ["orders_resolved"], "chart.orders_by_month", "orders_by_month",
+                      lambda: charts.monthly_axis(charts.bars(
+                          trend, "month", {"orders_resolved": t("kpi.orders_resolved")},
+                          t("chart.orders_by_month"), t("axis.month"), t("unit.times"))))
+with right:
+    waste = {"household_t": WASTE_TYPE.label("household"), "construction_t": WASTE_TYPE.label("construction")}
+    ui.chart_or_empty(trend, waste, "chart.tonnes_by_month", "tonnes_by_month",
+                      lambda: charts.monthly_axis(charts.bars(
+                          trend, "month", waste, t("chart.tonnes_by_month"), t("axis.month"), t("unit.t"),
+                          stacked=True)))
+
+st.subheader(t("chart.by_street"))
+if streets.empty:
+    ui.empty()
+else:
+    left, right = st.columns([2, 3])
+    with left:
+        fig = charts.bars(streets, "street_name", {"orders_resolved": t("kpi.orders_resolved")},
+                          t("chart.orders_by_street"), t("axis.street"), t("unit.times"), horizontal=True)
+        ui.chart(fig, "orders_by_street")
+    with right:
+        ui.table(streets, {"street_name": (t("col.street_name"), "text"),
+                           "cooperatives": (t("col.cooperatives"), "int"),
+                           "orders_resolved": (t("col.orders_resolved"), "int"),
+                           "tonnes": (t("col.tonnes"), "float"),
+                           "road_km": (t("col.road_km"), "float"),
+                           "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street")
