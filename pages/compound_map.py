@@ -7,9 +7,9 @@ from functools import partial
 
 import streamlit as st
 
-from coopdash.app import cache, maps, presentation, ui
+from coopdash.app import cache, compound_work, maps, presentation, ui
 from coopdash.app.sidebar import K_COMMUNITIES, K_STREETS, current
-from coopdash.data.contract import MANAGEMENT, TABLES_BY_NAME
+from coopdash.data.contract import MANAGEMENT
 from coopdash.data.settings import data_dir, settings
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import lang, t
@@ -20,7 +20,7 @@ f = current()
 p = f.params()
 ui.header("page.map")
 
-# db.run caches by the parameters a query uses: a new start date (which none of these uses) or a new
+# cache.run caches by the parameters a query uses: a new start date (which none of these uses) or a new
 # end date (for the seats and the scope) reuses the cached results.
 size = cache.run("map_scope", **p).iloc[0]
 if not size["compounds"]:
@@ -126,37 +126,7 @@ if code:
     st.caption(maps.compound_facts(c))
     st.markdown(maps.compound_state(c))
 
-    col = {name: {c_.name: c_.label for c_ in TABLES_BY_NAME[name].columns}
-           for name in ("service_orders", "cleanups", "repairs")}
     orders = maps.label_orders(cache.run("map_compound_orders", **p, compound=code))
-    st.markdown(f"**{t('map.detail.orders', count=fmt.number(len(orders)))}**")
-    if orders.empty:
-        ui.empty()
-    else:
-        so = col["service_orders"]
-        ui.table(orders, {"order_id": (so["order_id"], "text"), "category": (so["category"], "text"),
-                          "submitted_at": (so["submitted_at"], "datetime"),
-                          "resolved_at": (so["resolved_at"], "datetime"), "status": (so["status"], "text"),
-                          "open_at_end": (t("map.col.open_at_end"), "bool"),
-                          "rating": (so["rating"], "int")}, key="map_orders")
-    left, right = st.columns(2)
-    with left:
-        cleanups = maps.label_cleanups(cache.run("map_compound_cleanups", **p, compound=code))
-        st.markdown(f"**{t('map.detail.cleanups', count=fmt.number(len(cleanups)))}**")
-        if cleanups.empty:
-            ui.empty()
-        else:
-            cl = col["cleanups"]
-            ui.table(cleanups, {"cleanup_id": (cl["cleanup_id"], "text"), "done_on": (cl["done_on"], "date"),
-                                "waste_type": (cl["waste_type"], "text"), "tonnes": (cl["tonnes"], "float")},
-                     key="map_cleanups")
-    with right:
-        repairs = maps.label_repairs(cache.run("map_compound_repairs", **p, compound=code))
-        st.markdown(f"**{t('map.detail.repairs', count=fmt.number(len(repairs)))}**")
-        if repairs.empty:
-            ui.empty()
-        else:
-            rp = col["repairs"]
-            ui.table(repairs, {"repair_id": (rp["repair_id"], "text"), "done_on": (rp["done_on"], "date"),
-                               "kind": (rp["kind"], "text"), "quantity": (rp["quantity"], "float"),
-                               "unit": (t("map.col.unit"), "text")}, key="map_repairs")
+    cleanups = maps.label_cleanups(cache.run("map_compound_cleanups", **p, compound=code))
+    repairs = maps.label_repairs(cache.run("map_compound_repairs", **p, compound=code))
+    compound_work.tables(orders, cleanups, repairs)

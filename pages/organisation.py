@@ -4,42 +4,22 @@ modes. Stock figures as of the window's end, flows within the window; thresholds
 
 import streamlit as st
 
-from coopdash.app import cache, charts, ui
+from coopdash.app import cache, charts, organisation, ui
 from coopdash.app.sidebar import current
-from coopdash.data.contract import BACKGROUND, COMPOUND_KIND, COOP_MODE, ROLE, TABLES_BY_NAME, TEAM
+from coopdash.data.contract import BACKGROUND, COMPOUND_KIND, COOP_MODE, ROLE, TEAM
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
-FIVE = ("has_site", "has_signage", "has_roster", "has_rules", "has_service")
-COOP_COLUMNS = TABLES_BY_NAME["cooperatives"]
-
-
-def totals(coops) -> dict:
-    """The cards' figures as sums over org_coops' rows (the same figures as kpi_organisation)."""
-    members, party = int(coops["members"].sum()), int(coops["party_members"].sum())
-    return {"cooperatives": len(coops), "five_standard": int(coops["all_five"].sum()),
-            "members": members, "party_members": party, "party_share": party / members if members else None,
-            "work_team_headcount": int(coops["team_total"].sum()), "meetings": int(coops["meetings"].sum()),
-            "problems_resolved": int(coops["problems_resolved"].sum())}
-
-
-MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
-
-
-def with_unit(label: str, unit_key: str) -> str:
-    return t("org.col.with_unit", label=label, unit=t(unit_key))
-
-
-# Five queries on the small organisation tables. org_coops has a row per cooperative with everything
-# the page shows per cooperative (make-up and rules, five standards, work teams, meetings); the totals
-# and the per-team headcounts are its column sums; the committees' count is the list's length.
+# Six queries on the small organisation tables: the cards from kpi_organisation (the overview's own
+# query); org_coops has a row per cooperative with everything the page shows per cooperative (make-up
+# and rules, five standards, work teams, meetings); the committees' count is the list's length.
 p = current().params()
 rules = settings().cooperative_rules
-coops, backgrounds, by_month, committees, modes = cache.run_many(
-    ["org_coops", "org_members_by_background", "org_meetings_by_month", "org_committees_founded",
-     "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
-org = totals(coops)
+org, coops, backgrounds, by_month, committees, modes = cache.run_many(
+    ["kpi_organisation", "org_coops", "org_members_by_background", "org_meetings_by_month",
+     "org_committees_founded", "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
+org = org.iloc[0]
 
 ui.header("page.organisation")
 Card = ui.Card
@@ -60,32 +40,7 @@ ui.cards([
 
 # ------------------------------------------------------------------ make-up against the plan's rules
 ui.section("org.section.rules")
-share_rule = fmt.percent(rules["party_share_above"], 0)
-st.caption(t("org.rules.requirement", chairs=fmt.number(rules["chairs"]),
-             vice_chairs=fmt.number(rules["vice_chairs"]), min_members=fmt.number(rules["min_members"]),
-             max_members=fmt.number(rules["max_members"]), share=share_rule))
-if coops.empty:
-    ui.empty()
-else:
-    st.markdown(t("org.rules.summary", total=fmt.number(len(coops)),
-                  passing=fmt.number(int(coops["all_ok"].sum())), share=fmt.percent(org["party_share"])))
-    rule_labels = {
-        "chair_ok": t("org.rule.chairs", n=fmt.number(rules["chairs"])),
-        "vice_chair_ok": t("org.rule.vice_chairs", n=fmt.number(rules["vice_chairs"])),
-        "size_ok": t("org.rule.size", lo=fmt.number(rules["min_members"]), hi=fmt.number(rules["max_members"])),
-        "party_ok": t("org.rule.party", share=share_rule),
-        "all_ok": t("org.rule.all"),
-    }
-    ui.table(coops, {
-        "coop_name": (t("org.col.coop"), "text"),
-        "all_ok": (rule_labels["all_ok"], "mark"),
-        "members": (t("org.col.members"), "int"),
-        "chairs": (t("org.col.chairs"), "int"),
-        "vice_chairs": (t("org.col.vice_chairs"), "int"),
-        "party_members": (t("org.col.party_members"), "int"),
-        "party_share": (t("org.col.party_share"), "percent"),
-        **{column: (label, "mark") for column, label in rule_labels.items() if column != "all_ok"},
-    }, key="org_rules")
+organisation.rules_section(coops, rules, org["party_share"])
 
 # ------------------------------------------------------------------ member backgrounds and roles
 ui.section("org.section.members")
@@ -118,7 +73,7 @@ else:
     with right:
         ui.table(coops, {
             "coop_name": (t("org.col.coop"), "text"),
-            **{team: (with_unit(TEAM.label(team), "unit.people"), "int") for team in TEAM.codes},
+            **{team: (ui.with_unit(TEAM.label(team), "unit.people"), "int") for team in TEAM.codes},
             "team_total": (t("org.col.team_total"), "int"),
         }, key="org_teams")
 
@@ -130,12 +85,7 @@ else:
     series = {"meetings": t("org.series.meetings"), "problems_resolved": t("org.series.problems")}
     left, right = st.columns(2)
     with left:
-        shown = coops
-        if len(coops) > MAX_BARS:  # city scale: thousands of bars are unreadable (and slow to draw)
-            shown = coops.sort_values(["meetings", "problems_resolved"], ascending=False, kind="stable")
-            shown = shown.head(MAX_BARS).sort_index()
-            st.caption(t("org.chart.meetings_top", total=fmt.number(len(coops)), n=fmt.number(MAX_BARS)))
-        fig = charts.bars(shown, "coop_name", series, t("org.chart.meetings_by_coop"),
+        fig = charts.bars(organisation.busiest(coops), "coop_name", series, t("org.chart.meetings_by_coop"),
                           t("org.axis.coop"), t("org.axis.times_items"), horizontal=True)
         ui.chart(fig, "org_meetings_by_coop")
     with right:
@@ -148,14 +98,7 @@ ui.section("org.section.five")
 if coops.empty:
     ui.empty()
 else:
-    st.markdown(t("org.five.summary", total=fmt.number(org["cooperatives"]),
-                  passing=fmt.number(org["five_standard"])))
-    ui.table(coops, {
-        "coop_name": (t("org.col.coop"), "text"),
-        "community_name": (t("org.col.community"), "text"),
-        **{column: (COOP_COLUMNS.column(column).label, "mark") for column in FIVE},
-        "all_five": (t("org.col.all_five"), "mark"),
-    }, key="org_five")
+    organisation.five_standards_table(coops, org)
 
 # ------------------------------------------------------------------ owners' committees founded
 ui.section("org.section.committees")
@@ -186,7 +129,7 @@ else:
     with right:
         ui.table(modes, {
             "mode_zh": (t("org.col.mode"), "text"),
-            "compounds": (with_unit(kinds["compound"], "unit.items"), "int"),
-            "standalone": (with_unit(kinds["standalone"], "unit.items"), "int"),
+            "compounds": (ui.with_unit(kinds["compound"], "unit.items"), "int"),
+            "standalone": (ui.with_unit(kinds["standalone"], "unit.items"), "int"),
             "households": (t("org.col.households"), "int"),
         }, key="org_modes")

@@ -49,6 +49,11 @@ def cards(items: list[Card], per_row: int = 4) -> None:
                        border=True)
 
 
+def with_unit(label: str, unit_key: str) -> str:
+    """A column header with its unit: '物业社数（个）' / 'cooperatives (items)'."""
+    return t("org.col.with_unit", label=label, unit=t(unit_key))
+
+
 def section(key: str) -> None:
     st.subheader(t(key))
 
