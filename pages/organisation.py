@@ -11,15 +11,16 @@ from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
-# Six queries on the small organisation tables: the cards from kpi_organisation (the overview's own
-# query); org_coops has a row per cooperative with everything the page shows per cooperative (make-up
-# and rules, five standards, work teams, meetings); the committees' count is the list's length.
+# Five queries on the small organisation tables. org_coops has a row per cooperative with everything
+# the page shows per cooperative (make-up and rules, five standards, work teams, meetings); the cards
+# are its column sums (the figures of kpi_organisation, one query fewer); the committees' count is the
+# list's length.
 p = current().params()
 rules = settings().cooperative_rules
-org, coops, backgrounds, by_month, committees, modes = cache.run_many(
-    ["kpi_organisation", "org_coops", "org_members_by_background", "org_meetings_by_month",
-     "org_committees_founded", "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
-org = org.iloc[0]
+coops, backgrounds, by_month, committees, modes = cache.run_many(
+    ["org_coops", "org_members_by_background", "org_meetings_by_month", "org_committees_founded",
+     "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
+org = organisation.totals(coops)
 
 ui.header("page.organisation")
 Card = ui.Card

@@ -1,6 +1,6 @@
-"""What the 组织建设 page draws beyond cards and charts: the cooperatives against the implementation
-plan's rules (thresholds from config), the five standards per service site, and the busiest
-cooperatives when there are too many to chart."""
+"""What the 组织建设 page computes and draws beyond its queries and charts: the cards' totals, the
+cooperatives against the implementation plan's rules (thresholds from config), the five standards per
+service site, and the busiest cooperatives when there are too many to chart."""
 
 from __future__ import annotations
 
@@ -14,6 +14,16 @@ from coopdash.i18n.labels import t
 
 FIVE = ("has_site", "has_signage", "has_roster", "has_rules", "has_service")
 MAX_BARS = 40  # the meetings-by-cooperative chart shows at most this many cooperatives
+
+
+def totals(coops: pd.DataFrame) -> dict:
+    """The cards' figures as column sums of org_coops' rows: the figures kpi_organisation gives the
+    overview (tests/test_organisation.py holds the two equal), without a sixth query."""
+    members, party = int(coops["members"].sum()), int(coops["party_members"].sum())
+    return {"cooperatives": len(coops), "five_standard": int(coops["all_five"].sum()),
+            "members": members, "party_members": party, "party_share": party / members if members else None,
+            "work_team_headcount": int(coops["team_total"].sum()), "meetings": int(coops["meetings"].sum()),
+            "problems_resolved": int(coops["problems_resolved"].sum())}
 
 
 def rules_section(coops: pd.DataFrame, rules: dict, party_share) -> None:
