@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.run --sizes 100000,1000000 --repeat 5
     .venv/bin/python -m bench.run --sizes 10000000 --rounds 1
 
-For each size: a city-scale dataset (coopdash.citygen; generated once, cached under --data-dir), then
+For each size: a city-scale dataset (coopdash.synth.citygen; generated once, cached under --data-dir), then
   1. every registered page of the app, one session (AppTest, fresh subprocess): median of --repeat
      runs after a filter change (a window no earlier run used: no cached query result) and of as
      many reruns with the same filters (cached); peak RSS of that process;

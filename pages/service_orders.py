@@ -13,7 +13,7 @@ from coopdash.i18n.labels import per_value, t
 
 f = current()
 p = f.params()
-# every query of the page at once (side by side); the hours to resolve from coopdash/hours.py
+# every query of the page at once (side by side); the hours to resolve from coopdash/data/hours.py
 (orders, backlog, rating, by_street, by_category, monthly, season, overdue) = cache.run_many(
     ["kpi_orders", "orders_backlog", "orders_satisfaction", "orders_by_street", "orders_by_category",
      "orders_monthly", "orders_category_month", "orders_overdue"], **p)

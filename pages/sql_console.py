@@ -1,4 +1,4 @@
-"""SQL 查询 — analysts' own SELECT over the dataset, checked and limited (coopdash/console.py)."""
+"""SQL 查询 — analysts' own SELECT over the dataset, checked and limited (coopdash/workbench/console.py)."""
 
 import datetime as dt
 

@@ -1,5 +1,5 @@
 -- 共享的表宏（不是查询）：筛选范围内的小区、社区、物业社；某日的管理状态。
--- Table macros shared by the queries (loaded once by coopdash/db.py; not a query itself).
+-- Table macros shared by the queries (loaded once by coopdash/data/db.py; not a query itself).
 -- streets / communities are lists of codes; an empty list means "all".
 
 CREATE MACRO scoped_communities(streets, communities) AS TABLE
@@ -61,9 +61,9 @@ FROM range(CAST(date_trunc('month', CAST(start_day AS DATE)) AS TIMESTAMP),
            CAST(CAST(end_day AS DATE) + 1 AS TIMESTAMP), INTERVAL 1 MONTH);
 
 -- ---------------------------------------------------------------------------------------------
--- 汇总表上的窗口（见 coopdash/rollups.py）。窗口 [start, end] 内的整月来自汇总表，首末不完整的月份来自
+-- 汇总表上的窗口（见 coopdash/data/rollups.py）。窗口 [start, end] 内的整月来自汇总表，首末不完整的月份来自
 -- 原始记录，所以每个数字都是精确的。
--- Windows over the rollups (coopdash/rollups.py): the whole months of a window [start, end] come from
+-- Windows over the rollups (coopdash/data/rollups.py): the whole months of a window [start, end] come from
 -- the rollup, its partial first and last months from the raw rows, so every figure is exact.
 
 -- The whole months inside [start, end] are those m with whole_from(start) <= m < whole_until(end).
@@ -97,7 +97,7 @@ CREATE MACRO district_only(streets, communities, by_street) AS
 -- (their flags follow from the months); orders with a month at an edge come from the raw rows (two
 -- branches on one time column each, so the row groups outside are skipped).
 CREATE MACRO orders_in(start_day, end_day, streets, communities, by_street) AS TABLE
-WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/rollups.py)
+WITH raw AS (  -- orders_flat: the orders with their place codes (coopdash/data/rollups.py)
     -- submitted in an edge month (an OR on one column still skips the row groups outside)
     SELECT o.street_code, o.community_code, o.category, o.status, o.submitted_at, o.resolved_at, o.rating
     FROM orders_flat o

@@ -3,12 +3,12 @@
 --   解决 resolved = 窗口内解决的工单数（status = 'resolved' 且 resolved_at 在窗口内，与 kpi_orders 同口径）；
 --   解决率 resolution_rate = 窗口内提交（不含已取消）的工单中截至窗口末日已解决的比例（同 kpi_orders），
 --     无提交时为空。
--- 各街道的用时中位数由页面从 coopdash/hours.py 取得（定义见 orders_hours.sql）。
+-- 各街道的用时中位数由页面从 coopdash/data/hours.py 取得（定义见 orders_hours.sql）。
 -- Service orders by street office, one row per street office with compounds in scope (zeros kept):
 -- submitted = orders submitted in the window, cancelled excluded; resolved = orders resolved in the
 -- window (as kpi_orders); resolution_rate = of those submitted, the share resolved by the window's
 -- end (as kpi_orders; null when none submitted). The page takes each street office's median hours to
--- resolve from coopdash/hours.py (defined in orders_hours.sql). Ordered by submitted, most first.
+-- resolve from coopdash/data/hours.py (defined in orders_hours.sql). Ordered by submitted, most first.
 WITH streets_in AS (
     SELECT DISTINCT street_code, street_name FROM scoped_communities($streets, $communities)
     WHERE community_code IN (SELECT community_code FROM compounds)

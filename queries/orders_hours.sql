@@ -3,7 +3,7 @@
 -- 组才有行）：解决数、中位数、第 90 百分位数，以及在所属类别办结时限内解决的工单数与占比（用时 ≤
 -- service_deadlines.hours，来自 config/dashboard.toml；按街道分组时为空：时限按类别定）。分位数用
 -- quantile_cont：n 个用时从小到大排序，第 p 分位数位于第 (n−1)·p 个（从 0 数）位置，落在两个顺序统计量之间时
--- 线性插值。页面从 coopdash/hours.py 的内存索引读同样的数（不必每次排序）；测试保证两者相等。
+-- 线性插值。页面从 coopdash/data/hours.py 的内存索引读同样的数（不必每次排序）；测试保证两者相等。
 -- Service orders, hours to resolve (the definition): of the orders resolved in the window (status
 -- 'resolved', resolved_at in the window) in scope, grouped by $by ('street', 'category', or '' for one
 -- district-wide group; a row per group with resolved orders): how many, the median and 90th percentile of
@@ -11,12 +11,12 @@
 -- category's deadline (hours ≤ service_deadlines.hours, from config/dashboard.toml; null by street
 -- office: deadlines are per category). Quantiles use quantile_cont: with the n values sorted, the
 -- p-quantile sits at 0-based position (n − 1)·p, linearly interpolated between the two neighbouring order
--- statistics. The pages read the same figures from coopdash/hours.py's in-memory index (no sort per
+-- statistics. The pages read the same figures from coopdash/data/hours.py's in-memory index (no sort per
 -- window); tests hold the two equal.
 WITH resolved AS (
     SELECT CASE $by WHEN 'street' THEN o.street_code WHEN 'category' THEN o.category ELSE '' END AS code,
            o.category, o.resolve_us
-    FROM orders_flat o  -- the orders with their place codes (coopdash/rollups.py)
+    FROM orders_flat o  -- the orders with their place codes (coopdash/data/rollups.py)
     WHERE o.resolve_us IS NOT NULL  -- resolved
       AND o.resolved_at >= $start AND o.resolved_at < CAST($end AS DATE) + 1
       AND (len($streets::VARCHAR[]) = 0 OR list_contains($streets::VARCHAR[], o.street_code))

@@ -1,6 +1,6 @@
 """小区地图的非界面代码：pydeck 图层与地图、视野、图例、边界文件与内网瓦片底图。
 
-Non-UI code of the compound map (app_pages/compound_map.py): the pydeck deck and its layers, the
+Non-UI code of the compound map (pages/compound_map.py): the pydeck deck and its layers, the
 initial view fitted to the points, the legend, the optional `boundaries.geojson` beside the dataset
 and the optional intranet tile basemap. Nothing here fetches anything; see docs/map.md.
 

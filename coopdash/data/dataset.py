@@ -28,7 +28,7 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
 
 def write_dataset(tables: dict[str, pa.Table], out: Path, row_group_size: int = 1 << 17) -> None:
     """Write every table as `<name>.parquet` into `out`, and, for a whole dataset, its rollups
-    (coopdash/rollups.py), replacing the folder whole: the new folder is written beside it and
+    (coopdash/data/rollups.py), replacing the folder whole: the new folder is written beside it and
     renamed into place, so readers see old or new, never a mix."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

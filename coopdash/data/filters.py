@@ -1,7 +1,7 @@
 """The filter model shared by every page: a date window, street offices and communities.
 
 Pure Python (no Streamlit): the URL round trip and the SQL parameters it yields. The sidebar
-(coopdash/sidebar.py) draws it; tests use it directly.
+(coopdash/app/sidebar.py) draws it; tests use it directly.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ window (status 'resolved', resolved_at on a day from start to end) in the scope,
 time to resolve (linear interpolation between the order statistics at 0-based position (n − 1)·p), and
 how many were resolved within their category's deadline. Tests hold the two equal.
 
-Why not the query: DuckDB sorts the window's times for every new window, 0.3 s per breakdown at 10 M
-orders on two cores. Here the resolved orders are held in memory once per dataset version (from the rollup
-`orders_resolved`, ranked by time to resolve when the dataset was written):
+Why not the query: DuckDB sorts the window's times again for every new window and every breakdown,
+which at city scale was the one page figure too slow for a filter change. Here the resolved orders
+are held in memory once per dataset version (from the rollup `orders_resolved`, ranked by time to
+resolve when the dataset was written):
 
 - rows in order of resolution, so a window of days is one run of rows [r0, r1);
 - each row's rank by time to resolve, so `values[rank]` is the sorted times and a run of ranks, a *block*,
@@ -16,10 +17,13 @@ orders on two cores. Here the resolved orders are held in memory once per datase
   chunks of rows (prefix sums), so the counts for a window are a difference plus its two partial chunks.
 
 The k-th smallest time of a group in a window is then found in two steps: the cumulative block counts name
-the block that holds it and its place in that block; the rows of that one block (16 k of them at 10 M
-orders), kept in rank order, give the row. At 10 M orders: about 25 ms for the three breakdowns of a
-window (about 50 ms with a street filter, whose counts come from one pass over the window's rows in
-scope); 21 bytes per resolved order held in memory (200 MB); 1.5–2 s to load, once per dataset version.
+the block that holds it and its place in that block; the rows of that one block (about a thousandth of
+all rows), kept in rank order, give the row. With a street or community filter the counts come instead
+from one pass over the window's rows in scope. The cost is memory, a fixed number of bytes per
+resolved order, and a load once per dataset version (kept by coopdash/app/cache.py).
+
+Measured figures (time per window, memory, load time at 10 M orders; the SQL it replaces): docs/scale.md,
+item 6, and "What is still short", items 3 and 4.
 """
 
 from __future__ import annotations

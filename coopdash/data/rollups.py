@@ -3,8 +3,8 @@
 Service orders, cleanups and repairs are summed per street office and per community × month (×
 category and status, or waste type, or repair kind), and district-wide per day, by
 `queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes; `orders_resolved` the
-resolved orders in order of resolution, ranked by time to resolve (read by coopdash/hours.py). They are written
-into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.dataset.write_dataset`, used by
+resolved orders in order of resolution, ranked by time to resolve (read by coopdash/data/hours.py). They are written
+into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.data.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
 `orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
 rollups; by street or community, the whole months of a window from the monthly rollup and its

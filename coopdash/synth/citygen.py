@@ -2,8 +2,8 @@
 
     python -m coopdash.synth.citygen --orders 10000000 --out /tmp/city-10m [--seed 7]
 
-Same contract as the demo (coopdash/contract.py), same program dates (config/dashboard.toml) and the
-same seasons of Jilin as coopdash/demo.py, parameterised by the number of service orders. Everything
+Same contract as the demo (coopdash/data/contract.py), same program dates (config/dashboard.toml) and the
+same seasons of Jilin as coopdash/synth/demo.py, parameterised by the number of service orders. Everything
 is drawn with vectorised numpy / pyarrow (no Python loop per fact row), deterministic for a seed
 (numpy's PCG64), and written as zstd Parquet sorted by time (service_orders by submitted_at,
 cleanups and repairs by done_on, meetings by held_on) with row groups of ROW_GROUP rows.

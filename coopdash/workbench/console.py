@@ -6,7 +6,7 @@ Defence in depth:
    no table function but a few that read nothing (range, generate_series, unnest); no DESCRIBE/SHOW.
    That refuses read_csv/read_parquet/glob/query(), file paths and URLs as table names, scans of
    Python objects, COPY/EXPORT/ATTACH/INSTALL/LOAD/SET/PRAGMA/RESET/CREATE/INSERT/UPDATE/DELETE/DROP.
-2. The console's own connection is locked down (coopdash.db.open_dataset): file access only inside
+2. The console's own connection is locked down (coopdash.data.db.open_dataset): file access only inside
    the dataset folder, configuration locked, no extension autoload, no Python replacement scans;
    with its own memory limit.
 3. A time limit that interrupts the query, and a row cap.

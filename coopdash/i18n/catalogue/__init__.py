@@ -1,6 +1,6 @@
 """The label catalogue, one module per page plus `common`: key → (简体中文, English).
 
-Keys are unique across modules (a test checks it); coopdash.labels.t() reads the merged catalogue.
+Keys are unique across modules (a test checks it); coopdash.i18n.labels.t() reads the merged catalogue.
 """
 
 from coopdash.i18n.catalogue import admin, common, environment, map, orders, organisation, overview, workbench
