@@ -8,6 +8,8 @@ from coopdash.data.settings import DEFAULT_DATA_DIR, settings
 from coopdash.synth import citygen
 from tests.fixture_data import write_fixture
 
+# The report window the fixture's figures are worked by hand for (tests/fixture_data.py): data, not
+# config. What the app is configured with is settings().launch and settings().report_date.
 LAUNCH = dt.date(2023, 4, 1)
 REPORT = dt.date(2023, 11, 30)
 CITY_ORDERS, CITY_SEED = 20_000, 5

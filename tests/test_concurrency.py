@@ -3,8 +3,8 @@ orders): no errors, and every session gets the figures of its own filters — th
 the same filters on its own (no result leaks between sessions through the shared connection, the
 query cache or the session state).
 
-Two ways: 20 threads calling the pages' named queries through db.run (the cached, shared path every
-page uses), and 20 real sessions of `streamlit run dashboard.py` over websockets (bench/wsclient.py)."""
+Two ways: 20 threads calling the pages' named queries through cache.run (the cached, shared path every
+page uses), and 20 real sessions of `streamlit run dashboard.py` over websockets (tests/streamlit_ws.py)."""
 
 import asyncio
 import datetime as dt
@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from bench.wsclient import open_view, open_views, serve
 from coopdash import ROOT
 from coopdash.app import cache
 from coopdash.data import db, hours
 from coopdash.data.contract import COOP_MODE
 from coopdash.data.settings import settings
 from coopdash.synth import citygen
+from tests.streamlit_ws import open_view, open_views, serve
 
 SESSIONS = 20
 PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" is 总览)

@@ -167,3 +167,13 @@ def test_cursors_work_from_many_threads(fixture_con):
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda e: int(db.execute(fixture_con, "kpi_orders", params(end=e)).iloc[0]["resolved"]), ends))
     assert got == [2, 3, 4] * 10  # O7 + O1 by June; + O2 by July; + O5 by November
+
+
+@pytest.mark.parametrize("name", ['street_code"; DROP TABLE streets; --', "Street_Code", "1abc", "", "a b", "a-b"])
+def test_ident_lets_only_code_chosen_names_into_sql(name):
+    """files.ident is the one door for identifiers in SQL text (views, explorer): anything but a
+    lower-case name of letters, digits and underscores is refused, so no typed text gets through."""
+    from coopdash.data.files import ident
+    with pytest.raises(ValueError):
+        ident(name)
+    assert ident("street_code") == '"street_code"'

@@ -16,6 +16,7 @@ import pytest
 
 from coopdash.data import db
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
+from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
@@ -286,7 +287,7 @@ def test_report_window_shows_the_articles_figures_and_every_view_adds_up_to_them
 def test_full_window_views_add_up_to_the_cards(demo_con):
     at = open_app(page=PAGE)  # default: launch to the last record
     last = db.execute(demo_con, "data_bounds", params()).iloc[0]["last_day"]
-    totals = db.execute(demo_con, "kpi_outcomes", params(end=last)).iloc[0]
+    totals = db.execute(demo_con, "kpi_outcomes", params(start=settings().launch, end=last)).iloc[0]
     shown = metrics(at)
     for label, (column, unit) in CARDS.items():
         assert shown[label] == f"{fmt.number(totals[column])} {unit}", label

@@ -5,6 +5,7 @@ import datetime as dt
 from coopdash import ROOT
 from coopdash.data.contract import to_markdown
 from coopdash.data.filters import Filters, from_query
+from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 
 D = dt.date
@@ -36,7 +37,7 @@ def test_reversed_dates_in_a_link_are_swapped():
 def test_params_carry_lists_and_the_launch_date():
     p = Filters(D(2023, 4, 1), D(2023, 11, 30), ("S1",)).params()
     assert p == {"start": D(2023, 4, 1), "end": D(2023, 11, 30), "streets": ["S1"], "communities": [],
-                 "launch": D(2023, 4, 1)}
+                 "launch": settings().launch}  # [program] launch
 
 
 def test_numbers_keep_meaningful_decimals_only():

@@ -59,9 +59,12 @@ def sql(con, text, **bound):
 
 
 # ====================================================================== queries on the fixture
-def test_configured_rules_are_the_implementation_plans():
-    assert RULES == {"min_members": 7, "max_members": 9, "chairs": 1, "vice_chairs": 2,
-                     "party_share_above": 0.5}
+def test_configured_rules_are_the_thresholds_the_checks_read():
+    """[cooperative_rules] of config/dashboard.toml gives every threshold org_coops reads, sensible ones."""
+    assert set(RULES) == db.load_query("org_coops")[1] - set(SCOPE_KEYS)
+    assert 1 <= RULES["chairs"] and 0 <= RULES["vice_chairs"] and RULES["chairs"] + RULES["vice_chairs"] <= \
+        RULES["min_members"] <= RULES["max_members"]
+    assert 0 <= RULES["party_share_above"] < 1
 
 
 def test_coop_rules_count_members_joined_by_window_end_and_check_each_rule(fixture_con):
@@ -253,7 +256,9 @@ def test_report_window_cards_show_the_articles_figures(report_page):
 
 def test_report_window_every_cooperative_meets_every_rule(report_page, demo_con):
     assert "13 个物业社中 13 个全部达标" in texts(report_page)
-    assert "理事长 1 名、副理事长 2 名、成员 7–9 人、党员占比超过 50%" in texts(report_page)
+    assert (f"理事长 {fmt.number(RULES['chairs'])} 名、副理事长 {fmt.number(RULES['vice_chairs'])} 名、"
+            f"成员 {fmt.number(RULES['min_members'])}–{fmt.number(RULES['max_members'])} 人、"
+            f"党员占比超过 {fmt.percent(RULES['party_share_above'], 0)}") in texts(report_page)  # as configured
     shown = table(report_page, "party_ok").set_index("coop_name")
     assert len(shown) == 13
     checks = ["chair_ok", "vice_chair_ok", "size_ok", "party_ok", "all_ok"]
@@ -265,8 +270,9 @@ def test_report_window_every_cooperative_meets_every_rule(report_page, demo_con)
         WHERE m.joined_on <= $end GROUP BY co.coop_name""", end=REPORT)}
     assert {name: (row.members, row.party_members) for name, row in shown.iterrows()} == counted
     assert sum(n for n, _ in counted.values()) == 99 and sum(p for _, p in counted.values()) == 77
-    assert all(7 <= n <= 9 and party / n > 0.5 for n, party in counted.values())
-    assert set(shown["chairs"]) == {1} and set(shown["vice_chairs"]) == {2}
+    assert all(RULES["min_members"] <= n <= RULES["max_members"] and party / n > RULES["party_share_above"]
+               for n, party in counted.values())
+    assert set(shown["chairs"]) == {RULES["chairs"]} and set(shown["vice_chairs"]) == {RULES["vice_chairs"]}
 
 
 def test_report_window_teams_meetings_and_charts(report_page, demo_con):
@@ -459,8 +465,9 @@ def test_city_scale_meetings_chart_shows_the_40_busiest_cooperatives(tmp_path, m
     citygen.write(200_000, city, seed=3)
     monkeypatch.setenv("COOP_DATA_DIR", str(city))
     at = open_app("pages/organisation.py")
-    end = dt.date(2026, 10, 31)  # the generator's last day: the page's default window ends there
-    coops = db.execute(db.open_dataset(city), "org_coops", params(end=end, **settings().cooperative_rules))
+    end = citygen.END  # the generator's last day: the page's default window (from the launch) ends there
+    coops = db.execute(db.open_dataset(city), "org_coops",
+                       params(start=settings().launch, end=end, **settings().cooperative_rules))
     assert len(coops) > 40
     fig = charts(at)["org_meetings_by_coop"]
     shown = values(fig["data"][0]["y"])

@@ -4,6 +4,7 @@
 import pytest
 
 from coopdash.data import db
+from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from tests.apptest import charts, metrics, open_app, texts, values
 from tests.conftest import LAUNCH, REPORT, params
@@ -28,14 +29,15 @@ def test_report_window_button_sets_the_window_and_the_url():
     assert metrics(at)["点单服务（已解决）"] != ARTICLE["点单服务（已解决）"]  # default: all data to date
     at.button(key="flt_report_window").click().run()
     assert {k: metrics(at).get(k) for k in ARTICLE} == ARTICLE
-    assert (at.query_params["from"], at.query_params["to"]) == (LAUNCH.isoformat(), REPORT.isoformat())
+    cfg = settings()  # the button's window: [program] launch to report_date
+    assert (at.query_params["from"], at.query_params["to"]) == (cfg.launch.isoformat(), cfg.report_date.isoformat())
 
 
 def test_default_window_runs_from_launch_to_the_last_record(demo_con):
     at = open_app()
     last = db.execute(demo_con, "data_bounds", params()).iloc[0]["last_day"]
-    assert (at.query_params["from"], at.query_params["to"]) == (LAUNCH.isoformat(), last.isoformat())
-    expected = db.execute(demo_con, "kpi_orders", params(end=last)).iloc[0]["resolved"]
+    assert (at.query_params["from"], at.query_params["to"]) == (settings().launch.isoformat(), last.isoformat())
+    expected = db.execute(demo_con, "kpi_orders", params(start=settings().launch, end=last)).iloc[0]["resolved"]
     assert metrics(at)["点单服务（已解决）"] == f"{fmt.number(expected)} 次"
 
 
@@ -71,7 +73,7 @@ def test_bad_link_is_reported_and_defaults_used():
     at = open_app(from_="2023-13-45", street=["999", "220203013"])
     warnings = " ".join(w.value for w in at.sidebar.warning)
     assert "from=2023-13-45" in warnings and "999" in warnings
-    assert at.query_params["from"] == LAUNCH.isoformat()
+    assert at.query_params["from"] == settings().launch.isoformat()  # the default window's start
     assert at.query_params["street"] == "220203013"
 
 

@@ -1,12 +1,19 @@
 """Each SQL file against the hand-made fixture (tests/fixture_data.py); expected values worked by hand."""
 
+import ast
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from coopdash import ROOT
 from coopdash.data import db
+from tests.test_architecture import (
+    import_graph,
+    project_modules,
+    reachable,
+    syntax_tree,
+)
 
 D = dt.date
 
@@ -155,8 +162,60 @@ def test_data_bounds_span_every_dated_table(q):
     assert (row["first_day"], row["last_day"]) == (D(2023, 3, 20), D(2024, 5, 1))  # O7 … R7
 
 
-def test_every_query_file_has_a_test():
-    """Every queries/<name>.sql is named (in quotes) by some test module."""
-    text = "\n".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
-    untested = {name for name in db.query_names() if f'"{name}"' not in text}
-    assert not untested
+# ------------------------------------------------------------------ every query is used
+RUNNERS = {"run": 0, "run_many": 0, "execute": 1, "execute_many": 1}  # call → position of the query name(s)
+# Queries the app computes another way; the SQL file is the definition the tests hold it to.
+DEFINITIONS = {"orders_hours": "coopdash.data.hours"}  # tests/test_hours.py, tests/test_service_orders.py
+
+
+def literal_names(node: ast.AST, constants: dict[str, ast.AST]) -> set[str]:
+    """The query names an argument can be: a string, either branch of `a if c else b`, the items of a
+    list or tuple, or a module-level constant holding one of those."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return literal_names(node.body, constants) | literal_names(node.orelse, constants)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return set().union(*(literal_names(e, constants) for e in node.elts))
+    if isinstance(node, ast.Name) and node.id in constants:
+        return literal_names(constants[node.id], constants)
+    return set()
+
+
+def queries_the_pages_run() -> dict[str, str]:
+    """Query name → where it is run (file:line), over the pages, dashboard.py and every project module
+    they import, directly or not: the names given to cache.run / cache.run_many / db.execute /
+    db.execute_many (and their bare-name calls)."""
+    modules = project_modules()
+    roots = [m for m in modules if m.startswith("pages.") or m == "dashboard"]
+    used: dict[str, str] = {}
+    for module in sorted(reachable(import_graph(), roots)):
+        path = modules[module]
+        tree = syntax_tree(path)
+        constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                     for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if func not in RUNNERS:
+                continue
+            position = RUNNERS[func]
+            args = node.args[position:position + 1] + [k.value for k in node.keywords if k.arg in ("name", "names")]
+            for arg in args:
+                for name in literal_names(arg, constants):
+                    used.setdefault(name, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return used
+
+
+def test_every_query_file_is_run_by_a_page():
+    """Every queries/<name>.sql (not starting with _) is run by a page or by a module a page uses."""
+    used = queries_the_pages_run()
+    names = set(db.query_names())
+    assert len(used) > 30 and any(w.startswith("pages/") for w in used.values())  # it sees the pages' calls
+    unused = sorted(names - set(used) - set(DEFINITIONS))
+    assert not unused, f"query files no page runs: {unused}"
+    assert not set(used) - names, {n: used[n] for n in set(used) - names}  # and every name run has its file
+    for name, module in DEFINITIONS.items():
+        assert name not in used, f"{name} is run by {used.get(name)}: no longer only a definition"
+        assert f"queries/{name}.sql" in project_modules()[module].read_text(encoding="utf-8")

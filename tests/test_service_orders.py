@@ -28,6 +28,19 @@ from tests.fixture_data import ROWS, write_fixture
 D, T = dt.date, dt.datetime
 PAGE = "pages/service_orders.py"
 O5_HOURS = 29 / 60
+DEADLINES = settings().deadlines  # hours per category, from config/dashboard.toml [service_deadlines]
+
+
+def deadline_days(category: str) -> float | None:
+    """A deadline in days when it is a whole number of days of 7 or more (the queries' rule), else None."""
+    hours = DEADLINES[category]
+    return hours / 24 if hours >= 168 and hours % 24 == 0 else None
+
+
+def deadline_shown(category: str) -> str:
+    """The deadline as the page shows it: in days when it is given in days, else in hours."""
+    days = deadline_days(category)
+    return f"{fmt.number(days)} 天" if days is not None else f"{fmt.number(DEADLINES[category])} 小时"
 
 
 def one(df):
@@ -230,28 +243,29 @@ def test_by_category_lists_active_categories_with_deadline_and_within_share(q, h
     # O4 (other) is cancelled: no row. lighting (O7): submitted in March, resolved in April.
     assert set(df.index) == {"pipe_unclog", "gas_safety", "snow_clearing", "heating", "garbage", "lighting"}
     assert list(df.index)[-1] == "lighting"  # 0 submitted: last
-    got = df[["submitted", "resolved", "submitted_resolved", "deadline_hours"]].T.to_dict()
+    got = df[["submitted", "resolved", "submitted_resolved"]].T.to_dict()
     assert got == {
-        "pipe_unclog": {"submitted": 1, "resolved": 1, "submitted_resolved": 1, "deadline_hours": 48},
-        "gas_safety": {"submitted": 1, "resolved": 1, "submitted_resolved": 1, "deadline_hours": 24},
-        "snow_clearing": {"submitted": 1, "resolved": 0, "submitted_resolved": 0, "deadline_hours": 48},
-        "heating": {"submitted": 1, "resolved": 1, "submitted_resolved": 1, "deadline_hours": 48},
-        "garbage": {"submitted": 1, "resolved": 0, "submitted_resolved": 0, "deadline_hours": 72},
-        "lighting": {"submitted": 0, "resolved": 1, "submitted_resolved": 0, "deadline_hours": 72},
+        "pipe_unclog": {"submitted": 1, "resolved": 1, "submitted_resolved": 1},
+        "gas_safety": {"submitted": 1, "resolved": 1, "submitted_resolved": 1},
+        "snow_clearing": {"submitted": 1, "resolved": 0, "submitted_resolved": 0},
+        "heating": {"submitted": 1, "resolved": 1, "submitted_resolved": 1},
+        "garbage": {"submitted": 1, "resolved": 0, "submitted_resolved": 0},
+        "lighting": {"submitted": 0, "resolved": 1, "submitted_resolved": 0},
     }
+    assert df["deadline_hours"].to_dict() == {c: DEADLINES[c] for c in df.index}  # as configured
     assert df.loc["gas_safety", "median_hours"] == pytest.approx(48)
     assert df.loc["gas_safety", "within_deadline_share"] == 0  # 48 h > 24 h
     assert df.loc["heating", "within_deadline_share"] == 1
     assert df.loc["snow_clearing", "resolution_rate"] == 0  # O3 resolved after the window
     assert pd.isna(df.loc["lighting", "resolution_rate"]) and df.loc["lighting", "median_hours"] == 312
-    assert df["deadline_days"].isna().all()  # all under 7 days: shown in hours
+    assert [None if pd.isna(d) else d for d in df["deadline_days"]] == [deadline_days(c) for c in df.index]
 
 
 def test_by_category_gives_long_deadlines_in_days_and_follows_the_filter(v, q, hv):
     df = hours.attach(v("orders_by_category"), hv("category").reset_index(), "category").set_index("category")
-    assert df.loc["illegal_building", "deadline_hours"] == 360
-    assert df.loc["illegal_building", "deadline_days"] == 15
-    assert pd.isna(df.loc["pipe_unclog", "deadline_days"])
+    assert df["deadline_hours"].to_dict() == {c: DEADLINES[c] for c in df.index}
+    assert [None if pd.isna(d) else d for d in df["deadline_days"]] == [deadline_days(c) for c in df.index]
+    assert deadline_days("illegal_building") is not None  # the days branch is exercised (15 days as configured)
     assert df.loc["pipe_unclog", "within_deadline_share"] == 1  # O1 23 h and O8 exactly 48 h
     # S2: heating O5 (1 submitted, 1 resolved) before garbage O6 (1 submitted, 0 resolved)
     assert list(q("orders_by_category", streets=["S2"])["category"]) == ["heating", "garbage"]
@@ -312,8 +326,8 @@ def test_overdue_lists_open_orders_older_than_their_deadline(q):
     assert (row["compound_name"], row["community_name"], row["street_name"], row["category"]) == \
         ("乙路2号楼", "三社区", "乙街道", "garbage")
     assert row["submitted_at"] == pd.Timestamp(2023, 10, 1, 9)
-    assert (row["age_days"], row["deadline_hours"], row["status"]) == (60.6, 72, "in_progress")
-    assert pd.isna(row["deadline_days"]) and pd.isna(row["resolved_at"])
+    assert (row["age_days"], row["deadline_hours"], row["status"]) == (60.6, DEADLINES["garbage"], "in_progress")
+    assert pd.isna(row["deadline_days"]) == (deadline_days("garbage") is None) and pd.isna(row["resolved_at"])
 
 
 def test_overdue_follows_the_window_end_and_the_filter(q):
@@ -330,7 +344,8 @@ def test_overdue_orders_oldest_first_with_later_resolution_and_day_deadlines(v):
     # O6 10-01, O10 11-01 (720 h > 360 h), O9 11-25 (136 h > 48 h, resolved 12-03); O3 28 h < 48 h
     assert list(df["order_id"]) == ["O6", "O10", "O9"]
     by_id = df.set_index("order_id")
-    assert (by_id.loc["O10", "age_days"], by_id.loc["O10", "deadline_days"]) == (30.0, 15)
+    assert (by_id.loc["O10", "age_days"], by_id.loc["O10", "deadline_days"]) == \
+        (30.0, deadline_days("illegal_building"))
     assert (by_id.loc["O9", "age_days"], by_id.loc["O9", "status"]) == (5.7, "resolved")
     assert by_id.loc["O9", "resolved_at"] == pd.Timestamp(2023, 12, 3, 8)
 
@@ -374,7 +389,7 @@ def test_fixture_charts_and_tables_show_the_street_and_category_figures(on_fixtu
     assert list(streets["street_name"]) == ["甲街道", "乙街道"]
     assert list(streets["resolution_rate"]) == [pytest.approx(2 / 3), pytest.approx(0.5)]
     cats = at.dataframe[1].value.set_index("category_zh")
-    assert cats.loc["燃气安全", "deadline"] == "24 小时"
+    assert cats.loc["燃气安全", "deadline"] == deadline_shown("gas_safety")
     assert cats.loc["燃气安全", "within_deadline_share"] == 0
     assert cats.loc["照明", "resolved"] == 1
 
@@ -385,7 +400,7 @@ def test_fixture_overdue_table_shows_the_overdue_order(on_fixture):
     assert table.to_dict("records") == [{
         "order_id": "O6", "compound_name": "乙路2号楼", "community_name": "三社区", "street_name": "乙街道",
         "category_zh": "垃圾清运", "submitted_at": pd.Timestamp(2023, 10, 1, 9), "age_days": 60.6,
-        "deadline": "72 小时", "status_zh": "处理中"}]
+        "deadline": deadline_shown("garbage"), "status_zh": "处理中"}]
     assert "截至2023年11月30日24时" in texts(at)
 
 
@@ -393,7 +408,7 @@ def test_overdue_table_notes_later_resolution_and_long_deadlines(on_variant):
     table = report_page().dataframe[2].value
     assert list(table["order_id"]) == ["O6", "O10", "O9"]
     rows = table.set_index("order_id")
-    assert (rows.loc["O10", "deadline"], rows.loc["O10", "status_zh"]) == ("15 天", "已受理")
+    assert (rows.loc["O10", "deadline"], rows.loc["O10", "status_zh"]) == (deadline_shown("illegal_building"), "已受理")
     assert rows.loc["O9", "status_zh"] == "已解决（2023年12月3日）"
 
 

@@ -8,12 +8,14 @@ import io
 import time
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from coopdash.app import cache
 from coopdash.data import db
 from coopdash.data.filters import Filters
+from coopdash.data.settings import settings
 from coopdash.workbench import console, explorer
 from coopdash.workbench.explorer import Spec
 from tests.apptest import charts, open_app, texts
@@ -108,11 +110,23 @@ def test_runaway_query_is_stopped_by_the_time_limit(console_con):
     assert console.run(console_con, "SELECT count(*) AS n FROM streets", 10, 5).table.to_pylist() == [{"n": 3}]
 
 
+def memory_limit_of(value: str) -> str:
+    """How DuckDB reports a configured memory limit (e.g. "1GB" → "953.6 MiB")."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{value}'")
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_console_connection_has_its_own_memory_limit(monkeypatch, fixture_dir):
     monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    cfg = settings()
     con = cache.console_connection()
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert limit.replace(" ", "") in ("1.0GiB", "1GiB", "953.6MiB")  # config: 1GB
+    assert limit == memory_limit_of(cfg.console_memory_limit)  # [console] memory_limit
+    assert memory_limit_of(cfg.console_memory_limit) != memory_limit_of(cfg.memory_limit)  # not the app's own
 
 
 def test_console_page_runs_an_example_and_refuses_an_escape():

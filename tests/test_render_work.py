@@ -1,5 +1,6 @@
-"""The cached page run (issue 7): figures built as plain dicts, labels looked up once per value, the
-sidebar's lookups kept per dataset version — and every chart exactly what Plotly's graph objects gave."""
+"""The work a cached page run does (issue 7), counted, not timed: figures built as plain dicts (no
+Plotly graph object made or validated on a rerun), labels looked up once per value, the sidebar's
+lookups kept per dataset version — and every chart exactly what Plotly's graph objects gave."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from coopdash.app import charts
+from coopdash.app import charts, presentation
 from coopdash.data.settings import DEFAULT_DATA_DIR
 from coopdash.i18n import labels
 from tests.apptest import charts as chart_specs
@@ -82,7 +83,7 @@ def ref_heatmap(df, x, y, z, title, x_title, y_title, unit):
 
 def present(fig):
     """What ui.chart does in projection mode."""
-    return fig.update_layout(height=430, font={"size": 20}, title_font={"size": 26})
+    return fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
 
 
 def as_json(fig) -> str:
@@ -303,7 +304,7 @@ def test_language_and_projection_reach_the_figures(query):
     assert layout["xaxis"]["tickformat"] == ("%Y-%m" if en else "%Y年%-m月")
     assert layout["title"]["text"] == \
         ("Road and pipe repaired, cumulative (km)" if en else "道路与管线累计修缮（公里）")
-    assert layout.get("height") == (430 if present_ else None)
+    assert layout.get("height") == (presentation.CHART_HEIGHT_PRESENT if present_ else None)
     assert layout["font"] == {"family": charts.FONT, "size": 20 if present_ else 14}
     assert layout["title"].get("font") == ({"size": 26} if present_ else None)
 
