@@ -8,7 +8,7 @@ For each size: a city-scale dataset (coopdash.synth.citygen; generated once, cac
   1. every registered page of the app, one session (AppTest, fresh subprocess): median of --repeat
      runs after a filter change (a window no earlier run used: no cached query result) and of as
      many reruns with the same filters (cached); peak RSS of that process;
-  2. the app served by `streamlit run`, visited over websockets (bench/wsclient.py): time from server
+  2. the app served by `streamlit run`, visited over websockets (tests/streamlit_ws.py): time from server
      start to the first page's run finished (median of --first-runs starts), then --sessions new
      sessions at once with their own filters, --rounds times, then once more cached: p50/p95;
      peak RSS of the server process;
@@ -103,7 +103,7 @@ def mem_available_mb() -> float:
 
 
 def server_phase(app: str, data: Path, first_runs: int, sessions: int, rounds: int) -> dict:
-    """The app served by `streamlit run` and visited over websockets (bench/wsclient.py):
+    """The app served by `streamlit run` and visited over websockets (tests/streamlit_ws.py):
     time to the first page after start (server start → default page's run finished), then the
     load test on the last server: `sessions` new sessions at once, each with its own filters (its
     own window; every other one also a street office), `rounds` times with new filters, then once

@@ -1,11 +1,10 @@
-"""A minimal websocket client of a running `streamlit run dashboard.py`, for the tests: each view opens
-its own session as a browser tab does, asks for a page with a link's query string (the filters), and
-collects the metrics, charts and exceptions the server sends until it reports the script run finished.
+"""A minimal client of a running Streamlit server, for load tests: each view opens its own websocket
+session as a browser tab does, asks for a page with a link's query string (the filters), and waits
+until the server reports the script run finished. Nothing is rendered; the time measured is the
+server's: the whole script run plus sending every element over the websocket.
 
     with serve(ROOT / "dashboard.py", data) as server:
         views = asyncio.run(open_views(server.port, [("", "from=2023-04-01&to=2023-11-30")] * 20))
-
-(The part of bench/wsclient.py the tests use, so that tests/ does not import bench/.)
 """
 
 from __future__ import annotations
@@ -28,9 +27,12 @@ from coopdash import ROOT
 class View:
     page: str
     query: str
+    seconds: float = 0.0
     metrics: dict[str, str] = field(default_factory=dict)
     charts: list[str] = field(default_factory=list)  # Plotly specs, in page order
     exceptions: list[str] = field(default_factory=list)
+    messages: int = 0
+    bytes: int = 0
     finished: bool = False
 
 
@@ -38,6 +40,24 @@ class View:
 class Server:
     proc: subprocess.Popen
     port: int
+    healthy_s: float
+    idle_rss_mb: float | None = None  # once healthy, before any session
+
+    def _status_mb(self, field_: str) -> float | None:
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith(field_ + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            return None
+        return None
+
+    def peak_rss_mb(self) -> float | None:
+        """The server process's peak resident set (VmHWM), from /proc."""
+        return self._status_mb("VmHWM")
+
+    def rss_mb(self) -> float | None:
+        return self._status_mb("VmRSS")
 
 
 def free_port() -> int:
@@ -47,10 +67,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(entry: Path, data: Path, timeout: float = 120):
+def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None):
     """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy."""
     port = free_port()
-    env = {**os.environ, "COOP_DATA_DIR": str(data)}
+    env = {**os.environ, "COOP_DATA_DIR": str(data), **(env or {})}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
@@ -66,7 +86,9 @@ def serve(entry: Path, data: Path, timeout: float = 120):
                 time.sleep(0.05)
             if proc.poll() is not None or time.perf_counter() - t0 > timeout:
                 raise RuntimeError(f"the server for {entry} did not start")
-        yield Server(proc, port)
+        server = Server(proc, port, round(time.perf_counter() - t0, 3))
+        server.idle_rss_mb = server.rss_mb()
+        yield server
     finally:
         proc.terminate()
         try:
@@ -88,12 +110,16 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> 
         request = BackMsg()
         request.rerun_script.query_string = query
         request.rerun_script.page_name = page
+        t0 = time.perf_counter()
         await ws.send(request.SerializeToString())
 
         async def receive():
             while True:
+                data = await ws.recv()
+                view.messages += 1
+                view.bytes += len(data)
                 msg = ForwardMsg()
-                msg.ParseFromString(await ws.recv())
+                msg.ParseFromString(data)
                 kind = msg.WhichOneof("type")
                 if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                     element = msg.delta.new_element
@@ -110,6 +136,7 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> 
                     view.finished = True
                     return
         await asyncio.wait_for(receive(), timeout)
+        view.seconds = time.perf_counter() - t0
     return view
 
 
