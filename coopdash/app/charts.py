@@ -4,7 +4,7 @@ The figures are built as the plain dict Plotly sends to the browser (`go.Figure(
 `go.Figure` objects: Plotly validates every property of a graph object on every `update_layout`, which
 was about half of a cached page run (10 ms a chart). The dict is the same, key for key and in the same
 order — the data arrays are coerced as Plotly coerces them (`DataArrayValidator`, `convert_to_base64`),
-the template is Plotly's default one, and tests/test_render_speed.py compares every builder with the
+the template is Plotly's default one, and tests/test_render_work.py compares every builder with the
 graph-object version it replaces. `ui.chart` hands it to `st.plotly_chart` without validating it again.
 """
 
