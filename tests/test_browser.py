@@ -86,8 +86,9 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str):
-    """A 1920×1080 page with every non-local request blocked and recorded."""
+def blank_tab(browser):
+    """A 1920×1080 tab, not yet navigated, with every non-local request blocked and recorded: (context,
+    page, the list of outside requests)."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     outside: list[str] = []
 
@@ -101,7 +102,12 @@ def open_page(browser, url: str):
 
     context.route("**/*", route)
     context.set_default_timeout(90_000)  # a busy shared machine can be slow; a hang still fails
-    page = context.new_page()
+    return context, context.new_page(), outside
+
+
+def open_page(browser, url: str):
+    """blank_tab, navigated to `url` and waited for until its script run is over."""
+    context, page, outside = blank_tab(browser)
     page.goto(url)
     # wait until the script run is over, then give charts a moment to draw
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"] h1', timeout=60_000)

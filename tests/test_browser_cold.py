@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 
 from coopdash import ROOT
-from tests.test_browser import CHROMIUM, LOCAL, SHOTS, browser, free_port  # noqa: F401  (browser: a fixture)
+from tests.test_browser import CHROMIUM, SHOTS, blank_tab, browser, free_port  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="未找到 Chromium（apt-get install chromium fonts-noto-cjk）/ "
                                                           "no Chromium found: browser tests skipped")
@@ -73,25 +73,6 @@ def fresh_server(name: str):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-
-
-def blank_tab(browser):  # noqa: F811
-    """A 1920×1080 tab, not yet navigated, with every non-local request blocked and recorded
-    (the same rule as tests.test_browser.open_page, which navigates at once)."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    outside: list[str] = []
-
-    def route(r):
-        host = r.request.url.split("/")[2] if "://" in r.request.url else ""
-        if r.request.url.startswith(("data:", "blob:")) or host.split(":")[0] in LOCAL or host.startswith("[::1]"):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    context.set_default_timeout(90_000)  # a busy shared machine can be slow; a hang still fails
-    return context, context.new_page(), outside
 
 
 def settle(page, title: str) -> None:
