@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from coopdash import ROOT
 from coopdash.data import views
-from coopdash.data.files import table_files
+from coopdash.data.files import ident, table_files
 
 NAMES = ("orders", "orders_daily", "orders_flat", "orders_resolved", "cleanups", "cleanups_daily", "repairs",
          "repairs_daily")
@@ -112,8 +112,8 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         if is_current(folder, name, sig):
             con.read_parquet(str(path(folder, name))).create_view(view(name))
         else:
-            # the name is one of NAMES' fixed identifiers; the SQL is queries/_rollup_<name>.sql
-            con.execute(f"CREATE TABLE {view(name)} AS " + sql(name))
+            # the name is one of NAMES' fixed identifiers (ident checks it); the SQL is queries/_rollup_<name>.sql
+            con.execute("CREATE TABLE " + ident(view(name)) + " AS " + sql(name))
 
 
 def main(argv: list[str] | None = None) -> None:
