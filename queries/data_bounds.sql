@@ -1,5 +1,6 @@
 -- 数据的起止日期：最早与最晚的记录日期（用于默认时间窗口）。
 -- The first and last dates with records (for the default window and the date pickers' bounds).
+-- unscoped: two dates, no street office's figures
 WITH d AS (
     SELECT min(founded_on) AS lo, max(founded_on) AS hi FROM cooperatives
     UNION ALL SELECT min(first_day), max(last_day) FROM rollup_orders WHERE level = 3

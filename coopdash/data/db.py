@@ -26,12 +26,16 @@ import pandas as pd
 
 from coopdash import ROOT
 from coopdash.data import rollups, views
-from coopdash.data.errors import QueryError
+from coopdash.data.errors import QueryError, Refused
+from coopdash.data.scope import EVERYTHING, Scope
 from coopdash.data.settings import settings
 
 QUERIES_DIR = ROOT / "queries"
 MACROS_FILE = QUERIES_DIR / "_macros.sql"  # table macros shared by the queries (not a query itself)
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_]\w*)")
+# A query that reads no street office's figures says so in a comment line: `-- unscoped: <why>`.
+# Any other query a scoped user runs must read $streets (db.execute refuses it otherwise).
+_UNSCOPED = re.compile(r"^--\s*unscoped:", re.MULTILINE)
 _cursor_lock = threading.Lock()
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 
@@ -65,15 +69,28 @@ def query_names() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.stem.startswith("_"))
 
 
+@cache
+def unscoped(name: str) -> bool:
+    """True when `queries/<name>.sql` declares that it reads no street office's figures."""
+    return bool(_UNSCOPED.search(load_query(name)[0]))
+
+
 def used(params: dict, names: Sequence[str]) -> dict:
     """The parameters the named queries read (the others would only split a cache)."""
     needed = frozenset().union(*(load_query(name)[1] for name in names))
     return {k: v for k, v in params.items() if k in needed}
 
 
-def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.DataFrame:
-    """Run one named query on a fresh cursor of `con`, binding only the parameters it uses."""
+def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Run one named query on a fresh cursor of `con`, binding only the parameters it uses, within
+    `scope`: a scoped user's street offices replace or narrow `$streets` (coopdash/data/scope.py),
+    and a query that does not read `$streets` is refused to them unless it is declared unscoped."""
     sql, needed = load_query(name)
+    if scope.limited:
+        if "streets" not in needed and not unscoped(name):
+            raise Refused(f"查询 {name} 不按街道筛选，本账号不能使用", f"query {name} is not filtered by street "
+                          "office; this account may not run it")
+        params = scope.bind(params)
     absent = needed - params.keys()
     if absent:
         listed = ", ".join(sorted(absent))
@@ -103,7 +120,8 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str) -> 
 _POOL = ThreadPoolExecutor(max_workers=settings().query_pool_threads, thread_name_prefix="coopdash-query")
 
 
-def execute_many(con: duckdb.DuckDBPyConnection, names: Sequence[str], params: dict) -> list[pd.DataFrame]:
+def execute_many(con: duckdb.DuckDBPyConnection, names: Sequence[str], params: dict,
+                 scope: Scope = EVERYTHING) -> list[pd.DataFrame]:
     """Several named queries on the same parameters, side by side on cursors of `con` (DuckDB releases
     the GIL, so one query's planning overlaps another's scan). The results in the order of `names`."""
-    return list(_POOL.map(lambda name: execute(con, name, params), names))
+    return list(_POOL.map(lambda name: execute(con, name, params, scope), names))

@@ -16,6 +16,7 @@ import pandas as pd
 from coopdash.data.contract import REPAIR_UNIT, TABLES, TABLES_BY_NAME, Enum
 from coopdash.data.files import ident
 from coopdash.data.filters import Filters
+from coopdash.data.scope import EVERYTHING, Scope
 from coopdash.data.settings import settings
 from coopdash.i18n.labels import pick
 
@@ -142,8 +143,28 @@ def sanitize(spec: Spec) -> Spec:
     return Spec(src.name, values, ranges, contains, group_by, measures, spec.use_window)
 
 
-def build(spec: Spec, scope: Filters | None) -> tuple[str, dict]:
-    """SQL and its bound parameters for the spec, within the sidebar's scope when asked."""
+# How a source's rows reach their street office, by the key column it has (the first one found):
+# a scoped user's rows are limited through it whatever the spec says.
+_STREET_PATHS = (
+    ("street_code", "{col} IN (SELECT unnest({streets}::VARCHAR[]))"),
+    ("community_code", "{col} IN (SELECT community_code FROM communities "
+                       "WHERE list_contains({streets}::VARCHAR[], street_code))"),
+    ("compound_code", "{col} IN (SELECT compound_code FROM place_names "
+                      "WHERE list_contains({streets}::VARCHAR[], street_code))"),
+    ("coop_code", "{col} IN (SELECT co.coop_code FROM cooperatives co JOIN communities cm USING (community_code) "
+                  "WHERE list_contains({streets}::VARCHAR[], cm.street_code))"),
+)
+
+
+def street_path(src: Source) -> str | None:
+    """The template of the predicate that limits `src` to street offices, or None if it has no path."""
+    columns = {f.name for f in src.fields} | ({"street_code"} if src.scoped else set())
+    return next((template.replace("{col}", ident(col)) for col, template in _STREET_PATHS if col in columns), None)
+
+
+def build(spec: Spec, scope: Filters | None, access: Scope = EVERYTHING) -> tuple[str, dict]:
+    """SQL and its bound parameters for the spec, within the sidebar's scope when asked, and always
+    within the user's `access` (a scoped user sees their own street offices' rows of any source)."""
     spec = sanitize(spec)
     src = spec.src
     params: dict = {}
@@ -154,6 +175,11 @@ def build(spec: Spec, scope: Filters | None) -> tuple[str, dict]:
         return "$" + key
 
     where = []
+    if access.limited:
+        path = street_path(src)
+        if path is None:
+            access.require_everything(f"查询“{src.zh}”", f"query {src.en}")
+        where.append(path.replace("{streets}", bind(list(access.streets))))
     for name, vals in spec.values.items():
         f = src.field(name)
         if f.kind == "bool":
@@ -176,8 +202,9 @@ def build(spec: Spec, scope: Filters | None) -> tuple[str, dict]:
             date = ident(src.date_field)
             where.append(date + " >= " + bind(scope.start))
             where.append(date + " < CAST(" + bind(scope.end) + " AS DATE) + 1")
-        if src.scoped and scope.streets:
-            where.append("street_code IN (SELECT unnest(" + bind(list(scope.streets)) + "::VARCHAR[]))")
+        streets = access.streets_for(scope.streets) if access.limited else scope.streets
+        if src.scoped and streets and streets != access.streets:
+            where.append("street_code IN (SELECT unnest(" + bind(list(streets)) + "::VARCHAR[]))")
         if src.scoped and scope.communities:
             where.append("community_code IN (SELECT unnest(" + bind(list(scope.communities)) + "::VARCHAR[]))")
     where_sql = (" WHERE " + " AND ".join(where)) if where else ""
