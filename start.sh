@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 REQUIREMENTS=requirements.txt
 source scripts/bootstrap.sh
-exec .venv/bin/python -m streamlit run dashboard.py --server.port "${PORT:-8501}" "$@"
+exec .venv/bin/python -m streamlit run server.py --server.port "${PORT:-8501}" "$@"

@@ -41,7 +41,7 @@ DEFAULT_DATA = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/coopdash-bench"))
 PY = sys.executable
 COMPARED = ("overview", "service_orders", "environment", "organisation")  # pages both apps have
 TARGETS = {"filter_change_ms": 300, "cached_ms": 50, "ratio": 10, "rss_mb": 1024, "first_page_s": 5}
-ENTRIES = {"app": ROOT / "dashboard.py", "pandas": ROOT / "bench" / "pandas_app" / "app.py"}
+ENTRIES = {"app": ROOT / "server.py", "pandas": ROOT / "bench" / "pandas_app" / "app.py"}
 
 
 def log(msg: str) -> None:

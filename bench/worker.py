@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 from coopdash import ROOT  # noqa: E402
 
-APPS = {"app": ROOT / "dashboard.py", "pandas": ROOT / "bench" / "pandas_app" / "app.py"}
+APPS = {"app": ROOT / "server.py", "pandas": ROOT / "bench" / "pandas_app" / "app.py"}
 TIMEOUT = 3600
 
 

@@ -82,8 +82,7 @@ for key in [k for k in st.query_params.keys() if k.startswith("x.")]:
     del st.query_params[key]
 st.query_params.update(explorer.to_query(spec))
 
-sql, params = explorer.build(spec, scope)
-result = cache.run_sql(sql, params)
+result = cache.explore(spec, scope)
 if spec.use_window and (src.date_field or src.scoped):
     st.caption(t("explorer.window_applied", field=labels.get(src.date_field, "—")))
 if result.empty:

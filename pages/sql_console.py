@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from coopdash.app import cache, ui
+from coopdash.app import cache, session, ui
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
@@ -41,10 +41,14 @@ if st.button(t("console.run"), type="primary", key="sql_run"):
     except console.Refused as exc:
         ss["sql_last"] = ("refused", exc.zh, exc.en)
         ss["sql_history"].insert(0, (when, sql, t("console.refused")))
+        session.audit("console_query", {"sql": sql, "outcome": "refused", "reason": exc.en})
     except console.TimedOut as exc:
         ss["sql_last"] = ("timeout", str(exc), "")
         ss["sql_history"].insert(0, (when, sql, t("console.timeout")))
+        session.audit("console_query", {"sql": sql, "outcome": "timeout"})
     else:
+        session.audit("console_query", {"sql": sql, "outcome": "ok", "rows": result.table.num_rows,
+                                        "truncated": result.truncated})
         ss["sql_last"] = ("ok", result, "")
         ss["sql_history"].insert(0, (when, sql, t("console.done", rows=fmt.number(result.table.num_rows),
                                                              seconds=fmt.number(result.seconds, 3))))

@@ -1,5 +1,7 @@
 import datetime as dt
+import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -7,6 +9,12 @@ from coopdash.data import db, rollups
 from coopdash.data.settings import DEFAULT_DATA_DIR, settings
 from coopdash.synth import citygen
 from tests.fixture_data import write_fixture
+
+# Every test runs with sign-in off and its own state folder (accounts, audit trail, signing key), never the
+# repo's state/; the tests of accounts and roles switch COOP_AUTH themselves. Set before any server or
+# AppTest starts, so the servers the tests start inherit it.
+os.environ["COOP_AUTH"] = "none"
+os.environ["COOP_STATE_DIR"] = tempfile.mkdtemp(prefix="coopdash-test-state-")
 
 # The report window the fixture's figures are worked by hand for (tests/fixture_data.py): data, not
 # config. What the app is configured with is settings().launch and settings().report_date.

@@ -3,7 +3,7 @@ session as a browser tab does, asks for a page with a link's query string (the f
 until the server reports the script run finished. Nothing is rendered; the time measured is the
 server's: the whole script run plus sending every element over the websocket.
 
-    with serve(ROOT / "dashboard.py", data) as server:
+    with serve(ROOT / "server.py", data) as server:
         views = asyncio.run(open_views(server.port, [("", "from=2023-04-01&to=2023-11-30")] * 20))
 """
 
@@ -31,6 +31,7 @@ class View:
     metrics: dict[str, str] = field(default_factory=dict)
     charts: list[str] = field(default_factory=list)  # Plotly specs, in page order
     exceptions: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # st.info / warning / error texts
     messages: int = 0
     bytes: int = 0
     finished: bool = False
@@ -70,7 +71,9 @@ def free_port() -> int:
 def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None):
     """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy."""
     port = free_port()
-    env = {**os.environ, "COOP_DATA_DIR": str(data), **(env or {})}
+    # sign-in off unless asked (the load tests measure the pages; tests/test_roles.py signs in)
+    env = {**os.environ, "COOP_DATA_DIR": str(data), "COOP_AUTH": os.environ.get("COOP_AUTH") or "none",
+           **(env or {})}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
@@ -98,15 +101,17 @@ def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None
             proc.wait()
 
 
-async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> View:
-    """One new session: the page (its URL path, "" for the default) with `query`, run to the end."""
+async def open_view(port: int, page: str, query: str, timeout: float = 1800, headers: dict | None = None) -> View:
+    """One new session: the page (its URL path, "" for the default) with `query`, run to the end.
+    `headers`: sent with the websocket's handshake, as a browser sends its cookies (or a proxy its header)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     view = View(page, query)
     async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                  max_size=None, open_timeout=60, ping_interval=None) as ws:
+                                  max_size=None, open_timeout=60, ping_interval=None,
+                                  additional_headers=headers or {}) as ws:
         request = BackMsg()
         request.rerun_script.query_string = query
         request.rerun_script.page_name = page
@@ -130,6 +135,8 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> 
                         view.charts.append(element.plotly_chart.spec)
                     elif which == "exception":
                         view.exceptions.append(element.exception.message[:500])
+                    elif which == "alert":
+                        view.alerts.append(element.alert.body[:500])
                 elif kind == "script_finished":
                     if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                         continue  # a browser tab keeps listening: the rerun draws the page
@@ -140,7 +147,10 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800) -> 
     return view
 
 
-async def open_views(port: int, specs: list[tuple[str, str]], timeout: float = 1800) -> list[View]:
-    """All the (page, query) views at once, each its own session; exceptions returned, not raised."""
-    return await asyncio.gather(*(open_view(port, page, query, timeout) for page, query in specs),
+async def open_views(port: int, specs: list[tuple[str, str]], timeout: float = 1800,
+                     headers: list[dict] | None = None) -> list[View]:
+    """All the (page, query) views at once, each its own session; exceptions returned, not raised.
+    `headers`: one handshake header dict per view (e.g. each its own user's cookie)."""
+    headers = headers or [{}] * len(specs)
+    return await asyncio.gather(*(open_view(port, page, query, timeout, h) for (page, query), h in zip(specs, headers)),
                                 return_exceptions=True)

@@ -27,7 +27,8 @@ from coopdash import ROOT
 from tests.fixture_data import write_fixture
 from tests.test_ingest import GOOD_ORDER, TODAY, orders
 
-COMMAND_LAYERS = ("coopdash.data", "coopdash.i18n", "coopdash.workbench", "coopdash.synth", "ingest")
+COMMAND_LAYERS = ("coopdash.data", "coopdash.i18n", "coopdash.workbench", "coopdash.synth", "coopdash.auth",
+                  "coopdash.users", "ingest")
 APP_LAYERS = ("coopdash.app", "pages")
 CACHE_MODULE = "coopdash.app.cache"
 CACHE_DECORATORS = {"cache_data", "cache_resource"}
@@ -37,7 +38,7 @@ LEGACY_CACHES = {"cache", "experimental_memo", "experimental_singleton"}  # st.c
 # ---------------------------------------------------------------------------- the project's import graph
 def source_files() -> list[Path]:
     return sorted([*(ROOT / "coopdash").rglob("*.py"), *(ROOT / "ingest").rglob("*.py"),
-                   *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"])
+                   *(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py", ROOT / "server.py"])
 
 
 def module_name(path: Path) -> str:
@@ -184,7 +185,7 @@ import importlib, json, pkgutil, sys
 names = []
 for package in {packages!r}:
     names.append(importlib.import_module(package).__name__)
-    for info in pkgutil.walk_packages(sys.modules[package].__path__, package + "."):
+    for info in pkgutil.walk_packages(getattr(sys.modules[package], "__path__", []), package + "."):
         if info.name.rsplit(".", 1)[-1] != "__main__":  # `python -m` entry points run their command
             names.append(importlib.import_module(info.name).__name__)
 print(json.dumps({{"modules": names, "streamlit": sorted(m for m in sys.modules if m.split(".")[0] == "streamlit")}}))

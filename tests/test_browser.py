@@ -50,7 +50,7 @@ def server():
     env = {**os.environ, "COOP_DATA_DIR": str(ROOT / "data" / "demo")}
     SHOTS.mkdir(parents=True, exist_ok=True)
     log = open(SHOTS.parent / "browser-test-server.log", "wb")  # a file, never a pipe nobody drains
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--server.headless", "true"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -2,7 +2,7 @@
 two tabs racing on a fresh process. Proof that coopdash/app/multipage.py keeps Streamlit's v1
 `pages/` discovery from running a page without dashboard.py (no sidebar, no filters, a KeyError).
 
-Every test starts its own `streamlit run dashboard.py` (the flag in question is process-wide, so only
+Every test starts its own `streamlit run server.py` (the flag in question is process-wide, so only
 a fresh process shows the cold path), waits for /_stcore/health without opening a session, and stops
 the server when done. Skipped (with the reason) where no Chromium is installed.
 """
@@ -50,7 +50,7 @@ def fresh_server(name: str):
     log_path = LOGS / f"browser-cold-server-{name}.log"
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:  # a file, never a pipe nobody drains
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
                                  "--server.port", str(port), "--server.address", "127.0.0.1",
                                  "--server.headless", "true", "--server.fileWatcherType", "none",
                                  "--browser.gatherUsageStats", "false"],

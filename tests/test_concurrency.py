@@ -4,7 +4,7 @@ the same filters on its own (no result leaks between sessions through the shared
 query cache or the session state).
 
 Two ways: 20 threads calling the pages' named queries through cache.run (the cached, shared path every
-page uses), and 20 real sessions of `streamlit run dashboard.py` over websockets (tests/streamlit_ws.py)."""
+page uses), and 20 real sessions of `streamlit run server.py` over websockets (tests/streamlit_ws.py)."""
 
 import asyncio
 import datetime as dt
@@ -121,13 +121,13 @@ def page_and_link(i: int, places) -> tuple[str, str]:
 
 
 def test_twenty_browser_sessions_at_once_each_see_their_own_figures(city, places):
-    """The real thing: `streamlit run dashboard.py` and 20 websocket sessions (as 20 browser tabs)
+    """The real thing: `streamlit run server.py` and 20 websocket sessions (as 20 browser tabs)
     opening their links at the same moment, against the same links opened one at a time on a
     fresh server (so neither run reuses the other's cached results)."""
     specs = [page_and_link(i, places) for i in range(SESSIONS)]
-    with serve(ROOT / "dashboard.py", city) as server:
+    with serve(ROOT / "server.py", city) as server:
         expected = [asyncio.run(open_view(server.port, page, query)) for page, query in specs]
-    with serve(ROOT / "dashboard.py", city) as server:
+    with serve(ROOT / "server.py", city) as server:
         results = asyncio.run(open_views(server.port, specs))
     for i, (want, got) in enumerate(zip(expected, results)):
         assert want.finished and not want.exceptions, (i, want.exceptions)

@@ -11,6 +11,7 @@ import pytest
 from coopdash.app import cache
 from coopdash.data import db, errors
 from coopdash.data.contract import TABLES
+from coopdash.data.scope import EVERYTHING
 from tests.conftest import REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
@@ -128,7 +129,7 @@ def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):
     st.cache_data.clear()
     calls = []
     real = db.execute
-    monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(dict(p)) or real(con, name, p))
+    monkeypatch.setattr(db, "execute", lambda con, name, p, scope=EVERYTHING: calls.append(dict(p)) or real(con, name, p, scope))
     assert "start" not in db.load_query("kpi_compounds")[1] and "end" in db.load_query("kpi_compounds")[1]
     first = cache.run("kpi_compounds", **params())
     again = cache.run("kpi_compounds", **params(start=dt.date(2023, 6, 1)))
@@ -146,7 +147,7 @@ def test_run_many_gives_each_querys_own_result_in_order_and_caches_them_together
     names = ["kpi_orders", "kpi_compounds", "orders_monthly", "kpi_outcomes", "orders_overdue"]
     calls = []
     real = db.execute
-    monkeypatch.setattr(db, "execute", lambda con, name, p: calls.append(name) or real(con, name, p))
+    monkeypatch.setattr(db, "execute", lambda con, name, p, scope=EVERYTHING: calls.append(name) or real(con, name, p, scope))
     for end in (REPORT, dt.date(2023, 7, 31)):
         got = cache.run_many(names, **params(end=end), unused="ignored")
         assert len(got) == len(names)

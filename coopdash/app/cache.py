@@ -4,6 +4,10 @@ Pages and app modules ask this module for data; it opens one locked-down connect
 version (coopdash/data/db.py), runs named queries on it and keeps the results per dataset version
 and per the parameters each query reads. The data layer below knows nothing of Streamlit.
 
+Every query runs within the session user's data scope (coopdash/app/session.scope, applied by the
+data layer: coopdash/data/scope.py), and the scope is part of every cache key, so one user's scoped
+result is never handed to another.
+
 A dataset version is (folder, fingerprint): the fingerprint changes when the dataset's files or its
 symlink change (a publish), so the next run of every session reads the new version through new cache
 entries, never a mix.
@@ -20,9 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from coopdash.app import heap, maps
+from coopdash.app import heap, maps, session
 from coopdash.data import db, files, hours
+from coopdash.data.errors import Refused
+from coopdash.data.scope import Scope
 from coopdash.data.settings import data_dir, settings
+from coopdash.workbench import explorer
 
 _cfg = settings()
 
@@ -51,19 +58,25 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def console_connection() -> duckdb.DuckDBPyConnection:
     """A separate locked-down connection for analysts' own SQL, with its own memory limit, so a
-    heavy console query cannot starve the dashboard's queries."""
+    heavy console query cannot starve the dashboard's queries. Refused to a role without the console
+    and to any scoped user (raw SQL reads every street office)."""
+    session.scope().require_everything("使用 SQL 查询", "use the SQL console")
+    if not session.may("sql_console"):
+        r = session.role()
+        raise Refused(f"本账号（{r.zh}）不能使用 SQL 查询", f"your role ({r.en}) may not use the SQL console")
     return _console_connection(*version())
 
 
 # ---------------------------------------------------------------------------- named queries
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
-def _run(folder: str, fingerprint: str, name: str, params: dict) -> pd.DataFrame:
-    return db.execute(_connection(folder, fingerprint), name, params)
+def _run(folder: str, fingerprint: str, name: str, params: dict, scope: Scope) -> pd.DataFrame:
+    return db.execute(_connection(folder, fingerprint), name, params, scope)
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
-def _run_many(folder: str, fingerprint: str, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]:
-    return db.execute_many(_connection(folder, fingerprint), names, params)
+def _run_many(folder: str, fingerprint: str, names: tuple[str, ...], params: dict,
+              scope: Scope) -> list[pd.DataFrame]:
+    return db.execute_many(_connection(folder, fingerprint), names, params, scope)
 
 
 @st.cache_data(max_entries=_cfg.explorer_cache_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
@@ -73,18 +86,22 @@ def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFr
 
 def run(name: str, **params) -> pd.DataFrame:
     """`queries/<name>.sql` on the current dataset, cached per dataset version and per the parameters
-    the query reads (a filter it does not read reuses the cached result)."""
-    return _run(*version(), name, db.used(params, [name]))
+    the query reads (a filter it does not read reuses the cached result), within the user's scope."""
+    return _run(*version(), name, db.used(params, [name]), session.scope())
 
 
 def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
     """Several named queries on the same filters, run side by side and cached together. The results
     in the order of `names`."""
-    return _run_many(*version(), tuple(names), db.used(params, names))
+    return _run_many(*version(), tuple(names), db.used(params, names), session.scope())
 
 
-def run_sql(sql: str, params: dict) -> pd.DataFrame:
-    """SQL built by coopdash.workbench.explorer (whitelisted identifiers, bound values), cached."""
+def explore(spec: explorer.Spec, filters) -> pd.DataFrame:
+    """The explorer's result for `spec` (whitelisted identifiers, bound values: coopdash.workbench.explorer),
+    within the sidebar's filters when the spec asks and always within the user's scope; cached. The
+    query is recorded in the audit trail when it differs from this session's last one."""
+    sql, params = explorer.build(spec, filters, session.scope())
+    session.explorer_query(explorer.to_query(spec), sql, params)
     return _run_sql(*version(), sql, params)
 
 
@@ -103,8 +120,9 @@ def _hours_summary(folder: str, fingerprint: str, start: dt.date, end: dt.date, 
 
 
 def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_filters) -> dict[str, pd.DataFrame]:
-    """hours.Index.summary for the current dataset, cached per dataset version and filters. Takes the
-    page's filter parameters whole (the ones it does not use are ignored)."""
+    """hours.Index.summary for the current dataset, cached per dataset version and filters, within the
+    user's scope. Takes the page's filter parameters whole (the ones it does not use are ignored)."""
+    streets = session.scope().streets_for(streets)
     return _hours_summary(*version(), start, end, tuple(sorted(streets)), tuple(sorted(communities)))
 
 
@@ -118,16 +136,26 @@ def bounds(folder: str, fingerprint: str) -> tuple:
     return row["first_day"], row["last_day"]
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def street_names(folder: str, fingerprint: str) -> dict[str, str]:
-    streets = run("street_options")
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _street_names(folder: str, fingerprint: str, scope: Scope) -> dict[str, str]:
+    streets = run("street_options", streets=[])
     return dict(zip(streets["street_code"].tolist(), streets["street_name"].tolist()))
 
 
+def street_names(folder: str, fingerprint: str) -> dict[str, str]:
+    """Street code → name, of the street offices the user may see."""
+    return _street_names(folder, fingerprint, session.scope())
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
-def community_names(folder: str, fingerprint: str, streets: tuple[str, ...]) -> dict[str, str]:
+def _community_names(folder: str, fingerprint: str, streets: tuple[str, ...], scope: Scope) -> dict[str, str]:
     communities = run("community_options", streets=list(streets))
     return dict(zip(communities["community_code"].tolist(), communities["community_name"].tolist()))
+
+
+def community_names(folder: str, fingerprint: str, streets: tuple[str, ...]) -> dict[str, str]:
+    """Community code → name in `streets` (all when empty), within the user's scope."""
+    return _community_names(folder, fingerprint, streets, session.scope())
 
 
 # ---------------------------------------------------------------------------- the map's layer rows

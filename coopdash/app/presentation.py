@@ -7,7 +7,8 @@ import time
 
 import streamlit as st
 
-from coopdash.app.state import K_CAROUSEL_SHOWN, K_PRESENT
+from coopdash.app import session
+from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESENT_ALLOWED
 
 CHART_HEIGHT_PRESENT = 430  # two charts side by side fill a 1080-pixel screen below the cards
 
@@ -44,6 +45,17 @@ h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !i
 def styles(present: bool) -> None:
     """Inject the print styles, and the projection styles when `present`."""
     st.markdown(f"<style>{PRINT_CSS}{PRESENT_CSS if present else ''}</style>", unsafe_allow_html=True)
+
+
+def allow(allowed: bool) -> None:
+    """Whether this run's role may use projection mode and the carousel (dashboard.py, after the gate).
+    A link that asks for them on a role that may not says so and shows the normal view."""
+    ss = st.session_state
+    ss[K_PRESENT_ALLOWED] = allowed
+    if not allowed and (ss.get(K_PRESENT) or ss.get(K_CAROUSEL)):
+        ss[K_PRESENT] = ss[K_CAROUSEL] = False
+        r = session.role()
+        session.say("warning", "auth.present_refused", {"role": r.zh}, {"role": r.en})
 
 
 def is_present() -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from coopdash.app import cache, multipage
+from coopdash.app import cache, multipage, session
 from coopdash.app.state import (
     K_CAROUSEL,
     K_CAROUSEL_PAGES,
@@ -22,6 +22,7 @@ from coopdash.app.state import (
     K_LAST_DAY,
     K_NAMES,
     K_PRESENT,
+    K_PRESENT_ALLOWED,
     K_PROBLEMS,
     K_READY,
     K_START,
@@ -78,6 +79,8 @@ def _view_settings(page_titles: dict[str, str]) -> None:
                          format_func={"zh": "中文", "en": "English"}.get, label_visibility="collapsed")
     if ss.get(K_LANG) not in LANGUAGES:  # a segmented control can be cleared: keep a language
         ss[K_LANG] = "zh"
+    if not ss.get(K_PRESENT_ALLOWED, True):
+        return
     st.toggle(t("view.present"), key=K_PRESENT, help=t("view.present_help"))
     with st.expander(t("view.carousel")):
         st.toggle(t("view.carousel_on"), key=K_CAROUSEL)
@@ -120,8 +123,10 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
 
     if K_READY not in ss:  # first run of this session: take the filters from the link
         query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+        limited = session.scope().limited
         f, problems = from_query(query, Filters(cfg.launch, last), set(street_names),
-                                 set(cache.community_names(*version, ())))
+                                 set(cache.community_names(*version, ())),
+                                 outside=session.both("auth.outside_scope", codes="{codes}") if limited else None)
         ss[K_START], ss[K_END] = f.start, f.end
         ss[K_STREETS], ss[K_COMMUNITIES] = list(f.streets), list(f.communities)
         ss[K_PROBLEMS], ss[K_READY] = problems, True
@@ -138,8 +143,10 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
                      width="stretch", key="flt_all_time")
         st.date_input(t("filter.start"), key=K_START, min_value=lo, max_value=hi, format="YYYY/MM/DD")
         st.date_input(t("filter.end"), key=K_END, min_value=lo, max_value=hi, format="YYYY/MM/DD")
+        ss[K_STREETS] = [c for c in ss[K_STREETS] if c in street_names]  # the scope may have changed
         st.multiselect(t("filter.streets"), options=list(street_names), format_func=street_names.get,
-                       key=K_STREETS, placeholder=t("filter.all_streets"))
+                       key=K_STREETS, placeholder=t("auth.own_streets" if session.scope().limited
+                                                    else "filter.all_streets"))
         community_names = cache.community_names(*version, tuple(ss[K_STREETS]))
         ss[K_COMMUNITIES] = [c for c in ss[K_COMMUNITIES] if c in community_names]
         st.multiselect(t("filter.communities"), options=list(community_names),
@@ -179,4 +186,7 @@ def scope_text(f: Filters) -> str:
         return "、".join(names.get(c, c) for c in f.communities)
     if f.streets:
         return "、".join(names.get(c, c) for c in f.streets)
+    scope = session.scope()
+    if scope.limited:
+        return "、".join(names.get(c, c) for c in scope.streets)
     return t("filter.all_streets")

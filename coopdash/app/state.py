@@ -14,10 +14,13 @@ K_START, K_END, K_STREETS, K_COMMUNITIES = "flt_start", "flt_end", "flt_streets"
 K_READY, K_PROBLEMS, K_FILTERS, K_NAMES = "flt_ready", "flt_problems", "filters", "flt_names"
 K_VIEW_READY, K_LAST_DAY = "view_ready", "data_last_day"
 # projection mode and the carousel
-K_PRESENT = "mode_present"
+K_PRESENT, K_PRESENT_ALLOWED = "mode_present", "mode_present_allowed"
 K_CAROUSEL, K_CAROUSEL_PAGES, K_CAROUSEL_SECONDS = "carousel_on", "carousel_pages", "carousel_seconds"
 K_CAROUSEL_SHOWN = "carousel_shown"
 K_LANG = LANG_KEY
+# the signed-in user (set by coopdash/app/session.gate on every run, from the verified session), the
+# session token (from the cookie), the last page-view audit time per page, and whether the user signed out
+K_USER, K_TOKEN, K_VIEWED, K_SIGNED_OUT = "auth_user", "auth_token", "auth_viewed", "auth_signed_out"
 # URL keys of the view (not filters): ?lang=en&mode=present&carousel=overview,compound_map&every=30
 URL_LANG, URL_MODE, URL_CAROUSEL, URL_EVERY = "lang", "mode", "carousel", "every"
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
-from coopdash.app import charts, export, presentation
+from coopdash.app import charts, export, presentation, session
 from coopdash.app.sidebar import current, scope_text
 from coopdash.app.state import K_LAST_DAY
 from coopdash.i18n import fmt
@@ -147,14 +147,16 @@ def downloads(df, labels: dict[str, str], name: str, mark_columns: list[str] | N
     """CSV (UTF-8 with BOM) and .xlsx of the table as shown, with Chinese headers; built on click.
     `mark_columns`: booleans shown as ✓ / ✗, as the table shows them."""
     no, yes = _marks()  # looked up now: the files are built later, outside this run
+    who = session.identity()  # likewise: the download is recorded for this run's user
 
-    def shown():
+    def shown(kind: str):
         marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c in mark_columns or ()}
+        session.audit("download", {"table": name, "format": kind, "rows": len(df)}, who=who)
         return export.labelled(df.assign(**marked) if marked else df, labels)
 
     row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
-    row.download_button(t("download.csv"), data=lambda: export.to_csv(shown()),
+    row.download_button(t("download.csv"), data=lambda: export.to_csv(shown("csv")),
                         file_name=f"{name}.csv", mime="text/csv", key=f"{name}_csv", on_click="ignore")
-    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(shown()), file_name=f"{name}.xlsx",
+    row.download_button(t("download.xlsx"), data=lambda: export.to_xlsx(shown("xlsx")), file_name=f"{name}.xlsx",
                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         key=f"{name}_xlsx", on_click="ignore")

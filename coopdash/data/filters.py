@@ -45,10 +45,13 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 def from_query(query: Mapping[str, Sequence[str]], default: Filters,
-               street_codes: set[str], community_codes: set[str]) -> tuple[Filters, list[str]]:
+               street_codes: set[str], community_codes: set[str],
+               outside: str | None = None) -> tuple[Filters, list[str]]:
     """Filters from URL parameters (each key → its list of values), falling back to `default`.
 
     Returns the filters and a list of problems (unreadable dates, unknown codes) to show the user.
+    `outside`: the problem's text ({codes} for the codes) when the codes are those of a scoped user,
+    who is told they are outside their scope (not whether they exist).
     """
     problems = []
 
@@ -67,7 +70,9 @@ def from_query(query: Mapping[str, Sequence[str]], default: Filters,
     streets = tuple(dict.fromkeys(query.get(URL_STREET) or []))
     communities = tuple(dict.fromkeys(query.get(URL_COMMUNITY) or []))
     unknown = [c for c in streets if c not in street_codes] + [c for c in communities if c not in community_codes]
-    if unknown:
+    if unknown and outside:
+        problems.append(outside.format(codes=", ".join(unknown)))
+    elif unknown:
         problems.append(f"链接中有未知代码，已忽略 / unknown codes in the link ignored: {', '.join(unknown)}")
     return Filters(start, end, tuple(c for c in streets if c in street_codes),
                    tuple(c for c in communities if c in community_codes)), problems

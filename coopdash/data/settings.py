@@ -14,6 +14,8 @@ from coopdash.data.contract import ORDER_CATEGORY
 
 CONFIG_FILE = ROOT / "config" / "dashboard.toml"
 DEFAULT_DATA_DIR = ROOT / "data" / "demo"
+DEFAULT_STATE_DIR = ROOT / "state"
+AUTH_MODES = ("accounts", "proxy", "none")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class Settings:
     carousel_seconds: int  # default seconds per page of the projection carousel
     carousel_min_seconds: int
     carousel_max_seconds: int
+    auth_mode: str  # [auth] mode: accounts | proxy | none (auth_mode() applies COOP_AUTH and the demo's mode)
+    auth_demo_mode: str
+    idle_seconds: int  # a session unused this long must sign in again
+    max_failures: int  # failed sign-ins of one account within failure_window_seconds that lock it
+    failure_window_seconds: int
+    lock_seconds: int
+    proxy_header: str
+    cookie_name: str
 
 
 @cache
@@ -50,7 +60,10 @@ def settings() -> Settings:
         raise ValueError(f"{CONFIG_FILE} [service_deadlines]: unknown categories {sorted(unknown)} "
                          "or no `other` / 类别未知或缺少 other")
     deadlines = {c: float(configured.get(c, configured["other"])) for c in ORDER_CATEGORY.codes}
-    map_cfg, explorer, carousel = raw.get("map", {}), raw["explorer"], raw["carousel"]
+    map_cfg, explorer, carousel, auth = raw.get("map", {}), raw["explorer"], raw["carousel"], raw["auth"]
+    for key in ("mode", "demo_mode"):
+        if auth[key] not in AUTH_MODES:
+            raise ValueError(f"{CONFIG_FILE} [auth] {key} = {auth[key]!r}: not one of {AUTH_MODES} / 登录模式无效")
     return Settings(
         launch=program["launch"],
         report_date=program["report_date"],
@@ -72,6 +85,14 @@ def settings() -> Settings:
         carousel_seconds=int(carousel["seconds"]),
         carousel_min_seconds=int(carousel["min_seconds"]),
         carousel_max_seconds=int(carousel["max_seconds"]),
+        auth_mode=str(auth["mode"]),
+        auth_demo_mode=str(auth["demo_mode"]),
+        idle_seconds=round(float(auth["idle_hours"]) * 3600),
+        max_failures=int(auth["max_failures"]),
+        failure_window_seconds=round(float(auth["failure_window_minutes"]) * 60),
+        lock_seconds=round(float(auth["lock_minutes"]) * 60),
+        proxy_header=str(auth["proxy_header"]),
+        cookie_name=str(auth["cookie_name"]),
     )
 
 
@@ -83,3 +104,23 @@ def data_dir() -> Path:
     path = Path(value)
     # absolute, but symlinks kept: an ingested dataset is a symlink swapped to each new version
     return Path(os.path.abspath(path if path.is_absolute() else ROOT / path))
+
+
+def state_dir() -> Path:
+    """The state folder (accounts, audit trail, the cookie-signing key): $COOP_STATE_DIR, else `state/`
+    at the repo root. Several server processes may share it."""
+    value = os.environ.get("COOP_STATE_DIR")
+    path = Path(value) if value else DEFAULT_STATE_DIR
+    return Path(os.path.abspath(path if path.is_absolute() else ROOT / path))
+
+
+def auth_mode() -> str:
+    """How users sign in: $COOP_AUTH, else the bundled demo's [auth] demo_mode on the demo dataset, else
+    [auth] mode. Read on every call (tests and the command line switch it)."""
+    value = os.environ.get("COOP_AUTH", "").strip()
+    if value:
+        if value not in AUTH_MODES:
+            raise ValueError(f"COOP_AUTH={value!r}: not one of {AUTH_MODES} / 登录模式无效")
+        return value
+    cfg = settings()
+    return cfg.auth_demo_mode if data_dir() == DEFAULT_DATA_DIR else cfg.auth_mode
