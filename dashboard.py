@@ -16,7 +16,7 @@ cache.freeze_after_start()  # once per process: Streamlit's full collection afte
 st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 sidebar.init_view()  # language and projection mode from the link, before anything is labelled
 user = session.gate()  # who this is (or a sign-in page, and the run stops): before any data is read
-role = session.role()
+role, allowed = session.role(), session.pages()
 
 PAGES = ROOT / "pages"
 # section → (page id = its URL path, file, title key); a role sees only its own pages in the navigation,
@@ -32,7 +32,7 @@ SECTIONS = {
 sections, by_id, refused = {}, {}, []
 for section, pages in SECTIONS.items():
     for pid, file, title in pages:
-        if pid in role.pages:
+        if pid in allowed:
             p = st.Page(PAGES / file, title=t(title), default=pid == "overview",
                         url_path=None if pid == "overview" else pid)
             sections.setdefault(t(section), []).append(p)

@@ -27,12 +27,12 @@ def act(what: str, change, *args) -> None:
     except CoopError as exc:
         st.session_state["users_refused"] = (exc.zh, exc.en)
     else:
-        st.session_state["users_done"] = what
+        st.session_state["users_done"] = t("users.done", what=what)
 
 
 with users_tab:
     if msg := st.session_state.pop("users_done", None):
-        st.success(t("users.done", what=msg))
+        st.success(msg)
     if refused := st.session_state.pop("users_refused", None):
         st.error(refused[0])
         st.caption(refused[1])
@@ -47,12 +47,13 @@ with users_tab:
 
     with st.expander(t("users.add")):
         with st.form("users_add", clear_on_submit=True):
-            name = st.text_input(t("users.name"), max_chars=64)
-            role = st.selectbox(t("users.role"), list(ROLES), format_func=lambda r: ROLES[r].label)
-            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get)
-            password = st.text_input(t("users.password"), type="password")
-            again = st.text_input(t("users.password_again"), type="password")
-            if st.form_submit_button(t("users.submit_add"), type="primary"):
+            name = st.text_input(t("users.name"), max_chars=64, key="users_new_name")
+            role = st.selectbox(t("users.role"), list(ROLES), format_func=lambda r: ROLES[r].label,
+                                key="users_new_role")
+            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get, key="users_new_streets")
+            password = st.text_input(t("users.password"), type="password", key="users_new_password")
+            again = st.text_input(t("users.password_again"), type="password", key="users_new_again")
+            if st.form_submit_button(t("users.submit_add"), type="primary", key="users_submit"):
                 if password != again:
                     st.error(t("users.password_mismatch"))
                 else:
@@ -62,8 +63,9 @@ with users_tab:
                     except CoopError as exc:
                         st.error(exc.zh)
                         st.caption(exc.en)
-                    else:
-                        st.success(t("users.added", name=name.strip()))
+                    else:  # again from the top, so the list and the picker hold the new user
+                        st.session_state["users_done"] = t("users.added", name=name.strip())
+                        st.rerun()
 
     if users:
         chosen = st.selectbox(t("users.pick"), [u.name for u in users], key="users_pick")
@@ -79,7 +81,7 @@ with users_tab:
         right.button(t("users.remove"), key="users_remove", width="stretch", disabled=not confirm or chosen == me,
                      on_click=act, args=(t("users.remove"), store.remove, chosen))
         with mid.popover(t("users.set_password"), width="stretch"):
-            new = st.text_input(t("users.new_password"), type="password", key="users_new_password")
+            new = st.text_input(t("users.new_password"), type="password", key="users_reset_password")
             st.button(t("users.set_password"), key="users_set_password", disabled=not new,
                       on_click=act, args=(t("users.set_password"), store.set_password, chosen, new))
     st.caption(t("users.cli_hint"))

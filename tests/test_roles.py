@@ -209,6 +209,15 @@ def test_the_demo_runs_open_with_a_banner_unless_coop_auth_says_otherwise(monkey
     assert at.metric and "未启用登录" in texts(at)
 
 
+def test_without_sign_in_there_is_no_user_management(monkeypatch, fixture_dir):
+    monkeypatch.setenv("COOP_AUTH", "none")
+    monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert navigation(at) == NAVIGATION["admin"] - {"users"}
+    go(at, "users")
+    assert "不能打开此页面" in texts(at) and not at.text_input
+
+
 def test_proxy_mode_takes_the_user_from_the_header_only_when_on(store, monkeypatch):
     from coopdash.app import session as app_session
     monkeypatch.setenv("COOP_AUTH", "proxy")
@@ -233,3 +242,37 @@ def test_users_of_different_streets_in_turn_never_get_each_others_cached_figures
     expected = {"s1": "3 次", "s2": "1 次", "lead": "4 次"}
     for name in ["s1", "s2", "s1", "s2", "lead", "s2"]:
         assert metrics(session(store, name))["点单服务（已解决）"] == expected[name], name
+
+
+def test_an_admin_adds_disables_and_removes_a_user_in_the_browser_and_it_is_audited(store):
+    at = session(store, "adm", "users")
+    at.text_input(key="users_new_name").set_value("s3")
+    at.selectbox(key="users_new_role").set_value("street")
+    at.multiselect(key="users_new_streets").set_value(["S2"])
+    at.text_input(key="users_new_password").set_value("another-pass-9")
+    at.text_input(key="users_new_again").set_value("another-pass-9")
+    at.button(key="users_submit").click().run()
+    assert "已创建用户 s3。" in [s.value for s in at.success]
+    new = store.get("s3")
+    assert (new.role, new.streets, new.disabled) == ("street", ("S2",), False)
+    at.selectbox(key="users_pick").set_value("s3").run()
+    at.button(key="users_disable").click().run()
+    assert store.get("s3").disabled
+    at.checkbox(key="users_remove_confirm").check().run()
+    at.button(key="users_remove").click().run()
+    assert store.get("s3") is None
+    actions = [r["action"] for r in store.audit_rows(user="adm") if r["action"].startswith("user_")]
+    assert actions == ["user_removed", "user_disabled", "user_added"]
+    trail = next(df.value for df in at.dataframe if "action" in df.value.columns)
+    assert {"user_added", "user_disabled", "user_removed", "login_ok"} <= set(trail["action"])
+
+
+def test_a_refused_change_says_why_and_changes_nothing(store):
+    at = session(store, "adm", "users")
+    at.text_input(key="users_new_name").set_value("has space")
+    at.selectbox(key="users_new_role").set_value("leader")
+    at.text_input(key="users_new_password").set_value("another-pass-9")
+    at.text_input(key="users_new_again").set_value("another-pass-9")
+    at.button(key="users_submit").click().run()
+    assert [e.value for e in at.error] and store.get("has space") is None
+    assert len(store.users()) == len(USERS)

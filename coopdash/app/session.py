@@ -156,12 +156,21 @@ def scope() -> Scope:
     return u.scope
 
 
+def pages() -> frozenset[str]:
+    """The pages this run's user may open: their role's; without sign-in (`none`) not user management,
+    which would let anyone who can reach the server create accounts."""
+    u = user()
+    if u is None:
+        return frozenset()
+    allowed = ROLES[u.role].pages
+    return allowed - {"users"} if auth_mode() == "none" else allowed
+
+
 def may(page_id: str) -> bool:
     """Whether this run's user may open `page_id` (anything, for a caller outside a Streamlit session)."""
     if not _in_session():
         return True
-    u = user()
-    return u is not None and page_id in ROLES[u.role].pages
+    return page_id in pages()
 
 
 def audit(action: str, details: dict | None = None, who: tuple[str, str, str] | None = None) -> None:
