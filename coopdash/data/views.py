@@ -48,7 +48,11 @@ def connect(folder: Path, memory_limit: str | None = None, threads: int | None =
         "threads": threads or cfg.threads,
         "memory_limit": memory_limit or cfg.memory_limit,
     })
-    con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/"]})
+    # and a plain folder's future versions: the first publish turns the folder into a symlink to
+    # .<name>.versions/v…, and a connection opened before it still reads its tables by their old paths
+    # (which then resolve there) until its session moves on to the new version
+    versions = folder.parent / f".{folder.name}.versions"
+    con.execute("SET allowed_directories = $dirs", {"dirs": [str(folder) + "/", str(versions) + "/"]})
     con.execute("SET enable_external_access = false")
     # GLOBAL: every query runs on a cursor of this connection, and a plain SET would apply to this
     # connection alone (cursors would read every Parquet footer again on each scan, and could scan
