@@ -71,4 +71,5 @@ def last_report(folder: Path):
     path = Path(folder) / META / "report.csv"
     if not path.is_file():
         return None
-    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    from coopdash.data.spreadsheet import restore
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).map(restore)
