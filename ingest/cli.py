@@ -9,42 +9,17 @@ is swapped in atomically. Exit status: 0 success, 1 errors (dataset unchanged), 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
+import getpass
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from coopdash.data.contract import TABLES_BY_NAME
 from coopdash.data.errors import ReadError, StoreError
-from ingest import store
-from ingest.parse import ParsedSheet, Problem, Where, parse_sheet
-from ingest.readers import collect, read
-from ingest.validate import check_and_merge
-
-REPORT_COLUMNS = [("severity", "级别"), ("file", "文件"), ("sheet", "工作表"), ("row", "行"), ("column", "列"),
-                  ("value", "值"), ("zh", "问题"), ("en", "problem")]
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-
-
-def report_csv(problems: list[Problem]) -> bytes:
-    """The problems as CSV, UTF-8 with BOM so Excel shows the Chinese."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([f"{zh} {en}" for en, zh in REPORT_COLUMNS])
-    for p in problems:
-        d = asdict(p)
-        d["severity"] = f"{SEVERITY_ZH[p.severity]} {p.severity}"
-        w.writerow(["" if d[k] is None else d[k] for k, _ in REPORT_COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def describe(p: Problem) -> str:
-    where = p.file + (f" [{p.sheet}]" if p.sheet else "") + (f" 第{p.row}行 row {p.row}" if p.row else "")
-    col = f" 列 column「{p.column}」" if p.column else ""
-    val = f" 值 value「{p.value}」" if p.value else ""
-    return f"{SEVERITY_ZH[p.severity]} {p.severity}: {where}{col}{val}: {p.zh} / {p.en}"
+from ingest import batch, store
+from ingest.parse import ParsedSheet, Problem
+from ingest.readers import collect
+from ingest.report import REPORT_COLUMNS, SEVERITY_ZH, describe, report_csv  # noqa: F401 — re-exported
 
 
 def summary_table(parsed: list[ParsedSheet], merge, problems: list[Problem]) -> str:
@@ -64,8 +39,6 @@ def summary_table(parsed: list[ParsedSheet], merge, problems: list[Problem]) -> 
 
 def ingest(sources: list[Path], dataset: Path, today: dt.date, report: Path | None = None, out=None) -> int:
     out = out or sys.stdout
-    problems: list[Problem] = []
-    parsed: list[ParsedSheet] = []
     try:
         files = collect(sources)
     except ReadError as exc:
@@ -74,56 +47,28 @@ def ingest(sources: list[Path], dataset: Path, today: dt.date, report: Path | No
     if not files:
         print("错误 error: 没有找到 .xlsx 或 .csv 文件 / no .xlsx or .csv files found", file=out)
         return 2
-    for f in files:
-        try:
-            sheets = read(f)
-        except ReadError as exc:
-            problems.append(Where(f.name, "").problem("error", exc.zh, exc.en))
-            continue
-        for sheet in sheets:
-            result = parse_sheet(sheet, problems)
-            if result is not None:
-                parsed.append(result)
-
-    base = store.current(dataset)
-    if base is None and dataset.exists():
-        print(f"错误 error: {dataset} 不是文件夹 / is not a folder", file=out)
+    try:
+        r = batch.review(files, dataset, today)
+    except StoreError as exc:
+        print(f"错误 error: {exc.zh} / {exc.en}", file=out)
         return 2
-    existing = store.read_tables(base)
-    merge = check_and_merge(parsed, existing, today, problems) if parsed else None
-    errors = [p for p in problems if p.severity == "error"]
-    if not errors and not any(s.rows for s in parsed):
-        problems.append(Where(", ".join(f.name for f in files), "").problem(
-            "error", "没有可导入的数据行", "no data rows to import"))
-        errors = problems[-1:]
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for p in problems:
+    for p in r.problems:
         print(describe(p), file=out)
-    print(summary_table(parsed, None if errors else merge, problems), file=out)
-    if errors:
+    print(summary_table(r.parsed, None if r.errors else r.merge, r.problems), file=out)
+    if r.errors:
         path = report or store.reports_dir(dataset) / f"ingest-{stamp}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(report_csv(problems))
-        print(f"\n{len(errors)} 个错误，数据集未改动。报告：{path}\n"
-              f"{len(errors)} errors; the dataset is unchanged. Report: {path}", file=out)
+        path.write_bytes(report_csv(r.problems))
+        print(f"\n{len(r.errors)} 个错误，数据集未改动。报告：{path}\n"
+              f"{len(r.errors)} errors; the dataset is unchanged. Report: {path}", file=out)
         return 1
 
-    store.adopt_plain_folder(dataset)
-    summary = {
-        "ingested_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "sources": [str(f) for f in files],
-        "tables": {name: {"added": merge.added[name], "updated": merge.updated[name],
-                          "unchanged": merge.unchanged[name], "rows": merge.tables[name].num_rows}
-                   for name in merge.tables},
-        "warnings": sum(p.severity == "warning" for p in problems),
-        "dropped_personal_columns": sorted({p.column for p in problems if p.severity == "info"}),
-    }
-    version = store.write_version(dataset, merge.tables, summary, report_csv(problems))
-    summary["version"] = version.name
-    store.point_to(dataset, version)
+    version = batch.publish(r, dataset, by="cli:" + getpass.getuser())
     if report:
-        report.write_bytes(report_csv(problems))
+        report.write_bytes(report_csv(r.problems))
+    merge = r.merge
     changed = ", ".join(f"{TABLES_BY_NAME[n].zh} +{merge.added[n]} ~{merge.updated[n]}" for n in merge.tables)
     print(f"\n已导入，数据集版本 {version.name}：{changed}\nIngested as version {version.name}.", file=out)
     return 0

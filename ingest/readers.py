@@ -88,6 +88,14 @@ def read_xlsx(path: Path) -> list[Sheet]:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ReadError("无法打开 Excel 文件（文件损坏或不是 .xlsx）",
                         f"Cannot open the Excel file (damaged or not .xlsx): {exc}") from exc
+    uncached = _formulas_without_values(path, wb)
+    if uncached:
+        wb.close()
+        listed = "、".join(uncached[:5]) + (" …" if len(uncached) > 5 else "")
+        raise ReadError(f"有 {len(uncached)} 个公式单元格没有计算结果（{listed}）：看板不计算公式。请在 Excel 中打开、"
+                        "保存后再上传，或把这些单元格粘贴为数值",
+                        f"{len(uncached)} formula cells have no saved result ({listed}): formulas are never "
+                        "evaluated here. Open and save the file in Excel, or paste those cells as values")
     sheets = []
     for ws in wb.worksheets:
         rows = []
@@ -102,6 +110,31 @@ def read_xlsx(path: Path) -> list[Sheet]:
         sheets.append(Sheet(path, ws.title, rows, merged, merged_rows))
     wb.close()
     return sheets
+
+
+def _formulas_without_values(path: Path, values_wb) -> list[str]:
+    """The formula cells ("sheet!B3") whose cached result is missing. A formula cell is read as the
+    value Excel saved with it (data_only); one without a saved value would silently become empty, so
+    it is refused instead. Formulas are never evaluated."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as z:  # most ledgers hold no formula at all: skip the second read
+        if not any(b"<f" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")):
+            return []
+    formulas = load_workbook(path, data_only=False, read_only=True)
+    found = []
+    try:
+        for ws in formulas.worksheets:
+            cached = values_wb[ws.title]
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and cached[cell.coordinate].value is None:
+                        found.append(f"{ws.title}!{cell.coordinate}")
+    finally:
+        formulas.close()
+    return found
 
 
 def read(path: Path) -> list[Sheet]:

@@ -13,9 +13,12 @@ Linux). `rollback()` points the dataset back at the previous version.
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
+import fcntl
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -203,7 +206,61 @@ def adopt_plain_folder(dataset: Path) -> None:
     (meta / COMPLETE).write_text(first.name, encoding="utf-8")
 
 
-def rollback(dataset: Path) -> Path:
+@contextmanager
+def locked(dataset: Path):
+    """Exclusive use of the dataset for one writer (a publish, a rollback), across processes: the
+    check that the dataset is still at the reviewed version and the swap happen under it."""
+    dataset.parent.mkdir(parents=True, exist_ok=True)
+    with open(dataset.parent / f".{dataset.name}.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def history_file(dataset: Path) -> Path:
+    return versions_dir(dataset) / "history.jsonl"
+
+
+def switch_to(dataset: Path, name: str, by: str = "") -> Path:
+    """Point the dataset at the complete version `name` (a rollback, or undoing one), recorded in the
+    versions' history; returns it. Every version stays on disk, so any switch can be undone."""
+    clean_incomplete(dataset)
+    target = next((v for v in versions(dataset) if v.name == name), None)
+    if target is None:
+        raise StoreError(f"没有完整的版本 {name}", f"no complete version {name}")
+    before = current(dataset)
+    point_to(dataset, target)
+    entry = {"at": dt.datetime.now().isoformat(timespec="seconds"), "by": by, "from": before.name if before else None,
+             "to": target.name}
+    with open(history_file(dataset), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return target
+
+
+def version_list(dataset: Path) -> list[dict]:
+    """Every complete version, newest first: name, when, by whom, from which files, rows per table,
+    whether it is the one shown now."""
+    now = current(dataset)
+    out = []
+    for v in reversed(versions(dataset)):
+        try:
+            summary = json.loads((v / META / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            summary = {}
+        tables = summary.get("tables", {})
+        out.append({"version": v.name, "current": now is not None and v.name == now.name,
+                    "ingested_at": summary.get("ingested_at", ""), "published_by": summary.get("published_by", ""),
+                    "sources": [Path(s).name for s in summary.get("sources", [])],
+                    "changes": {t: (d.get("added", 0), d.get("updated", 0)) for t, d in tables.items()},
+                    "note": summary.get("note", "")})
+    return out
+
+
+def rollback(dataset: Path, by: str = "") -> Path:
     """Point the dataset at the version before the current one; returns it."""
     clean_incomplete(dataset)
     if not dataset.is_symlink():
@@ -213,5 +270,4 @@ def rollback(dataset: Path) -> Path:
     earlier = [v for v in all_versions if v.name < now.name]
     if not earlier:
         raise StoreError(f"{dataset} 已是最早的版本 {now.name}", f"{dataset} is at its oldest version {now.name}")
-    point_to(dataset, earlier[-1])
-    return earlier[-1]
+    return switch_to(dataset, earlier[-1].name, by)

@@ -1,11 +1,12 @@
-"""数据管理 — dataset version, rows per table, who has reported this month, the last ingest report,
+"""数据管理 — dataset version, importing ledgers in the browser (upload, review, publish), rows per
+table, who has reported this month, the last ingest report, the versions (switch back and forth),
 and the ledger templates."""
 
 import datetime as dt
 
 import streamlit as st
 
-from coopdash.app import cache, ui
+from coopdash.app import cache, data_office, ui
 from coopdash.app.sidebar import current
 from coopdash.data import files
 from coopdash.data.contract import TABLES_BY_NAME
@@ -27,6 +28,8 @@ if info["sources"]:
     st.caption(t("admin.sources", files="、".join(s.rsplit("/", 1)[-1] for s in info["sources"])))
 st.download_button(t("admin.templates"), data=templates.templates_zip(), file_name="台账模板.zip",
                    mime="application/zip", help=t("admin.templates_help"), key="admin_templates")
+
+data_office.upload_section()
 
 st.subheader(t("admin.rows"))
 counts = cache.run("admin_row_counts")
@@ -58,3 +61,5 @@ elif report.empty:
     st.success(t("admin.report_clean"))
 else:
     ui.table(report, {c: (c, "text") for c in report.columns}, key="admin_report")
+
+data_office.versions_section()

@@ -572,6 +572,14 @@ def _(con, p, df, summary):
     assert records(df, "table_name", "row_count") == summary["rows"]  # the generator's own counts
 
 
+@check("admin_affected_streets")
+def _(con, p, df, summary):
+    # the busiest compound's street office (from the raw tables), and the street named directly
+    (own,), = con.execute("SELECT cm.street_code FROM compounds cp JOIN communities cm USING (community_code) "
+                          "WHERE cp.compound_code = ?", [p["compounds"][0]]).fetchall()
+    assert df["street_code"].tolist() == sorted({own, *p["street_codes"]})
+
+
 @check("admin_last_record")
 def _(con, p, df, summary):
     want = by_key(raw(con, p, """SELECT c.coop_name, (SELECT max(day) FROM (
@@ -628,7 +636,9 @@ def query_params(scope: str, busiest) -> dict:
     start, end = WINDOW
     return {"start": start, "end": end, "streets": [street] if scope == "street" else [], "communities": [],
             "launch": cfg.launch, **cfg.cooperative_rules, "modes": COOP_MODE.codes,
-            "month_start": end.replace(day=1), "compound": compound, "by": ""}
+            "month_start": end.replace(day=1), "compound": compound, "by": "",
+            # the data office's preview: the place codes a batch names
+            "compounds": [compound], "coops": [], "street_codes": [street] if scope == "street" else []}
 
 
 def test_every_named_query_has_an_independent_check():

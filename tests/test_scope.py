@@ -68,7 +68,7 @@ def test_hand_worked_figures_of_street_s2(fixture_con):
 
 def test_queries_without_streets_are_refused_to_a_scoped_user_unless_declared(fixture_con):
     unscoped = sorted(n for n in db.query_names() if "streets" not in db.load_query(n)[1])
-    assert unscoped == ["admin_row_counts", "data_bounds"]
+    assert unscoped == ["admin_affected_streets", "admin_row_counts", "data_bounds"]
     assert [n for n in unscoped if db.unscoped(n)] == ["data_bounds"]  # two dates, no figures
     with pytest.raises(Refused) as exc:
         db.execute(fixture_con, "admin_row_counts", {}, S2)

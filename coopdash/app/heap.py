@@ -23,7 +23,8 @@ import importlib
 # What the pages import, loaded before the freeze so that their import-time objects are frozen too
 # (pydeck and Plotly are the large ones); each would be imported by its page's first view anyway.
 PAGE_MODULES = ("coopdash.app.ui", "coopdash.app.charts", "coopdash.app.maps", "coopdash.data.hours",
-                "coopdash.workbench.explorer", "coopdash.workbench.console", "coopdash.app.export", "ingest.templates")
+                "coopdash.workbench.explorer", "coopdash.workbench.console", "coopdash.app.export", "ingest.templates",
+                "coopdash.app.data_office")
 
 
 def freeze() -> int:

@@ -1,0 +1,76 @@
+"""What a reviewed batch would do to the dashboard: the headline figures of the street offices it
+touches, before (the dataset now) and after (the dataset with the batch merged), from the same named
+queries the pages run. The "after" dataset is a scratch folder beside the staged files: the merged
+tables written, the others hard-linked from the current version; the rollups are built in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from coopdash.data import db
+from coopdash.data.contract import TABLES
+from coopdash.data.files import table_location
+from coopdash.data.settings import settings
+from ingest import store
+from ingest.batch import Review
+
+# (key, 中文, English, unit, named query, column or columns summed)
+HEADLINE = (
+    ("orders_resolved", "点单服务（已解决）", "service orders resolved", "次", "kpi_orders", ("resolved",)),
+    ("tonnes", "清运垃圾", "waste cleared", "吨", "kpi_outcomes", ("household_t", "construction_t")),
+    ("road_km", "修缮小区道路", "roads repaired", "公里", "kpi_outcomes", ("road_km",)),
+    ("pipe_km", "维修供热、排水管线", "pipes repaired", "公里", "kpi_outcomes", ("pipe_km",)),
+    ("cooperatives", "共享物业社", "cooperatives", "个", "kpi_organisation", ("cooperatives",)),
+    ("members", "物业社成员", "members", "人", "kpi_organisation", ("members",)),
+    ("meetings", "协商会议", "meetings", "次", "kpi_organisation", ("meetings",)),
+)
+FAR_END = dt.date(2100, 12, 31)  # "everything recorded": the figures since the launch
+
+
+def scratch_dataset(r: Review, dataset: Path, folder: Path) -> Path:
+    """The dataset as it would be after publishing `r`, in `folder` (written once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = store.current(dataset)
+    for t in TABLES:
+        if t.name in r.merge.tables:
+            pq.write_table(r.merge.tables[t.name], folder / f"{t.name}.parquet")
+        elif base is not None and (src := table_location(base, t.name)) is not None and not (folder / src.name).exists():
+            store._link_or_copy(src, folder / src.name)  # hard links (a locked connection reads no symlink out)
+    return folder
+
+
+def _codes(r: Review) -> dict[str, list[str]]:
+    out = {"compounds": set(), "communities": set(), "coops": set(), "street_codes": set()}
+    column = {"compound_code": "compounds", "community_code": "communities", "coop_code": "coops",
+              "street_code": "street_codes"}
+    for sheet in r.parsed:
+        for row in sheet.rows:
+            for col, key in column.items():
+                if row.get(col):
+                    out[key].add(str(row[col]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def figures(con, streets: list[str]) -> dict[str, float]:
+    p = {"start": settings().launch, "end": FAR_END, "streets": streets, "communities": [],
+         "launch": settings().launch}
+    rows = {name: db.execute(con, name, p).iloc[0] for name in {h[4] for h in HEADLINE}}
+    return {key: float(sum(rows[q][c] or 0 for c in cols)) for key, _zh, _en, _u, q, cols in HEADLINE}
+
+
+def before_after(r: Review, dataset: Path, folder: Path) -> tuple[list[str], pd.DataFrame]:
+    """The street offices the batch touches (codes) and, for them together, each headline figure
+    before and after the publish."""
+    after_con = db.open_dataset(scratch_dataset(r, dataset, folder))
+    streets = db.execute(after_con, "admin_affected_streets", _codes(r))["street_code"].tolist()
+    base = store.current(dataset)
+    before = figures(db.open_dataset(base), streets) if base is not None and streets else {}
+    after = figures(after_con, streets) if streets else {}
+    frame = pd.DataFrame([{"key": key, "zh": zh, "en": en, "unit": unit, "before": before.get(key, 0.0),
+                           "after": after.get(key, 0.0)} for key, zh, en, unit, _q, _c in HEADLINE])
+    frame["change"] = frame["after"] - frame["before"]
+    return streets, frame
