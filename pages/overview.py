@@ -2,15 +2,21 @@
 
 import streamlit as st
 
-from coopdash.app import cache, charts, ui
+from coopdash.app import cache, charts, compare, ui
 from coopdash.app.sidebar import current
 from coopdash.data.contract import WASTE_TYPE
 from coopdash.i18n.labels import t
 
-p = current().params()
+f = current()
+p = f.params()
 org, orders, outcomes, compounds, trend, streets = cache.run_many(
     ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"], **p)
 org, orders, outcomes, compounds = org.iloc[0], orders.iloc[0], outcomes.iloc[0], compounds.iloc[0]
+
+# 环比 / 同比 from the same queries over earlier dates; stock figures against the launch day
+earlier = compare.earlier(f, ["kpi_organisation", "kpi_orders", "kpi_outcomes"])
+at_launch = compare.at_launch(f, "kpi_organisation")
+flow, since_launch = compare.compared, compare.since_launch
 
 ui.header("page.overview")
 Card = ui.Card
@@ -18,31 +24,45 @@ Card = ui.Card
 ui.section("section.organisation")
 ui.cards([
     Card("kpi.pilot_communities", org["pilot_communities"], "unit.items"),
-    Card("kpi.cooperatives", org["cooperatives"], "unit.items", "help.stock"),
-    Card("kpi.five_standard", org["five_standard"], "unit.items", "help.stock"),
-    Card("kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "help.stock"),
-    Card("kpi.members", org["members"], "unit.people", "help.stock"),
-    Card("kpi.party_members", org["party_members"], "unit.people", "help.stock"),
-    Card("kpi.party_share", org["party_share"], None, "help.stock"),
+    Card("kpi.cooperatives", org["cooperatives"], "unit.items", "help.stock",
+         **since_launch(org["cooperatives"], at_launch, "cooperatives")),
+    Card("kpi.five_standard", org["five_standard"], "unit.items", "help.stock",
+         **since_launch(org["five_standard"], at_launch, "five_standard")),
+    Card("kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "help.stock",
+         **since_launch(org["work_team_headcount"], at_launch, "work_team_headcount")),
+    Card("kpi.members", org["members"], "unit.people", "help.stock", **since_launch(org["members"], at_launch, "members")),
+    Card("kpi.party_members", org["party_members"], "unit.people", "help.stock",
+         **since_launch(org["party_members"], at_launch, "party_members")),
+    Card("kpi.party_share", org["party_share"], None, "help.stock",
+         **since_launch(org["party_share"], at_launch, "party_share", share=True)),
 ])
 
 ui.section("section.service")
 ui.cards([
-    Card("kpi.meetings", org["meetings"], "unit.times", "help.flow"),
-    Card("kpi.problems_resolved", org["problems_resolved"], "unit.items", "help.flow"),
-    Card("kpi.orders_resolved", orders["resolved"], "unit.times", "help.flow"),
-    Card("kpi.resolution_rate", orders["resolution_rate"], None, "help.resolution_rate"),
+    Card("kpi.meetings", org["meetings"], "unit.times", "help.flow", **flow(org["meetings"], earlier, "meetings")),
+    Card("kpi.problems_resolved", org["problems_resolved"], "unit.items", "help.flow",
+         **flow(org["problems_resolved"], earlier, "problems_resolved")),
+    Card("kpi.orders_resolved", orders["resolved"], "unit.times", "help.flow", **flow(orders["resolved"], earlier, "resolved")),
+    Card("kpi.resolution_rate", orders["resolution_rate"], None, "help.resolution_rate",
+         **flow(orders["resolution_rate"], earlier, "resolution_rate", share=True)),
 ])
 
 ui.section("section.outcomes")
 ui.cards([
-    Card("kpi.household_t", outcomes["household_t"], "unit.t", "help.flow"),
-    Card("kpi.construction_t", outcomes["construction_t"], "unit.t", "help.flow"),
-    Card("kpi.road_km", outcomes["road_km"], "unit.km", "help.flow"),
-    Card("kpi.pipe_km", outcomes["pipe_km"], "unit.km", "help.flow"),
-    Card("kpi.building_doors", outcomes["building_doors"], "unit.items", "help.flow"),
-    Card("kpi.parking_spaces", outcomes["parking_spaces"], "unit.items", "help.flow"),
-    Card("kpi.owners_committees", outcomes["owners_committees"], "unit.items", "help.flow"),
+    Card("kpi.household_t", outcomes["household_t"], "unit.t", "help.flow",
+         **flow(outcomes["household_t"], earlier, "household_t")),
+    Card("kpi.construction_t", outcomes["construction_t"], "unit.t", "help.flow",
+         **flow(outcomes["construction_t"], earlier, "construction_t")),
+    Card("kpi.road_km", outcomes["road_km"], "unit.km", "help.flow",
+         **flow(outcomes["road_km"], earlier, "road_km")),
+    Card("kpi.pipe_km", outcomes["pipe_km"], "unit.km", "help.flow",
+         **flow(outcomes["pipe_km"], earlier, "pipe_km")),
+    Card("kpi.building_doors", outcomes["building_doors"], "unit.items", "help.flow",
+         **flow(outcomes["building_doors"], earlier, "building_doors")),
+    Card("kpi.parking_spaces", outcomes["parking_spaces"], "unit.items", "help.flow",
+         **flow(outcomes["parking_spaces"], earlier, "parking_spaces")),
+    Card("kpi.owners_committees", outcomes["owners_committees"], "unit.items", "help.flow",
+         **flow(outcomes["owners_committees"], earlier, "owners_committees")),
 ])
 
 ui.section("section.baseline")

@@ -56,9 +56,15 @@ def ref_bars(df, x, series, title, x_title, y_title, stacked=False, horizontal=F
     return _ref_style(fig, title, x_title, y_title)
 
 
-def ref_monthly_axis(fig, lang="zh"):
+def ref_monthly_axis(fig, lang="zh", marks=()):
     fmt = "%Y-%m" if lang == "en" else "%Y年%-m月"
     fig.update_xaxes(tickformat=fmt, hoverformat=fmt)
+    if marks:  # as go.Figure validates them
+        fig.update_layout(
+            shapes=[dict(type="line", xref="x", yref="paper", x0=d, x1=d, y0=0, y1=1,
+                         line=dict(color="#666666", width=1, dash="dot")) for d, _ in marks],
+            annotations=[dict(x=d, xref="x", y=1, yref="paper", yanchor="bottom", text=label, showarrow=False,
+                              font=dict(size=12, color="#444444")) for d, label in marks])
     return fig
 
 
@@ -157,10 +163,12 @@ def test_monthly_axis_and_projection_mode(lang, monkeypatch):
     monkeypatch.setattr(charts, "lang", lambda: lang)
     df = frame()
     args = (df, "month", {"count": "a", "share": "b"}, "t", "x", "y")
-    mine, ref = charts.monthly_axis(charts.bars(*args)), ref_monthly_axis(ref_bars(*args), lang)
+    marks = [(min(df["month"]), "项目启动"), (max(df["month"]), "报道日")]  # both inside the months shown
+    mine, ref = charts.monthly_axis(charts.bars(*args), marks), ref_monthly_axis(ref_bars(*args), lang, marks)
     assert as_json(mine) == as_json(ref)
+    assert len(mine.to_dict()["layout"]["shapes"]) == 2
     assert as_json(present(mine)) == as_json(present(ref))
-    mine, ref = charts.monthly_axis(charts.lines(*args)), ref_monthly_axis(ref_lines(*args), lang)
+    mine, ref = charts.monthly_axis(charts.lines(*args), []), ref_monthly_axis(ref_lines(*args), lang)
     assert as_json(present(mine)) == as_json(present(ref))
 
 

@@ -11,6 +11,7 @@ graph-object version it replaces. `ui.chart` hands it to `st.plotly_chart` witho
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 
 import numpy as np
@@ -194,10 +195,34 @@ def bars(df: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: 
     return _style(fig, title, x_title, y_title)
 
 
-def monthly_axis(fig: Figure) -> Figure:
-    """Label a monthly x axis the Chinese way: 2023年6月."""
+def trend_marks() -> list[tuple[dt.date, str]]:
+    """The days a monthly trend marks: the program's launch, the report date, the configured [[events]]."""
+    from coopdash.data.settings import settings
+    from coopdash.i18n.labels import pick, t
+    cfg = settings()
+    return [(cfg.launch, t("mark.launch")), (cfg.report_date, t("mark.report")),
+            *((day, pick(zh, en)) for day, zh, en in cfg.events)]
+
+
+def monthly_axis(fig: Figure, marks: list[tuple] | None = None) -> Figure:
+    """Label a monthly x axis the Chinese way (2023年6月), and mark the days of `marks` ((date, label)
+    pairs; by default `trend_marks()`, [] for none) that fall within the months shown, each as a dotted
+    line with its label at the top."""
+    marks = trend_marks() if marks is None else marks
     fmt = "%Y-%m" if lang() == "en" else "%Y年%-m月"
     fig.update_xaxes(tickformat=fmt, hoverformat=fmt)
+    months = [x for trace in fig.data for x in trace.get("x", ()) if hasattr(x, "year")]
+    if marks and months:
+        lo, hi = min(months), max(months)
+        hi = (hi.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # the end of the last month shown
+        shown = [(day, label) for day, label in marks if lo <= day < hi]
+        # keys in Plotly's (alphabetical) order, as go.Figure(...).to_dict() gives them
+        shapes = [{"line": {"color": "#666666", "dash": "dot", "width": 1}, "type": "line", "x0": day, "x1": day,
+                   "xref": "x", "y0": 0, "y1": 1, "yref": "paper"} for day, _ in shown]
+        notes = [{"font": {"color": "#444444", "size": 12}, "showarrow": False, "text": label, "x": day,
+                  "xref": "x", "y": 1, "yanchor": "bottom", "yref": "paper"} for day, label in shown]
+        if shown:
+            fig.update_layout(shapes=shapes, annotations=notes)
     return fig
 
 

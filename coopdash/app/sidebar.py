@@ -148,7 +148,11 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
                        key=K_STREETS, placeholder=t("auth.own_streets" if session.scope().limited
                                                     else "filter.all_streets"))
         community_names = cache.community_names(*version, tuple(ss[K_STREETS]))
-        ss[K_COMMUNITIES] = [c for c in ss[K_COMMUNITIES] if c in community_names]
+        dropped = [c for c in ss[K_COMMUNITIES] if c not in community_names]
+        if dropped:  # cascading: a community of a street no longer chosen goes, and the user is told
+            all_names = ss.get(K_NAMES, {})
+            ss[K_COMMUNITIES] = [c for c in ss[K_COMMUNITIES] if c in community_names]
+            st.warning(t("filter.communities_dropped", names="、".join(all_names.get(c, c) for c in dropped)))
         st.multiselect(t("filter.communities"), options=list(community_names),
                        format_func=community_names.get, key=K_COMMUNITIES,
                        placeholder=t("filter.all_communities"))

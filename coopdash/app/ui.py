@@ -32,6 +32,9 @@ class Card:
     unit_key: str | None = None  # None for a percentage (value is a share 0–1)
     help_key: str | None = None
     decimals: int = 2
+    delta: str | None = None  # the change against the earlier period, e.g. "+3" (coloured)
+    delta_note: str | None = None  # what it is compared with, e.g. "环比；同比 +5"
+    worse_when_up: bool = False  # more is bad (overdue orders): the delta's colours are inverted
 
     def text(self) -> str:
         """'10.24 公里', '77.8%', or a bare '—' (no unit) when there is no value."""
@@ -46,7 +49,9 @@ def cards(items: list[Card], per_row: int = 4) -> None:
         cols = st.columns(per_row)
         for col, card in zip(cols, items[i:i + per_row]):
             col.metric(t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
-                       border=True)
+                       border=True, delta=card.delta, delta_description=card.delta_note,
+                       delta_color="off" if card.delta and card.delta.split()[0] in ("0", "-0") else
+                       "inverse" if card.worse_when_up else "normal")
 
 
 def with_unit(label: str, unit_key: str) -> str:

@@ -48,6 +48,7 @@ class Settings:
     lock_seconds: int
     proxy_header: str
     cookie_name: str
+    events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
 
 
 @cache
@@ -93,6 +94,7 @@ def settings() -> Settings:
         lock_seconds=round(float(auth["lock_minutes"]) * 60),
         proxy_header=str(auth["proxy_header"]),
         cookie_name=str(auth["cookie_name"]),
+        events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
     )
 
 

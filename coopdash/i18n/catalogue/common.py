@@ -5,6 +5,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "app.subtitle": ("变“无人管”为“共治理”", "From unmanaged to co-governed"),
     # page titles
     "nav.reports": ("报告", "Reports"),
+    "mark.launch": ("项目启动", "launch"),
+    "filter.communities_dropped": ("已移除不属于所选街道的社区：{names}", "Communities outside the chosen street "
+                                   "offices were removed: {names}"),
+    "delta.points": ("{n} 个百分点", "{n} pts"),
+    "delta.mom": ("环比", "vs previous period"),
+    "delta.yoy": ("同比 {d}", "vs a year before: {d}"),
+    "delta.since_launch": ("较项目启动时", "since the launch"),
+    "delta.none": ("—", "—"),
+    "mark.report": ("报道日", "report date"),
     "nav.analysis": ("分析", "Analysis"),
     "nav.admin": ("管理", "Administration"),
     "page.overview": ("总览", "Overview"),
