@@ -11,7 +11,7 @@ from coopdash.data import periods
 from coopdash.data.filters import Filters
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
-from coopdash.i18n.labels import t
+from coopdash.i18n.labels import pick, t
 
 
 def earlier(f: Filters, names: list[str]) -> dict[str, dict | None]:
@@ -41,7 +41,7 @@ def compared(now, before: dict[str, dict | None], key: str, share: bool = False,
     then): {"delta": …, "delta_note": …} for Card(**…)."""
     mom = change(now, before["previous"][key], share, decimals) if before["previous"] is not None else None
     yoy = change(now, before["year"][key], share, decimals) if before["year"] is not None else None
-    return {"delta": mom, "delta_note": t("delta.mom") + (" — " if mom is None else "") + "；"
+    return {"delta": mom, "delta_note": t("delta.mom") + (" — " if mom is None else "") + pick("；", "; ")
             + t("delta.yoy", d=yoy or "—")}
 
 
