@@ -7,7 +7,7 @@ Run with `./start.sh` (see README). Pages live in pages/, SQL in queries/, the r
 import streamlit as st
 
 from coopdash import ROOT
-from coopdash.app import cache, presentation, session, sidebar
+from coopdash.app import cache, presentation, session, sidebar, ui
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_PAGES, K_CAROUSEL_SECONDS, K_PRESENT
 from coopdash.data.errors import CoopError, DataError
 from coopdash.i18n.labels import t
@@ -67,8 +67,10 @@ if present:
         chosen = [by_id[pid] for pid in ss.get(K_CAROUSEL_PAGES, []) if pid in by_id]
         presentation.carousel(chosen, page, ss[K_CAROUSEL_SECONDS])
 
+ui.start_page()
 try:
     page.run()
+    ui.page_workbook(page.title)
 except CoopError as exc:  # a refusal from the data layer (e.g. outside the user's scope): why, in both languages
     st.error(exc.zh)
     st.caption(exc.en)

@@ -90,3 +90,26 @@ def test_choosing_other_streets_drops_their_communities_with_a_notice(fixture_di
     assert at.sidebar.multiselect(key="flt_communities").options == ["三社区"]
     assert any("已移除不属于所选街道的社区：一社区" in w.value for w in at.sidebar.warning)
     assert "community" not in at.query_params
+
+
+def test_one_workbook_holds_every_table_of_the_page_a_sheet_each(fixture_dir, monkeypatch, captured):
+    """§6: the 点单服务 page's tables, each as its own .xlsx and all of them in the page's workbook."""
+    import io
+
+    import openpyxl
+    monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    open_app("pages/service_orders.py", from_=LAUNCH.isoformat(), to=REPORT.isoformat())
+    own = {name[:-5]: data for name, data in captured.items() if name.endswith(".xlsx") and name != "点单服务.xlsx"}
+    assert len(own) >= 2
+    book = openpyxl.load_workbook(io.BytesIO(captured["点单服务.xlsx"]))
+    assert book.sheetnames == list(own)  # in page order, named as the tables' own files
+    for name, data in own.items():
+        single = openpyxl.load_workbook(io.BytesIO(data)).active
+        rows = [[c.value for c in r] for r in book[name].iter_rows()]
+        assert rows == [[c.value for c in r] for r in single.iter_rows()], name
+
+
+def test_a_page_with_one_table_offers_no_workbook(fixture_dir, monkeypatch, captured):
+    monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
+    at = open_app(from_=LAUNCH.isoformat(), to=REPORT.isoformat())
+    assert "总览.xlsx" not in captured and "page_workbook" not in [b.key for b in at.get("download_button")]

@@ -237,4 +237,5 @@ def test_every_table_on_every_page_offers_csv_and_xlsx(captured):
     for page in pages:
         captured.clear()
         at = open_app(page=page, from_=LAUNCH.isoformat(), to=REPORT.isoformat())
-        assert len(captured) == 2 * len(at.dataframe), page
+        workbook = 1 if len(at.dataframe) >= 2 else 0  # and the page's one workbook of them all
+        assert len(captured) == 2 * len(at.dataframe) + workbook, page

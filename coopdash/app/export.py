@@ -33,16 +33,38 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, header=header).encode("utf-8-sig")
 
 
-def to_xlsx(df: pd.DataFrame, sheet: str = "数据") -> bytes:
+_BAD_SHEET = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    out: list[str] = []
+    for name in names:
+        base = (name.translate(_BAD_SHEET) or "数据")[:31]
+        candidate, n = base, 1
+        while candidate.lower() in (o.lower() for o in out):
+            n += 1
+            candidate = f"{base[:28]}-{n}"
+        out.append(candidate)
+    return out
+
+
+def to_workbook(sheets: list[tuple[str, pd.DataFrame]]) -> bytes:
+    """One .xlsx with a sheet per (name, table); text that looks like a formula stays text."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name=sheet[:31] or "数据")
-        ws = writer.sheets[sheet[:31] or "数据"]
-        for row in ws.iter_rows():  # text that looks like a formula stays text
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-        for i, column in enumerate(df.columns, start=1):
-            width = max([len(str(column)) * 2] + [len(str(v)) for v in df[column].head(200)]) + 2
-            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width, 60)
+        for name, (_, df) in zip(_sheet_names([n for n, _ in sheets]), sheets):
+            df.to_excel(writer, index=False, sheet_name=name)
+            ws = writer.sheets[name]
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
+            for i, column in enumerate(df.columns, start=1):
+                width = max([len(str(column)) * 2] + [len(str(v)) for v in df[column].head(200)]) + 2
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width, 60)
     return buf.getvalue()
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "数据") -> bytes:
+    return to_workbook([(sheet, df)])

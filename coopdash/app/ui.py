@@ -11,7 +11,7 @@ import streamlit as st
 
 from coopdash.app import charts, export, presentation, session
 from coopdash.app.sidebar import current, scope_text
-from coopdash.app.state import K_LAST_DAY
+from coopdash.app.state import K_LAST_DAY, K_PAGE_TABLES
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
@@ -136,6 +136,29 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
                   [c for c, (_, kind) in columns.items() if kind == "mark"])
 
 
+def start_page() -> None:
+    """Before a page runs (dashboard.py): its tables are collected afresh for its workbook."""
+    st.session_state[K_PAGE_TABLES] = []
+
+
+def page_workbook(title: str) -> None:
+    """One download with every table of the page, a sheet each (after the page ran; none without tables)."""
+    tables = list(st.session_state.get(K_PAGE_TABLES, []))
+    if len(tables) < 2:  # one table has its own .xlsx already
+        return
+    who = session.identity()
+
+    def build() -> bytes:
+        session.audit("download", {"table": "page_workbook", "format": "xlsx",
+                                   "tables": {name: rows for name, rows, _ in tables}}, who=who)
+        return export.to_workbook([(name, frame()) for name, _, frame in tables])
+
+    st.divider()
+    st.container().download_button(t("download.workbook", n=len(tables)), data=build, file_name=f"{title}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="page_workbook", on_click="ignore", icon=":material/table_view:")
+
+
 def _marks() -> tuple[str, str]:
     """What a mark column shows for False and True, in the current language."""
     return t("mark.no"), t("mark.yes")
@@ -154,10 +177,15 @@ def downloads(df, labels: dict[str, str], name: str, mark_columns: list[str] | N
     no, yes = _marks()  # looked up now: the files are built later, outside this run
     who = session.identity()  # likewise: the download is recorded for this run's user
 
-    def shown(kind: str):
+    def frame():
         marked = {c: np.where(df[c].to_numpy(dtype=bool), yes, no) for c in mark_columns or ()}
-        session.audit("download", {"table": name, "format": kind, "rows": len(df)}, who=who)
         return export.labelled(df.assign(**marked) if marked else df, labels)
+
+    def shown(kind: str):
+        session.audit("download", {"table": name, "format": kind, "rows": len(df)}, who=who)
+        return frame()
+
+    st.session_state.setdefault(K_PAGE_TABLES, []).append((name, len(df), frame))  # for the page's workbook
 
     row = st.container(horizontal=True)  # one block for the two buttons (columns would be four)
     row.download_button(t("download.csv"), data=lambda: export.to_csv(shown("csv")),

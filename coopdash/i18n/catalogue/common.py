@@ -6,6 +6,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # page titles
     "nav.reports": ("报告", "Reports"),
     "mark.launch": ("项目启动", "launch"),
+    "download.workbook": ("下载本页全部 {n} 个表格（一个 Excel 文件，每表一页）",
+                          "Download all {n} tables of this page (one Excel file, a sheet each)"),
     "filter.communities_dropped": ("已移除不属于所选街道的社区：{names}", "Communities outside the chosen street "
                                    "offices were removed: {names}"),
     "delta.points": ("{n} 个百分点", "{n} pts"),
