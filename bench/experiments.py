@@ -28,8 +28,9 @@ from pathlib import Path
 import duckdb
 
 from coopdash import ROOT
-from coopdash.data import db
+from coopdash.data import db, rollups, views
 from coopdash.data.contract import COOP_MODE, TABLES
+from coopdash.data.files import ident
 from coopdash.data.settings import settings
 
 PAGE_QUERIES = {
@@ -68,11 +69,13 @@ def native_connection(data: Path) -> tuple[duckdb.DuckDBPyConnection, float, flo
     con = duckdb.connect(":memory:", config={"threads": settings().threads, "memory_limit": "4GB"})
     t0 = time.perf_counter()
     for t in TABLES:
-        casts = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in t.columns)
-        con.execute(f"CREATE TABLE {t.name} AS SELECT {casts} FROM read_parquet('{data / (t.name + '.parquet')}')")
+        # identifiers through files.ident, the types from the contract's own list, the path bound
+        casts = ", ".join("CAST(" + ident(c.name) + " AS " + c.type + ") AS " + ident(c.name) for c in t.columns)
+        con.execute("CREATE TABLE " + ident(t.name) + " AS SELECT " + casts + " FROM read_parquet($path)",
+                    {"path": str(data / (t.name + ".parquet"))})
     load_s = time.perf_counter() - t0
-    con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
-    con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(settings().deadlines.items()))
+    views.lookup_tables(con)  # the same deadlines, repair units and rollups as db.open_dataset
+    rollups.attach(con, data)
     con.execute(db.MACROS_FILE.read_text(encoding="utf-8"))
     mem = con.sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
     return con, load_s, mem / 2**20
@@ -128,7 +131,7 @@ def exp_rollup(data: Path, repeat: int) -> dict:
         FROM service_orders o JOIN compounds cp USING (compound_code)
         WHERE o.status = 'resolved' GROUP BY ALL""")
     build_s = time.perf_counter() - t0
-    rows = {t: native.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+    rows = {t: native.sql("SELECT count(*) FROM " + ident(t)).fetchall()[0][0]
             for t in ("orders_submitted_daily", "orders_resolved_daily")}
     monthly_rollup = """SELECT date_trunc('month', r.day) AS month, sum(r.n) AS orders_resolved
         FROM orders_resolved_daily r JOIN scoped_communities($streets, $communities) s USING (community_code)

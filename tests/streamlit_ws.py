@@ -68,18 +68,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None):
-    """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy."""
+def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None, log: Path | None = None):
+    """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy. `log`: a
+    file for the server's output (else it is discarded), quoted when the server does not start."""
     port = free_port()
     # sign-in off unless asked (the load tests measure the pages; tests/test_roles.py signs in)
     env = {**os.environ, "COOP_DATA_DIR": str(data), "COOP_AUTH": os.environ.get("COOP_AUTH") or "none",
            **(env or {})}
     t0 = time.perf_counter()
+    out = open(log, "wb") if log else subprocess.DEVNULL  # a file, never a pipe nobody drains
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         while True:
             try:
@@ -88,7 +90,8 @@ def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None
             except OSError:
                 time.sleep(0.05)
             if proc.poll() is not None or time.perf_counter() - t0 > timeout:
-                raise RuntimeError(f"the server for {entry} did not start")
+                tail = log.read_text(errors="replace")[-2000:] if log else ""
+                raise RuntimeError(f"the server for {entry} did not start\n{tail}")
         server = Server(proc, port, round(time.perf_counter() - t0, 3))
         server.idle_rss_mb = server.rss_mb()
         yield server
@@ -99,6 +102,8 @@ def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if log:
+            out.close()
 
 
 async def open_view(port: int, page: str, query: str, timeout: float = 1800, headers: dict | None = None) -> View:

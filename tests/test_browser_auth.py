@@ -8,10 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.cookiejar
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +16,7 @@ import pytest
 
 from coopdash import ROOT
 from coopdash.auth.accounts import Accounts
-from tests.streamlit_ws import free_port, open_views
+from tests.streamlit_ws import open_views, serve
 from tests.test_browser import CHROMIUM, SHOTS, blank_tab, browser  # noqa: F401 — the browser fixture
 
 PASSWORD = "correct-horse-1"
@@ -30,34 +26,11 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="未找到 Chromium
 
 @contextlib.contextmanager
 def auth_server(mode: str, dataset, state):
-    port = free_port()
-    env = {**os.environ, "COOP_DATA_DIR": str(dataset), "COOP_STATE_DIR": str(state), "COOP_AUTH": mode}
+    """server.py in `mode` on the dataset and state folder: (base URL, port)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    log_path = SHOTS.parent / f"browser-auth-server-{mode}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
-                                 "--server.port", str(port), "--server.address", "127.0.0.1",
-                                 "--server.headless", "true", "--server.fileWatcherType", "none"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 90
-            while True:
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
-                try:
-                    if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            yield base, port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+    with serve(ROOT / "server.py", dataset, timeout=90, env={"COOP_STATE_DIR": str(state), "COOP_AUTH": mode},
+               log=SHOTS.parent / f"browser-auth-server-{mode}.log") as server:
+        yield f"http://127.0.0.1:{server.port}", server.port
 
 
 @pytest.fixture(scope="module")

@@ -68,8 +68,14 @@ def connect(folder: Path, memory_limit: str | None = None, threads: int | None =
     for t in TABLES:  # each view exposes the contract's columns only, cast to the contract's types
         casts = ", ".join(f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in t.columns)
         sources[t.name].project(casts).create_view(t.name)
-    con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
-    con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(cfg.deadlines.items()))
-    con.execute("CREATE TABLE repair_units (kind VARCHAR PRIMARY KEY, unit VARCHAR NOT NULL)")  # contract.repair_unit
-    con.executemany("INSERT INTO repair_units VALUES (?, ?)", [(k, repair_unit(k)) for k in REPAIR_KIND.codes])
+    lookup_tables(con)
     return con
+
+
+def lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables the queries join besides the contract's: `service_deadlines` (hours per category, from
+    config/dashboard.toml) and `repair_units` (each repair kind's unit, from contract.repair_unit)."""
+    con.execute("CREATE TABLE service_deadlines (category VARCHAR PRIMARY KEY, hours DOUBLE NOT NULL)")
+    con.executemany("INSERT INTO service_deadlines VALUES (?, ?)", list(settings().deadlines.items()))
+    con.execute("CREATE TABLE repair_units (kind VARCHAR PRIMARY KEY, unit VARCHAR NOT NULL)")
+    con.executemany("INSERT INTO repair_units VALUES (?, ?)", [(k, repair_unit(k)) for k in REPAIR_KIND.codes])
