@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from coopdash.app import cache, charts, ui
+from coopdash.app import cache, charts, compare, ui
 from coopdash.app.sidebar import current
 from coopdash.data.contract import KM_REPAIR_KINDS, REPAIR_KIND, WASTE_TYPE
 from coopdash.i18n import fmt
@@ -21,6 +21,8 @@ p = f.params()
 totals, by_street, by_month, cumulative = cache.run_many(
     ["kpi_outcomes", "env_by_street", "monthly_trend", "env_repairs_cumulative"], **p)
 totals = totals.iloc[0]
+# every card is a flow: 环比 / 同比 from kpi_outcomes over earlier dates (coopdash/app/compare.py)
+before = compare.earlier(f, ["kpi_outcomes"])
 
 
 def street_bars(series: dict[str, str], title_key: str, unit_key: str):
@@ -39,26 +41,31 @@ def cumulative_lines(series: dict[str, str], title_key: str, unit_key: str):
 
 
 ui.header("page.environment")
-Card = ui.Card
+
+
+def card(label_key: str, key: str, unit_key: str, help_key: str = "env.help.window") -> ui.Card:
+    """A card of kpi_outcomes' `key`, compared with the earlier periods (more is better)."""
+    return ui.Card(label_key, totals[key], unit_key, help_key, **compare.compared(totals[key], before, key))
+
 
 ui.section("env.section.cleanup_totals")
 ui.cards([
-    Card("env.kpi.household_t", totals["household_t"], "unit.t", "env.help.window"),
-    Card("env.kpi.construction_t", totals["construction_t"], "unit.t", "env.help.window"),
+    card("env.kpi.household_t", "household_t", "unit.t"),
+    card("env.kpi.construction_t", "construction_t", "unit.t"),
 ])
 ui.section("env.section.km_totals")
 ui.cards([
-    Card("env.kpi.road_km", totals["road_km"], "unit.km", "env.help.window"),
-    Card("env.kpi.heating_pipe_km", totals["heating_pipe_km"], "unit.km", "env.help.window"),
-    Card("env.kpi.drainage_pipe_km", totals["drainage_pipe_km"], "unit.km", "env.help.window"),
-    Card("env.kpi.pipe_km", totals["pipe_km"], "unit.km", "env.help.pipe"),
+    card("env.kpi.road_km", "road_km", "unit.km"),
+    card("env.kpi.heating_pipe_km", "heating_pipe_km", "unit.km"),
+    card("env.kpi.drainage_pipe_km", "drainage_pipe_km", "unit.km"),
+    card("env.kpi.pipe_km", "pipe_km", "unit.km", "env.help.pipe"),
 ])
 ui.section("env.section.item_totals")
 ui.cards([
-    Card("env.kpi.building_doors", totals["building_doors"], "unit.items", "env.help.window"),
-    Card("env.kpi.stair_lights", totals["stair_lights"], "unit.items", "env.help.window"),
-    Card("env.kpi.seating", totals["seating"], "unit.items", "env.help.window"),
-    Card("env.kpi.parking_spaces", totals["parking_spaces"], "unit.items", "env.help.window"),
+    card("env.kpi.building_doors", "building_doors", "unit.items"),
+    card("env.kpi.stair_lights", "stair_lights", "unit.items"),
+    card("env.kpi.seating", "seating", "unit.items"),
+    card("env.kpi.parking_spaces", "parking_spaces", "unit.items"),
 ])
 
 st.divider()

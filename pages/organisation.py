@@ -4,7 +4,7 @@ modes. Stock figures as of the window's end, flows within the window; thresholds
 
 import streamlit as st
 
-from coopdash.app import cache, charts, organisation, ui
+from coopdash.app import cache, charts, compare, organisation, ui
 from coopdash.app.sidebar import current
 from coopdash.data.contract import BACKGROUND, COMPOUND_KIND, COOP_MODE, ROLE, TEAM
 from coopdash.data.settings import settings
@@ -15,12 +15,18 @@ from coopdash.i18n.labels import t
 # the page shows per cooperative (make-up and rules, five standards, work teams, meetings); the cards
 # are its column sums (the figures of kpi_organisation, one query fewer); the committees' count is the
 # list's length.
-p = current().params()
+f = current()
+p = f.params()
 rules = settings().cooperative_rules
 coops, backgrounds, by_month, committees, modes = cache.run_many(
     ["org_coops", "org_members_by_background", "org_meetings_by_month", "org_committees_founded",
      "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
 org = organisation.totals(coops)
+# the stocks against the launch day, the flows 环比 / 同比: the same figures from kpi_organisation (and the
+# committees founded from kpi_outcomes) on those dates (coopdash/app/compare.py)
+at_launch = compare.at_launch(f, "kpi_organisation")
+before = compare.earlier(f, ["kpi_organisation", "kpi_outcomes"])
+flow, since_launch = compare.compared, compare.since_launch
 
 ui.header("page.organisation")
 Card = ui.Card
@@ -28,15 +34,23 @@ Card = ui.Card
 # ------------------------------------------------------------------ totals (kpi_organisation)
 ui.section("org.section.totals")
 ui.cards([
-    Card("org.kpi.cooperatives", org["cooperatives"], "unit.items", "org.help.stock"),
-    Card("org.kpi.five_standard", org["five_standard"], "unit.items", "org.help.stock"),
-    Card("org.kpi.members", org["members"], "unit.people", "org.help.stock"),
-    Card("org.kpi.party_members", org["party_members"], "unit.people", "org.help.stock"),
-    Card("org.kpi.party_share", org["party_share"], None, "org.help.stock"),
-    Card("org.kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "org.help.stock"),
-    Card("org.kpi.meetings", org["meetings"], "unit.times", "org.help.flow"),
-    Card("org.kpi.problems_resolved", org["problems_resolved"], "unit.items", "org.help.flow"),
-    Card("org.kpi.committees", len(committees), "unit.items", "org.help.flow"),
+    Card("org.kpi.cooperatives", org["cooperatives"], "unit.items", "org.help.stock",
+         **since_launch(org["cooperatives"], at_launch, "cooperatives")),
+    Card("org.kpi.five_standard", org["five_standard"], "unit.items", "org.help.stock",
+         **since_launch(org["five_standard"], at_launch, "five_standard")),
+    Card("org.kpi.members", org["members"], "unit.people", "org.help.stock",
+         **since_launch(org["members"], at_launch, "members")),
+    Card("org.kpi.party_members", org["party_members"], "unit.people", "org.help.stock",
+         **since_launch(org["party_members"], at_launch, "party_members")),
+    Card("org.kpi.party_share", org["party_share"], None, "org.help.stock",
+         **since_launch(org["party_share"], at_launch, "party_share", share=True)),
+    Card("org.kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "org.help.stock",
+         **since_launch(org["work_team_headcount"], at_launch, "work_team_headcount")),
+    Card("org.kpi.meetings", org["meetings"], "unit.times", "org.help.flow", **flow(org["meetings"], before, "meetings")),
+    Card("org.kpi.problems_resolved", org["problems_resolved"], "unit.items", "org.help.flow",
+         **flow(org["problems_resolved"], before, "problems_resolved")),
+    Card("org.kpi.committees", len(committees), "unit.items", "org.help.flow",
+         **flow(len(committees), before, "owners_committees")),
 ], per_row=5)
 
 # ------------------------------------------------------------------ make-up against the plan's rules

@@ -4,7 +4,7 @@ category, months and seasons, and the overdue open orders as of the window's end
 import pandas as pd
 import streamlit as st
 
-from coopdash.app import cache, charts, ui
+from coopdash.app import cache, charts, compare, ui
 from coopdash.app.sidebar import current
 from coopdash.data import hours
 from coopdash.data.contract import ORDER_CATEGORY, ORDER_STATUS
@@ -20,6 +20,10 @@ p = f.params()
 orders, backlog, rating = orders.iloc[0], backlog.iloc[0], rating.iloc[0]
 times = cache.hours_summary(**p)  # district-wide, per category and per street office
 speed = times["district"].iloc[0]
+# 环比 / 同比 from the same queries and hours index over earlier dates; the backlog against the end of
+# the previous period (coopdash/app/compare.py)
+before = compare.earlier(f, ["kpi_orders", "orders_satisfaction"], at_end=["orders_backlog"], hours=True)
+flow, at_previous_end = compare.compared, compare.at_previous_end
 
 has_flows = orders["submitted"] + orders["resolved"] > 0
 has_anything = has_flows or backlog["open_orders"] > 0
@@ -42,25 +46,36 @@ PER_ROW = 5
 
 ui.section("orders.section.handling")
 ui.cards([
-    Card("orders.kpi.resolved", orders["resolved"], "unit.times", "orders.help.resolved"),
-    Card("orders.kpi.resolution_rate", orders["resolution_rate"], None, "orders.help.resolution_rate"),
-    Card("orders.kpi.median_hours", speed["median_hours"], "unit.hours", "orders.help.median_hours", decimals=1),
-    Card("orders.kpi.p90_hours", speed["p90_hours"], "unit.hours", "orders.help.p90_hours", decimals=1),
-    Card("orders.kpi.within_deadline", speed["within_deadline_share"], None, "orders.help.within_deadline"),
+    Card("orders.kpi.resolved", orders["resolved"], "unit.times", "orders.help.resolved",
+         **flow(orders["resolved"], before, "resolved")),
+    Card("orders.kpi.resolution_rate", orders["resolution_rate"], None, "orders.help.resolution_rate",
+         **flow(orders["resolution_rate"], before, "resolution_rate", share=True)),
+    Card("orders.kpi.median_hours", speed["median_hours"], "unit.hours", "orders.help.median_hours", decimals=1,
+         worse_when_up=True, **flow(speed["median_hours"], before, "median_hours", decimals=1)),
+    Card("orders.kpi.p90_hours", speed["p90_hours"], "unit.hours", "orders.help.p90_hours", decimals=1,
+         worse_when_up=True, **flow(speed["p90_hours"], before, "p90_hours", decimals=1)),
+    Card("orders.kpi.within_deadline", speed["within_deadline_share"], None, "orders.help.within_deadline",
+         **flow(speed["within_deadline_share"], before, "within_deadline_share", share=True)),
 ], per_row=PER_ROW)
 
 ui.section("orders.section.backlog")
 ui.cards([
-    Card("orders.kpi.backlog", backlog["open_orders"], "orders.unit.orders", "orders.help.backlog"),
-    Card("orders.kpi.backlog_median_age", backlog["median_age_days"], "unit.days", "orders.help.backlog_age", decimals=1),
-    Card("orders.kpi.backlog_oldest", backlog["oldest_age_days"], "unit.days", "orders.help.backlog_age", decimals=1),
+    Card("orders.kpi.backlog", backlog["open_orders"], "orders.unit.orders", "orders.help.backlog",
+         worse_when_up=True, **at_previous_end(backlog["open_orders"], before, "open_orders")),
+    Card("orders.kpi.backlog_median_age", backlog["median_age_days"], "unit.days", "orders.help.backlog_age", decimals=1,
+         worse_when_up=True, **at_previous_end(backlog["median_age_days"], before, "median_age_days", decimals=1)),
+    Card("orders.kpi.backlog_oldest", backlog["oldest_age_days"], "unit.days", "orders.help.backlog_age", decimals=1,
+         worse_when_up=True, **at_previous_end(backlog["oldest_age_days"], before, "oldest_age_days", decimals=1)),
 ], per_row=PER_ROW)
 
 ui.section("orders.section.satisfaction")
 ui.cards([
-    Card("orders.kpi.mean_rating", rating["mean_rating"], "orders.unit.points", "orders.help.mean_rating"),
-    Card("orders.kpi.share_4_5", rating["share_4_5"], None, "orders.help.share_4_5"),
-    Card("orders.kpi.rated", rating["rated"], "orders.unit.orders", "orders.help.rated"),
+    Card("orders.kpi.mean_rating", rating["mean_rating"], "orders.unit.points", "orders.help.mean_rating",
+         **flow(rating["mean_rating"], before, "mean_rating")),
+    Card("orders.kpi.share_4_5", rating["share_4_5"], None, "orders.help.share_4_5",
+         **flow(rating["share_4_5"], before, "share_4_5", share=True)),
+    Card("orders.kpi.rated", rating["rated"], "orders.unit.orders", "orders.help.rated",
+         **flow(rating["rated"], before, "rated")),
 ], per_row=PER_ROW)
 
 st.divider()

@@ -14,6 +14,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "delta.mom": ("环比", "vs previous period"),
     "delta.yoy": ("同比 {d}", "vs a year before: {d}"),
     "delta.since_launch": ("较项目启动时", "since the launch"),
+    "delta.previous_end": ("较上期末", "vs the previous period's end"),
     "delta.none": ("—", "—"),
     "mark.report": ("报道日", "report date"),
     "nav.analysis": ("分析", "Analysis"),
