@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 REQUIREMENTS=requirements.txt
 source scripts/bootstrap.sh
+source scripts/font-deps.sh
 exec .venv/bin/python -m streamlit run server.py --server.port "${PORT:-8501}" "$@"

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from coopdash.app import cache, charts, compare, ui
+from coopdash.app import briefing, cache, charts, compare, presentation, ui
 from coopdash.app.sidebar import current
 from coopdash.data.contract import WASTE_TYPE
 from coopdash.i18n.labels import t
@@ -19,6 +19,8 @@ at_launch = compare.at_launch(f, "kpi_organisation")
 flow, since_launch = compare.compared, compare.since_launch
 
 ui.header("page.overview")
+if not presentation.is_present():
+    briefing.briefing_button(f)
 Card = ui.Card
 
 ui.section("section.organisation")
@@ -103,3 +105,5 @@ else:
                            "tonnes": (t("col.tonnes"), "float"),
                            "road_km": (t("col.road_km"), "float"),
                            "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street")
+
+briefing.ranking_section(f)

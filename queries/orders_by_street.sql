@@ -24,7 +24,7 @@ SELECT streets_in.street_code, streets_in.street_name,
        CAST(coalesce(counts.submitted, 0) AS BIGINT) AS submitted,
        CAST(coalesce(counts.resolved, 0) AS BIGINT) AS resolved,
        CAST(coalesce(counts.submitted_resolved, 0) AS BIGINT) AS submitted_resolved,
-       counts.submitted_resolved / nullif(counts.submitted, 0) AS resolution_rate
+       coalesce(counts.submitted_resolved, 0) / nullif(counts.submitted, 0) AS resolution_rate
 FROM streets_in
 LEFT JOIN counts USING (street_code)
 ORDER BY submitted DESC, resolved DESC, streets_in.street_code;

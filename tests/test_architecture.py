@@ -28,6 +28,7 @@ from tests.fixture_data import write_fixture
 from tests.test_ingest import GOOD_ORDER, TODAY, orders
 
 COMMAND_LAYERS = ("coopdash.data", "coopdash.i18n", "coopdash.workbench", "coopdash.synth", "coopdash.auth",
+                  "coopdash.briefing",
                   "coopdash.users", "ingest")
 APP_LAYERS = ("coopdash.app", "pages")
 CACHE_MODULE = "coopdash.app.cache"

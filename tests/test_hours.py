@@ -35,6 +35,12 @@ def compare(index, con, start, end, streets, communities) -> int:
         pd.testing.assert_frame_equal(mine[cols], ref[cols], check_dtype=False, rtol=1e-12,
                                       obj=f"{kind} {start}…{end} {streets} {communities}")
         rows += len(ref)
+    ref = db.execute(con, "orders_hours", {"start": start, "end": end, "streets": streets,
+                                           "communities": communities, "by": "street"})
+    by_street = index.within_by_street(start, end, streets, communities)
+    cols = ["code", "resolved", "within_deadline", "within_deadline_share"]
+    pd.testing.assert_frame_equal(by_street[cols], ref[cols], check_dtype=False, rtol=1e-12,
+                                  obj=f"within by street {start}…{end} {streets} {communities}")
     return rows
 
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 import streamlit as st
 
 from coopdash.app import heap, maps, session
-from coopdash.data import db, files, hours
+from coopdash.data import db, files, hours, ranking
 from coopdash.data.errors import Refused
 from coopdash.data.scope import Scope
 from coopdash.data.settings import data_dir, settings
@@ -124,6 +124,19 @@ def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_f
     user's scope. Takes the page's filter parameters whole (the ones it does not use are ignored)."""
     streets = session.scope().streets_for(streets)
     return _hours_summary(*version(), start, end, tuple(sorted(streets)), tuple(sorted(communities)))
+
+
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _street_ranking(folder: str, fingerprint: str, params: dict, scope: Scope) -> pd.DataFrame:
+    return ranking.street_ranking(_connection(folder, fingerprint), _hours_index(folder, fingerprint), params, scope)
+
+
+def street_ranking(**params) -> pd.DataFrame:
+    """The street-office ranking (coopdash/data/ranking.py) for the page's filters, cached; raises
+    Refused when the user's scope does not allow district figures."""
+    scope = session.scope()
+    ranking.refuse_unless_allowed(scope)  # before the cache: a refusal is not cached
+    return _street_ranking(*version(), db.used(params, ["street_ranking"]), scope)
 
 
 # ---------------------------------------------------------------------------- the sidebar's lookups

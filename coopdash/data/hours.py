@@ -145,6 +145,36 @@ class Index:
         return out
 
 
+    def within_by_street(self, start: dt.date, end: dt.date, streets=(), communities=(),
+                         deadlines: dict[str, float] | None = None) -> pd.DataFrame:
+        """Per street office with resolved orders in the window and scope: resolved, within_deadline
+        (resolved within its category's deadline) and within_deadline_share — the street offices'
+        figures of `queries/orders_hours.sql` with $by = 'street'. One pass over the window's rows (the
+        per-block counts are per street or per category, not per both), so it is kept apart from
+        `summary`: only the ranking asks for it."""
+        sel = _Selection(self, *self.window(start, end), streets, communities)
+        rows = slice(sel.r0, sel.r1) if sel.scope is None else sel.scope
+        street, category = self.groups["street"], self.groups["category"]
+        s = len(street.codes)
+        limits = sel.limits(deadlines or settings().deadlines)  # per category: the first rank over it
+        limit_block = limits >> self.shift
+        st_row = street.of_row[rows].astype(np.int64)
+        cat_row = category.of_row[rows].astype(np.int64)
+        blk = self.block_of_row[rows].astype(np.int64)
+        resolved = np.bincount(st_row, minlength=s)
+        below = blk < limit_block[cat_row]  # the whole blocks under the deadline
+        within = np.bincount(st_row[below], minlength=s)
+        for cat in np.flatnonzero((limits < self.n) & (limits > limit_block << self.shift)):
+            ranks, of = sel.block(int(limit_block[cat]), category)  # the block the deadline cuts
+            mine = (of == cat) & (ranks < limits[cat])
+            within += np.bincount(street.of_row[self.row_of_rank[ranks[mine]]].astype(np.int64), minlength=s)
+        present = np.flatnonzero(resolved)
+        out = pd.DataFrame({"code": street.codes[present], "resolved": resolved[present],
+                            "within_deadline": within[present]})
+        out["within_deadline_share"] = out["within_deadline"] / out["resolved"]
+        return out
+
+
 class _Selection:
     """One window and scope of an Index: its counts per block, and the blocks it has read."""
 
@@ -223,16 +253,22 @@ class _Selection:
         out[has] = low + (high - low) * (pos - lo)
         return out
 
+    def limits(self, deadlines: dict[str, float]) -> np.ndarray:
+        """Per category, the first rank over its deadline (0 for a category without one: none within)."""
+        ix, codes = self.ix, self.ix.groups["category"].codes
+        return np.array([0 if deadlines.get(code) is None else
+                         int(np.searchsorted(ix.values, math.floor(deadlines[code] * US_PER_HOUR), side="right"))
+                         for code in codes], np.int64)
+
     def within(self, counts: np.ndarray, deadlines: dict[str, float]) -> np.ndarray:
         """Per category, the orders in the window and scope resolved within the category's deadline."""
         ix = self.ix
         groups = ix.groups["category"]
         out = np.zeros(len(groups.codes), np.int64)
-        for c, code in enumerate(groups.codes):
-            hours = deadlines.get(code)
-            if hours is None:
+        for c, limit in enumerate(self.limits(deadlines)):
+            limit = int(limit)
+            if not limit:
                 continue
-            limit = int(np.searchsorted(ix.values, math.floor(hours * US_PER_HOUR), side="right"))
             block = limit >> ix.shift  # blocks before it count whole; in it, the ranks below the limit
             out[c] = counts[c, :block].sum()
             if block < ix.blocks and limit > block << ix.shift:

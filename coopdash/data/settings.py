@@ -49,6 +49,7 @@ class Settings:
     proxy_header: str
     cookie_name: str
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
+    ranking_weights: dict[str, float]  # [ranking]: the street-office ranking's indicator → weight (coopdash/data/ranking.py)
 
 
 @cache
@@ -95,7 +96,21 @@ def settings() -> Settings:
         proxy_header=str(auth["proxy_header"]),
         cookie_name=str(auth["cookie_name"]),
         events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
+        ranking_weights=_weights(raw.get("ranking", {})),
     )
+
+
+RANKING_INDICATORS = ("resolution_rate", "within_deadline_share", "mean_rating", "orders_per_1000", "overdue")
+
+
+def _weights(configured: dict) -> dict[str, float]:
+    """[ranking]'s weights: every indicator, none negative, not all zero."""
+    unknown = set(configured) - set(RANKING_INDICATORS)
+    weights = {k: float(configured.get(k, 0)) for k in RANKING_INDICATORS}
+    if unknown or min(weights.values()) < 0 or not sum(weights.values()):
+        raise ValueError(f"{CONFIG_FILE} [ranking]: unknown indicators {sorted(unknown)}, a negative weight or "
+                         f"all zero; the indicators are {RANKING_INDICATORS} / 排名权重无效")
+    return weights
 
 
 def data_dir() -> Path:

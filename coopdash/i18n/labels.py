@@ -6,6 +6,7 @@ Enum and column labels live in coopdash/data/contract.py (`Enum.label`, `Column.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Callable
 
@@ -27,6 +28,17 @@ def set_language_source(source: Callable[[], str]) -> None:
     at the session's state; outside the app (ingest, the briefing command, tests) it is Chinese."""
     global _language
     _language = source
+
+
+@contextlib.contextmanager
+def speaking(language: str):
+    """Labels in `language` for the block's duration (the briefing command), then the source before."""
+    global _language
+    before, _language = _language, (lambda: language)
+    try:
+        yield
+    finally:
+        _language = before
 
 
 def lang() -> str:

@@ -3,9 +3,20 @@
 Keys are unique across modules (a test checks it); coopdash.i18n.labels.t() reads the merged catalogue.
 """
 
-from coopdash.i18n.catalogue import admin, auth, common, environment, map, orders, organisation, overview, workbench
+from coopdash.i18n.catalogue import (
+    admin,
+    auth,
+    briefing,
+    common,
+    environment,
+    map,
+    orders,
+    organisation,
+    overview,
+    workbench,
+)
 
-MODULES = (common, overview, map, orders, environment, organisation, admin, workbench, auth)
+MODULES = (common, overview, map, orders, environment, organisation, admin, workbench, auth, briefing)
 CATALOGUE: dict[str, tuple[str, str]] = {}
 for _module in MODULES:
     CATALOGUE.update(_module.LABELS)

@@ -42,4 +42,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.tonnes": ("清运垃圾（吨）", "Waste cleared (t)"),
     "col.road_km": ("道路（公里）", "Road (km)"),
     "col.pipe_km": ("管线（公里）", "Pipe (km)"),
+    "section.ranking": ("街道考核（红黑榜）", "Street-office ranking"),
+    "ranking.col.rank": ("名次", "Rank"),
+    "ranking.col.band": ("榜单", "List"),
+    "ranking.col.score": ("综合得分", "Score"),
+    "ranking.col.resolution_rate": ("解决率", "Resolution rate"),
+    "ranking.col.within_deadline": ("时限内办结", "Within deadline"),
+    "ranking.col.mean_rating": ("满意度（分）", "Satisfaction (points)"),
+    "ranking.col.orders_per_1000": ("每千户点单（次）", "Orders per 1,000 households"),
+    "ranking.col.overdue": ("超期未结（件）", "Overdue open orders"),
+    "ranking.band.top": ("红榜", "top three"),
+    "ranking.band.bottom": ("黑榜", "bottom three"),
+    "ranking.weight.resolution_rate": ("解决率", "resolution rate"),
+    "ranking.weight.within_deadline_share": ("时限内办结占比", "share within the deadline"),
+    "ranking.weight.mean_rating": ("满意度", "satisfaction"),
+    "ranking.weight.orders_per_1000": ("每千户点单", "orders per 1,000 households"),
+    "ranking.weight.overdue": ("超期未结（越少越好）", "overdue open orders (fewer is better)"),
+    "ranking.method": ("各项指标在参与排名的街道之间换算为 0–100 分（最低 0 分、最高 100 分，超期未结反向；各街道相同时均为 "
+                       "100 分），按权重加权平均为综合得分；缺少某项（如无评分）时该项不计、其余权重按比例放大；窗口内没有"
+                       "提交工单的街道不参与排名。前三为红榜，后三为黑榜。权重（config/dashboard.toml 的 [ranking]）：{weights}。",
+                       "Each indicator is scaled to 0–100 across the ranked street offices (lowest 0, highest 100; "
+                       "overdue orders reversed; 100 for all when they are equal); the score is their mean weighted "
+                       "as configured; an indicator a street office lacks (no ratings, say) is left out and the "
+                       "other weights scale up; a street office with no order submitted in the window is not "
+                       "ranked. The top three and bottom three are marked. Weights ([ranking] in "
+                       "config/dashboard.toml): {weights}."),
+    "ranking.refused_note": ("街道排名比较全区各街道，本账号只查看所属街道，不显示排名。",
+                             "The ranking compares every street office; this account sees its own only, so it is "
+                             "not shown."),
+    "ranking.own": ("本账号所属街道在全区的名次。", "Your street offices' places in the district ranking."),
 }
