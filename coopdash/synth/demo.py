@@ -32,16 +32,25 @@ SEED = 20231130
 END = dt.date(2026, 10, 31)  # last day of demo data
 DIVISIONS_CSV = ROOT / "data" / "reference" / "longtan-divisions.csv"
 
-# Approximate seats of the street offices (WGS84), around the district seat 43.908 N 126.557 E.
+# Seats of the street offices (WGS84), invented but inside 龙潭区's outline
+# (data/reference/longtan-outline.geojson; tests/test_map_outline.py checks every point of the demo).
+# The 13 urban street offices lie on the Songhua's north-east bank, where Longtan's town is, each at
+# least 1.45 km inside the outline so that its communities and compounds (at most SPREAD × 1.76 km
+# away, whatever the seed) stay inside; 龙潭街道 is at the district's seat (43.908 N 126.557 E). The
+# towns and the township lie in the district's rural north and east, roughly in their real directions.
 SEATS = {
-    "220203001": (126.545, 43.915), "220203002": (126.566, 43.899), "220203003": (126.586, 43.893),
-    "220203004": (126.559, 43.881), "220203005": (126.557, 43.908), "220203006": (126.539, 43.931),
-    "220203007": (126.576, 43.871), "220203008": (126.571, 43.924), "220203009": (126.556, 43.941),
-    "220203010": (126.539, 43.886), "220203012": (126.601, 43.906), "220203013": (126.521, 43.918),
-    "220203014": (126.587, 43.951),
-    "220203100": (126.470, 44.070), "220203101": (126.770, 44.020), "220203102": (126.830, 43.862),
-    "220203103": (126.900, 43.980), "220203104": (126.620, 43.972), "220203200": (126.500, 43.960),
+    "220203001": (126.552, 43.922), "220203002": (126.576, 43.906), "220203003": (126.618, 43.889),
+    "220203004": (126.597, 43.899), "220203005": (126.557, 43.908), "220203006": (126.536, 43.938),
+    "220203007": (126.643, 43.879), "220203008": (126.573, 43.930), "220203009": (126.556, 43.946),
+    "220203010": (126.598, 43.925), "220203012": (126.622, 43.910), "220203013": (126.516, 43.956),
+    "220203014": (126.580, 43.958),
+    "220203100": (126.485, 44.060), "220203101": (126.730, 44.040), "220203102": (126.800, 43.875),
+    "220203103": (126.610, 44.120), "220203104": (126.620, 43.972), "220203200": (126.515, 43.975),
 }
+# How far communities lie from their street office's seat, and compounds from their community's
+# point, as a share of the original spread (communities 0.005–0.011°, compounds 0.0008–0.0048°, and
+# × 1.3 in longitude): 0.75 keeps a street office's points within 1.32 km of its seat.
+SPREAD = 0.75
 # Communities per urban street office; the first of each is the pilot (the article names
 # 站前 / 承德, 龙江 / 龙华, 扬州 / 新安, 新义 / 新吉林; the others are invented).
 COMMUNITIES = {
@@ -165,7 +174,7 @@ class Demo:
             for i, name in enumerate(names):
                 code = f"{street}{i + 1:03d}"
                 angle = 2 * math.pi * (i / len(names)) + rng.random()
-                r = 0.005 + 0.006 * rng.random()
+                r = SPREAD * (0.005 + 0.006 * rng.random())
                 self.rows["communities"].append(dict(
                     community_code=code, community_name=f"{name}社区", street_code=street,
                     is_pilot=i == 0, lon=round(slon + r * math.cos(angle) * 1.3, 6),
@@ -230,7 +239,7 @@ class Demo:
                     name = named.pop() if group == "unmanaged" and named else fresh_name(kind)
                     before = "professional" if group == "professional" else (
                         "none" if rng.random() < 0.65 else "self")
-                    angle, r = rng.random() * 2 * math.pi, 0.0008 + 0.004 * rng.random()
+                    angle, r = rng.random() * 2 * math.pi, SPREAD * (0.0008 + 0.004 * rng.random())
                     self.all_compounds.append(Compound(
                         code=f"{code}{seq:03d}", name=name, community=code, community_name=cname,
                         kind=kind, built_year=built, buildings=buildings, households=households,

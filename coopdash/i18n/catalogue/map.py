@@ -97,4 +97,7 @@ LABELS: dict[str, tuple[str, str]] = {
                                  "feature {index} has coordinates outside longitude/latitude ranges (expected "
                                  "WGS84 degrees, not projected coordinates)"),
     "map.boundaries.no_lines": ("没有面或线要素", "no polygon or line features"),
+    # the district's outline under the points (data/reference/longtan-outline.geojson)
+    "map.outline.legend_district": ("龙潭区界", "Longtan District boundary"),
+    "map.outline.legend_neighbours": ("相邻区、市界", "Neighbouring districts and cities"),
 }
