@@ -282,3 +282,10 @@ def test_the_command_writes_the_districts_briefing_and_one_per_street_office(fix
     with pytest.raises(SystemExit) as bad:
         cli.main(["--month", "2023/11", "--out", str(tmp_path), "--data", str(fixture_dir)])
     assert "YYYY-MM" in str(bad.value)
+
+
+def test_at_city_scale_the_ranking_section_shows_the_two_ends():
+    from coopdash.briefing.document import ENDS, _ends
+    ranked = pd.DataFrame({"street_code": [f"S{i:02d}" for i in range(25)], "rank": range(1, 26)})
+    assert _ends(ranked)["rank"].tolist() == list(range(1, ENDS + 1)) + list(range(26 - ENDS, 26))
+    assert len(_ends(ranked.head(2 * ENDS))) == 2 * ENDS  # twenty or fewer: all of them

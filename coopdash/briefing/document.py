@@ -17,6 +17,7 @@ from coopdash.i18n import fmt
 from coopdash.i18n.labels import pick, t
 
 OVERDUE_SHOWN = 20  # the appendix lists the oldest overdue orders
+ENDS = 10  # with more than twice as many ranked, section 5 shows this many at each end (all in the appendix)
 
 
 @dataclass
@@ -176,9 +177,12 @@ def compose(b: Briefing, made: dt.datetime | None = None, asof: dt.date | None =
             top = _names(ranked[ranked["band"] == "top"], "street_name") or "—"
             bottom = _names(ranked[ranked["band"] == "bottom"], "street_name") or "—"
             add(Paragraph(t("brief.p.ranking", top=top, bottom=bottom)))
-            add(ranking_table(b.ranking))
+            ends = _ends(ranked)
+            if len(ends) < len(ranked):  # a city's street offices: the two ends here, all in the appendix
+                add(Paragraph(t("brief.p.ranking_ends", n=number(len(ranked)), k=number(ENDS)), small=True))
+            add(ranking_table(ends if len(ends) < len(ranked) else b.ranking))
             if len(ranked) > 1:
-                add(Chart(t("brief.c.ranking", n=figure), charts.ranking_bars(ranked)))
+                add(Chart(t("brief.c.ranking", n=figure), charts.ranking_bars(ends)))
                 figure += 1
         add(Paragraph(t("brief.p.ranking_method", method=ranking_method()), small=True))
 
@@ -197,6 +201,10 @@ def compose(b: Briefing, made: dt.datetime | None = None, asof: dt.date | None =
                                        t("col.tonnes"), t("col.road_km"), t("col.pipe_km")],
               [[r.street_name, number(r.cooperatives), number(r.orders_resolved), number(r.tonnes),
                 number(r.road_km), number(r.pipe_km)] for r in b.streets.itertuples()]))
+    if b.ranking is not None and b.ranking["rank"].notna().sum() > 2 * ENDS:
+        table = ranking_table(b.ranking)
+        table.title = t("brief.t.ranking_all")
+        add(table)
     if b.overdue_total:
         shown = b.overdue.head(OVERDUE_SHOWN)
         add(Table(t("brief.t.overdue", n=number(len(shown))),
@@ -211,6 +219,11 @@ def compose(b: Briefing, made: dt.datetime | None = None, asof: dt.date | None =
                   [[r.coop_name, number(r.members), number(r.chairs), number(r.vice_chairs), share(r.party_share)]
                    for r in b.failing.itertuples()]))
     return doc
+
+
+def _ends(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked street offices, or at city scale the ENDS best and the ENDS last."""
+    return ranked if len(ranked) <= 2 * ENDS else pd.concat([ranked.head(ENDS), ranked.tail(ENDS)])
 
 
 def ranking_table(frame: pd.DataFrame) -> Table:

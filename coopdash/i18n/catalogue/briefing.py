@@ -65,6 +65,9 @@ LABELS: dict[str, tuple[str, str]] = {
                                     "the four work teams. {when} {meetings} meetings were held and {committees} "
                                     "owners' committees founded."),
     "brief.p.ranking": ("红榜（前三）：{top}；黑榜（后三）：{bottom}。", "Top three: {top}. Bottom three: {bottom}."),
+    "brief.p.ranking_ends": ("参与排名的街道共 {n} 个，下表与下图为前 {k} 名与后 {k} 名，完整排名见附表。",
+                             "{n} street offices are ranked: the table and figure show the first {k} and the last "
+                             "{k}; the appendix has them all."),
     "brief.p.ranking_method": ("方法：{method}", "Method: {method}"),
     "brief.p.ranking_none": ("所选范围内没有可排名的街道。", "No street office in scope can be ranked."),
     "brief.p.overdue_none": ("没有超过办结时限的未结工单。", "No open order is past its deadline."),
@@ -92,6 +95,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "brief.t.failing": ("附表3　不符合组成要求的物业社", "Table A3. Cooperatives failing a membership rule"),
     "brief.t.categories": ("各类别点单服务", "Service orders by category"),
     "brief.t.ranking": ("街道考核排名", "Street-office ranking"),
+    "brief.t.ranking_all": ("附表　街道考核排名（全部）", "Appendix table. Street-office ranking (all)"),
     # charts
     "brief.c.orders": ("图{n}　项目启动以来每月解决点单服务（次）", "Figure {n}. Service orders resolved per month"),
     "brief.c.tonnes": ("图{n}　项目启动以来每月清运垃圾（吨）", "Figure {n}. Waste cleared per month (t)"),
