@@ -1,13 +1,17 @@
 """The server: dashboard.py served by Streamlit, with the sign-in routes and the page gate beside it.
 
 `./start.sh` runs `streamlit run server.py` (Streamlit finds `app` below and serves it with uvicorn,
-taking the same --server.* options). AppTest and the data layer use dashboard.py directly.
+taking the same --server.* options); `./serve.sh` runs several of them behind nginx (deploy/). Each
+process warms up as it starts and reports healthy only then (coopdash/app/warmup.py). AppTest and the
+data layer use dashboard.py directly.
 """
 
 import streamlit as st
 from starlette.middleware import Middleware
 
 from coopdash import ROOT
+from coopdash.app import warmup
 from coopdash.auth import web
 
-app = st.App(ROOT / "dashboard.py", routes=web.routes(), middleware=[Middleware(web.Gate)])
+app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
+             middleware=[Middleware(warmup.Ready), Middleware(web.Gate)])

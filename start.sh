@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 REQUIREMENTS=requirements.txt
 source scripts/bootstrap.sh
 source scripts/font-deps.sh
+echo "看板 / dashboard: http://localhost:${PORT:-8501}" >&2
 exec .venv/bin/python -m streamlit run server.py --server.port "${PORT:-8501}" "$@"

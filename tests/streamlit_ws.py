@@ -35,6 +35,7 @@ class View:
     messages: int = 0
     bytes: int = 0
     finished: bool = False
+    cookies: dict[str, str] = field(default_factory=dict)  # what the page's GET set (http_first)
 
 
 @dataclass
@@ -106,14 +107,35 @@ def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None
             out.close()
 
 
-async def open_view(port: int, page: str, query: str, timeout: float = 1800, headers: dict | None = None) -> View:
+def get_page(port: int, page: str, query: str, headers: dict | None = None) -> dict[str, str]:
+    """GET the page as a browser tab does first (the HTML), returning the cookies the answer set."""
+    url = f"http://127.0.0.1:{port}/{page}" + (f"?{query}" if query else "")
+    request = urllib.request.Request(url, headers={"Accept": "text/html", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        r.read()
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
+    return dict(c.split("=", 1) for c in cookies if "=" in c)
+
+
+async def open_view(port: int, page: str, query: str, timeout: float = 1800, headers: dict | None = None,
+                    http_first: bool = False) -> View:
     """One new session: the page (its URL path, "" for the default) with `query`, run to the end.
-    `headers`: sent with the websocket's handshake, as a browser sends its cookies (or a proxy its header)."""
+    `headers`: sent with the websocket's handshake, as a browser sends its cookies (or a proxy its header).
+    `http_first`: GET the page first and send the cookies it set with the websocket, as a browser tab
+    does (behind deploy/'s nginx, the coop_route cookie takes the websocket to the replica that
+    answered the GET); the time measured starts with the GET."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     view = View(page, query)
+    t_first = time.perf_counter()
+    if http_first:
+        view.cookies = await asyncio.to_thread(get_page, port, page, query, headers)
+        if view.cookies:
+            own = "; ".join(f"{k}={v}" for k, v in view.cookies.items())
+            given = (headers or {}).get("Cookie")
+            headers = {**(headers or {}), "Cookie": f"{given}; {own}" if given else own}
     async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
                                   max_size=None, open_timeout=60, ping_interval=None,
                                   additional_headers=headers or {}) as ws:
@@ -148,14 +170,14 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800, hea
                     view.finished = True
                     return
         await asyncio.wait_for(receive(), timeout)
-        view.seconds = time.perf_counter() - t0
+        view.seconds = time.perf_counter() - (t_first if http_first else t0)
     return view
 
 
 async def open_views(port: int, specs: list[tuple[str, str]], timeout: float = 1800,
-                     headers: list[dict] | None = None) -> list[View]:
+                     headers: list[dict] | None = None, http_first: bool = False) -> list[View]:
     """All the (page, query) views at once, each its own session; exceptions returned, not raised.
     `headers`: one handshake header dict per view (e.g. each its own user's cookie)."""
     headers = headers or [{}] * len(specs)
-    return await asyncio.gather(*(open_view(port, page, query, timeout, h) for (page, query), h in zip(specs, headers)),
-                                return_exceptions=True)
+    return await asyncio.gather(*(open_view(port, page, query, timeout, h, http_first)
+                                  for (page, query), h in zip(specs, headers)), return_exceptions=True)

@@ -177,3 +177,10 @@ map_records_json = st.cache_data(max_entries=64, ttl=_cfg.cache_ttl_seconds, sho
 
 # ---------------------------------------------------------------------------- once per process
 freeze_after_start = st.cache_resource(show_spinner=False)(heap.freeze)
+
+
+def warm() -> None:
+    """What a process's first page view would otherwise do (coopdash/app/warmup.py): open the current
+    dataset version, load its hours index, import and freeze the pages' modules."""
+    _hours_index(*version())  # opens the connection too
+    freeze_after_start()
