@@ -155,7 +155,8 @@ command = {nginx_binary()} -p {run} -c {run}/nginx.conf -g "daemon off;"
 priority = 300
 autorestart = true
 startsecs = 1
-stopsignal = QUIT
+; fast shutdown: a graceful one (QUIT) would wait for every open websocket, hours; the browsers reconnect
+stopsignal = TERM
 stopwaitsecs = 10
 redirect_stderr = true
 stdout_logfile = {run}/logs/nginx.log
