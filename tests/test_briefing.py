@@ -255,8 +255,8 @@ def test_the_overviews_briefing_has_the_cards_figures(fixture_dir, monkeypatch):
     rows = assert_briefing_shows_the_cards(at)
     assert rows["点单服务（已解决）"][0] == "1 次" and rows["物业社成员"][0] == "7 人"
     ranking_frame = next(el.value for el in at.dataframe if "名次" in el.value.columns)
-    assert ranking_frame[["名次", "街道", "综合得分", "榜单"]].values.tolist() == [["1", "乙街道", "85", "红榜"],
-                                                                              ["2", "甲街道", "27.3", "黑榜"]]
+    assert ranking_frame[["名次", "街道", "综合得分", "榜单"]].values.tolist() == [["1", "乙街道", "85", "▲ 红榜"],
+                                                                              ["2", "甲街道", "27.3", "▼ 黑榜"]]
 
 
 def test_a_street_users_overview_briefing_is_their_streets(store):  # noqa: F811 — the fixture

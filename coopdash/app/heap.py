@@ -19,19 +19,32 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import pkgutil
 
 # What the pages import, loaded before the freeze so that their import-time objects are frozen too
-# (pydeck and Plotly are the large ones); each would be imported by its page's first view anyway.
-PAGE_MODULES = ("coopdash.app.ui", "coopdash.app.charts", "coopdash.app.maps", "coopdash.data.hours",
-                "coopdash.workbench.explorer", "coopdash.workbench.console", "coopdash.app.export", "ingest.templates",
-                "coopdash.app.data_office")
+# (pydeck, Plotly, and the briefing's matplotlib, python-docx and fpdf2 are the large ones); each would be
+# imported by its page's first view anyway. Every module of these packages, so that a new app module
+# cannot be forgotten here: the overview's briefing module, imported after the freeze, had left
+# ~80 k objects for every run's full pass (45 ms a run). tests/test_heap.py checks what remains.
+PAGE_PACKAGES = ("coopdash.app", "coopdash.briefing", "coopdash.workbench")
+PAGE_MODULES = ("coopdash.data.hours", "ingest.templates",
+                "pandas.io.formats.style")  # the ranking's and the organisation page's styled tables (jinja2)
+
+
+def page_modules() -> list[str]:
+    """PAGE_MODULES and every module of PAGE_PACKAGES (except `__main__`s: commands, not pages)."""
+    names = list(PAGE_MODULES)
+    for package in PAGE_PACKAGES:
+        names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(importlib.import_module(package).__path__)
+                  if m.name != "__main__"]
+    return names
 
 
 def freeze() -> int:
     """Import the pages' modules, collect once, freeze what is left; returns the frozen object count.
     Called once per process through `cache.freeze_after_start` (a cached resource: the first script
     run of the process only)."""
-    for name in PAGE_MODULES:
+    for name in page_modules():
         importlib.import_module(name)
     gc.collect()
     gc.freeze()
