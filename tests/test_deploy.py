@@ -343,3 +343,45 @@ def test_a_publish_while_twenty_sessions_load_pages_through_the_proxy(deployment
     assert {v.metrics["清运生活垃圾"] for v in after} == {"1.2 吨"}
     assert {v.cookies["coop_route"] for v in after} == {str(p) for p in plan.replicas}  # on both replicas
     print(f"during the publish: {seen.count('0 吨')} sessions saw the old figure, {seen.count('1.2 吨')} the new")
+
+
+def test_signed_in_on_one_replica_is_signed_in_on_every_one(fixture_dir, tmp_path):
+    """Two replicas sharing a state folder (as deploy/serve.py runs them): the cookie the sign-in on one
+    sets opens the pages on the other, with the account's own scope; signing out on one ends it on both."""
+    import urllib.error
+
+    from coopdash.auth.accounts import Accounts
+    from tests.streamlit_ws import serve
+    from tests.test_browser_auth import PASSWORD, sign_in_http
+    state = tmp_path / "state"
+    Accounts(state).add("s2", "street", ("S2",), PASSWORD, "test")
+    env = {"COOP_STATE_DIR": str(state), "COOP_AUTH": "accounts"}
+
+    def page(port, cookie):  # (status, where it redirects) of a browser's page request, redirects not followed
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/?{WINDOW}",
+                                     headers={"Accept": "text/html", "Cookie": f"coop_session={cookie}"})
+        try:
+            return urllib.request.build_opener(NoRedirect).open(req, timeout=30).status, ""
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location", "")
+
+    with serve(ROOT / "server.py", fixture_dir, env=env) as a, serve(ROOT / "server.py", fixture_dir, env=env) as b:
+        status, cookies = sign_in_http(f"http://127.0.0.1:{a.port}", "s2")
+        assert status == 303 and cookies["coop_session"]
+        cookie = cookies["coop_session"]
+        assert page(b.port, cookie) == (200, "")
+        assert page(b.port, "forged")[0] == 303  # to the sign-in page
+        on_a, on_b = (arun(lambda s=s: open_view(s.port, "", WINDOW, 60, {"Cookie": f"coop_session={cookie}"}))
+                      for s in (a, b))
+        assert on_b.finished and not on_b.exceptions and on_b.metrics
+        assert on_b.metrics == on_a.metrics  # the same account, the same scope (S2)
+        out = urllib.request.Request(f"http://127.0.0.1:{b.port}/auth/logout",
+                                     headers={"Cookie": f"coop_session={cookie}"}, method="POST")
+        try:
+            urllib.request.urlopen(out, timeout=30)
+        except urllib.error.HTTPError:
+            pass  # a redirect to the sign-in page
+        assert page(a.port, cookie)[0] == 303  # signed out everywhere
