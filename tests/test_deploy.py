@@ -385,3 +385,27 @@ def test_signed_in_on_one_replica_is_signed_in_on_every_one(fixture_dir, tmp_pat
         except urllib.error.HTTPError:
             pass  # a redirect to the sign-in page
         assert page(a.port, cookie)[0] == 303  # signed out everywhere
+
+
+def test_the_health_check_takes_out_dead_and_hung_replicas_but_never_every_busy_one():
+    ok, refused, failed, slow = upstreams.OK, upstreams.REFUSED, upstreams.FAILED, upstreams.TIMED_OUT
+    decide = upstreams.decide
+    # warming up (503): not up until it says ok
+    up, fails = decide(set(), {1: failed, 2: ok}, {})
+    assert up == {2}
+    up, fails = decide(up, {1: ok, 2: ok}, fails)
+    assert up == {1, 2} and fails == {1: 0, 2: 0}
+    # dead (refused): out at once
+    assert decide({1, 2}, {1: refused, 2: ok}, fails)[0] == {2}
+    # hung: out after two time-outs in a row, back with one ok
+    up, fails = decide({1, 2}, {1: slow, 2: ok}, {1: 0, 2: 0})
+    assert up == {1, 2} and fails[1] == 1
+    up, fails = decide(up, {1: slow, 2: ok}, fails)
+    assert up == {2} and fails[1] == 2
+    assert decide(up, {1: ok, 2: ok}, fails)[0] == {1, 2}
+    # every replica slow (a hundred sessions at once on two cores): they stay, busy is not dead
+    up, fails = decide({1, 2}, {1: slow, 2: slow}, {1: 1, 2: 1})
+    assert up == {1, 2} and fails == {1: 2, 2: 2}
+    # … but not one that is dead or answers an error
+    assert decide({1, 2}, {1: slow, 2: refused}, {1: 1, 2: 0})[0] == {1}
+    assert decide({1, 2}, {1: failed, 2: failed}, {1: 1, 2: 1})[0] == set()
