@@ -54,7 +54,7 @@ def main(argv=None) -> None:
             c1, t1 = cpu_seconds(pid), time.perf_counter()
             asyncio.run(open_view(server.port, page, query, http_first=True))
             by.setdefault((page or "overview", KINDS[k % 3]), []).append((c1 - c0, t1 - t0, cpu_seconds(pid) - c1))
-    print(f"| page | scope | views | CPU after a filter change (ms) | its wall (ms) | CPU cached (ms) |\n|---|---|---:|---:|---:|---:|")
+    print("| page | scope | views | CPU after a filter change (ms) | its wall (ms) | CPU cached (ms) |\n|---|---|---:|---:|---:|---:|")
     every = []
     for (page, kind), values in sorted(by.items()):
         every += values

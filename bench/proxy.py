@@ -36,7 +36,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -47,7 +46,7 @@ from bench.run import DEFAULT_DATA, RESULTS, dataset, folder_mb, git, log, machi
 from bench.worker import stats
 from coopdash import ROOT
 from deploy import serve as deploy
-from tests.streamlit_ws import free_port, open_view, open_views, serve
+from tests.streamlit_ws import free_port, free_ports, open_view, open_views, serve
 
 PAGES = ("", "service_orders", "environment", "organisation")  # URL paths ("" is 总览), as tests/test_concurrency
 TARGETS = {"cached_p95_s": 1.0, "filter_change_p95_s": 1.5, "ratio": 1.4, "many_p95_s": 6.0}
@@ -244,21 +243,6 @@ def server_logs(path: Path) -> dict:
     text = path.read_text(errors="replace") if path.exists() else ""
     return {"tracebacks": text.count("Traceback"),
             "errors": [l[:300] for l in text.splitlines() if "ERROR" in l or "Exception" in l][:3]}
-
-
-def free_ports(n: int) -> tuple[int, ...]:
-    """n consecutive free local ports (deploy.serve numbers the replicas from the first)."""
-    for _ in range(200):
-        first = free_port()
-        try:
-            with contextlib.ExitStack() as stack:
-                for p in range(first, first + n):
-                    s = stack.enter_context(socket.socket())
-                    s.bind(("127.0.0.1", p))
-            return tuple(range(first, first + n))
-        except OSError:
-            continue
-    raise RuntimeError("no free consecutive ports")
 
 
 # ---------------------------------------------------------------------------- one configuration, one round

@@ -221,7 +221,8 @@ def _answers(port: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    command = (argv if argv is not None else sys.argv[1:] or ["start"])[0]
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "start"
     plan = Plan.from_env()
     if command == "start":
         if (plan.run / "supervisor.sock").exists() and ctl(plan, "pid").returncode == 0:

@@ -68,6 +68,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> tuple[int, ...]:
+    """n consecutive free local ports (deploy/serve.py numbers the replicas from the first)."""
+    for _ in range(200):
+        first = free_port()
+        try:
+            with contextlib.ExitStack() as stack:
+                for p in range(first, first + n):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", p))
+            return tuple(range(first, first + n))
+        except OSError:
+            continue
+    raise RuntimeError("no free consecutive ports")
+
+
 @contextlib.contextmanager
 def serve(entry: Path, data: Path, timeout: float = 120, env: dict | None = None, log: Path | None = None):
     """`streamlit run entry` on a free local port with COOP_DATA_DIR=data, until it is healthy. `log`: a

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -28,7 +27,7 @@ from deploy import serve, upstreams
 from deploy.serve import Plan, health, pid, running
 from ingest.cli import main as ingest_main
 from tests.fixture_data import write_fixture
-from tests.streamlit_ws import open_view, open_views
+from tests.streamlit_ws import free_port, free_ports, open_view, open_views
 from tests.test_browser import CHROMIUM, SHOTS, blank_tab, browser  # noqa: F401 — the browser fixture
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -77,33 +76,13 @@ def test_the_rendered_configuration_is_valid_for_nginx_and_drops_a_forged_sso_he
 
 
 # ---------------------------------------------------------------------------- the running deployment
-def _free_pair() -> tuple[int, int]:
-    """Two free ports side by side (the replicas), and nginx's."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            first = s.getsockname()[1]
-        if first > 65000:
-            continue
-        try:
-            with socket.socket() as a, socket.socket() as b, socket.socket() as c:
-                a.bind(("127.0.0.1", first))
-                b.bind(("127.0.0.1", first + 1))
-                c.bind(("127.0.0.1", first + 2))
-                return first + 2, first
-        except OSError:
-            continue
-    raise RuntimeError("no free ports")
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     if NGINX is None:
         pytest.skip("未找到 nginx / no nginx")
     root = tmp_path_factory.mktemp("deploy")
     data = write_fixture(root / "ds")
-    port, first = _free_pair()
-    plan = Plan(port, (first, first + 1), root / "run")
+    plan = Plan(free_port(), free_ports(2), root / "run")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with running(plan, env={"COOP_DATA_DIR": str(data), "COOP_STATE_DIR": str(root / "state"), "COOP_AUTH": "none"},
                  log=SHOTS.parent / "deploy-test-serve.log"):
