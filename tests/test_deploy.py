@@ -170,6 +170,16 @@ def _tab(browser, url: str, route: int | None = None):
     return context, tab, outside, sockets
 
 
+def reconnected(tab, sockets: list[str], before: list[str]) -> None:
+    """The tab opens a second websocket (the frontend reconnects) and draws the same figures again."""
+    t0 = time.monotonic()
+    while len(sockets) < 2 and time.monotonic() - t0 < 30:
+        tab.wait_for_timeout(100)
+    assert len(sockets) >= 2, "the tab did not reconnect"
+    tab.wait_for_selector(STATE, timeout=30_000)
+    wait_for(lambda: _metrics(tab) == before, 30, "the same figures again")
+
+
 def _route(context) -> int:
     return int(next(c["value"] for c in context.cookies() if c["name"] == "coop_route"))
 
@@ -193,12 +203,7 @@ def test_a_replica_killed_under_an_open_tab_the_tab_comes_back_on_another_with_i
     old = pid(plan, f"replica-{victim}")
     os.kill(old, signal.SIGKILL)
     t0 = time.monotonic()
-    # the tab reconnects (a second websocket), to the live replica, and draws the same page again
-    while len(sockets1) < 2 and time.monotonic() - t0 < 30:
-        tab1.wait_for_timeout(100)
-    assert len(sockets1) >= 2, "the tab did not reconnect"
-    tab1.wait_for_selector(STATE, timeout=30_000)
-    wait_for(lambda: _metrics(tab1) == before1, 30, "the same figures again")
+    reconnected(tab1, sockets1, before1)  # to the live replica
     back = time.monotonic() - t0
     tab1.screenshot(path=str(SHOTS / "deploy-after-kill.png"))
     print(f"tab back on replica {_route(ctx1)} {back:.1f} s after replica {victim} was killed")
@@ -281,13 +286,7 @@ def test_nginx_restarted_under_load_clients_reconnect_and_nothing_is_lost(deploy
           f"again ({max(broke)} tries at most, 0.5 s apart)")
     for i, v in enumerate(got):
         assert not v.exceptions and v.metrics == reference[i % len(specs)], specs[i % len(specs)]
-    # the tab reconnects to its own replica: same page, same filters, same figures
-    t0 = time.monotonic()
-    while len(sockets) < 2 and time.monotonic() - t0 < 30:
-        tab.wait_for_timeout(100)
-    assert len(sockets) >= 2, "the tab did not reconnect"
-    tab.wait_for_selector(STATE, timeout=30_000)
-    wait_for(lambda: _metrics(tab) == before, 30, "the same figures again")
+    reconnected(tab, sockets, before)  # to its own replica: same page, same filters, same figures
     assert tab.url == link and _route(ctx) == route and outside == []
     ctx.close()
 
