@@ -387,3 +387,33 @@ def test_the_health_check_takes_out_dead_and_hung_replicas_but_never_every_busy_
     # … but not one that is dead or answers an error
     assert decide({1, 2}, {1: slow, 2: refused}, {1: 1, 2: 0})[0] == {1}
     assert decide({1, 2}, {1: failed, 2: failed}, {1: 1, 2: 1})[0] == set()
+
+
+@needs_nginx
+def test_the_stop_command_stops_everything_the_start_command_started(tmp_path):
+    """`./serve.sh stop` (python -m deploy.serve stop, the same settings): supervisord, the replica, the
+    health check and nginx (master and workers) are all gone, and the port is free again."""
+    import subprocess
+    import sys
+    data = write_fixture(tmp_path / "ds")
+    plan = Plan(free_port(), free_ports(1), tmp_path / "run")
+    env = {"COOP_DATA_DIR": str(data), "COOP_STATE_DIR": str(tmp_path / "state"), "COOP_AUTH": "none"}
+    with running(plan, env=env, log=tmp_path / "serve.log"):
+        programs = {name: pid(plan, name) for name in (f"replica-{plan.replicas[0]}", "upstreams", "nginx")}
+        supervisor = int((plan.run / "supervisord.pid").read_text())
+        workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(programs["nginx"])], capture_output=True,
+                                                  text=True).stdout.split()]
+        assert all(programs.values()) and workers
+        done = subprocess.run([sys.executable, "-m", "deploy.serve", "stop"], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "PORT": str(plan.port), "COOP_RUN_DIR": str(plan.run)})
+        assert done.returncode == 0, done.stderr
+
+        def alive(p: int) -> bool:
+            try:
+                os.kill(p, 0)
+                return Path(f"/proc/{p}").exists() and "zombie" not in Path(f"/proc/{p}/status").read_text().lower()
+            except ProcessLookupError:
+                return False
+        wait_for(lambda: not any(alive(p) for p in [supervisor, *programs.values(), *workers]), 30, "everything stopped")
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{plan.port}/_stcore/health", timeout=2)
