@@ -87,8 +87,7 @@ def render(plan: Plan) -> None:
         (run / sub).mkdir(parents=True, exist_ok=True)
     user, uid, gid = _worker_user()
     if uid is not None:  # the workers write request bodies there
-        for d in (run / "nginx-tmp",):
-            os.chown(d, uid, gid)
+        os.chown(run / "nginx-tmp", uid, gid)
     mime = MIME_TYPES if MIME_TYPES.exists() else run / "mime.types"
     if not MIME_TYPES.exists():
         mime.write_text("types { text/html html; text/css css; application/javascript js; image/png png; "
@@ -165,10 +164,10 @@ stdout_logfile_maxbytes = 1MB
     return text
 
 
-def ctl(plan: Plan, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+def ctl(plan: Plan, *args: str) -> subprocess.CompletedProcess:
     """supervisorctl on the run folder's socket."""
     return subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-c", str(plan.conf), *args],
-                          capture_output=True, text=True, check=check)
+                          capture_output=True, text=True)
 
 
 def health(plan: Plan) -> dict:
