@@ -16,8 +16,8 @@ from pathlib import Path
 
 from coopdash.data.errors import ReadError, StoreError
 from ingest import store
-from ingest.parse import ParsedSheet, Problem, Where, parse_sheet
-from ingest.readers import read
+from ingest.parse import ParsedSheet, Problem, Where, parse_file
+from ingest.readers import Skipped, read
 from ingest.report import report_csv
 from ingest.validate import Merge, check_and_merge
 
@@ -47,6 +47,13 @@ class Review:
     def ok(self) -> bool:
         return self.merge is not None and not self.errors
 
+    @property
+    def changes(self) -> int:
+        """Rows the batch adds or changes: 0 means publishing would make a version identical to the current one."""
+        if self.merge is None:
+            return 0
+        return sum(self.merge.added.values()) + sum(self.merge.updated.values())
+
     def sorted_problems(self) -> list[Problem]:
         """Errors first, then warnings, then notes; in file and row order within each."""
         return sorted(self.problems, key=lambda p: (SEVERITY_ORDER[p.severity], p.file, p.sheet, p.row or 0))
@@ -57,20 +64,21 @@ def version_of(dataset: Path) -> str | None:
     return store.current(dataset).name if dataset.is_symlink() else None
 
 
-def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | None = None) -> Review:
-    """Read and check every file and merge them with the dataset in memory. Changes nothing."""
+def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | None = None,
+           skipped: list[Skipped] = ()) -> Review:
+    """Read and check every file and merge them with the dataset in memory. Changes nothing. `skipped` are the
+    files found beside them that are not read (reported, never passed over silently)."""
     names = names or [f.name for f in files]
     r = Review(files, names, version_of(dataset))
+    for s in skipped:
+        r.problems.append(Where(s.path.name, "").problem(s.severity, s.zh, s.en))
     for f, name in zip(files, names):
         try:
             sheets = read(f)
         except ReadError as exc:
             r.problems.append(Where(name, "").problem("error", exc.zh, exc.en))
             continue
-        for sheet in sheets:
-            result = parse_sheet(sheet, r.problems)
-            if result is not None:
-                r.parsed.append(result)
+        r.parsed += parse_file(sheets, name, r.problems)
     base = store.current(dataset)
     if base is None and dataset.exists():
         raise StoreError(f"{dataset} 不是文件夹", f"{dataset} is not a folder")
@@ -78,14 +86,23 @@ def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | 
     r.merge = check_and_merge(r.parsed, existing, today, r.problems) if r.parsed else None
     if not r.errors and not any(s.rows for s in r.parsed):
         r.problems.append(Where("、".join(names), "").problem("error", "没有可导入的数据行", "no data rows to import"))
+    elif r.ok and not r.changes:
+        r.problems.append(Where("、".join(names), "").problem(
+            "info", NO_CHANGE[0] + "（所有行与当前版本相同）", NO_CHANGE[1] + " (every row is as in the current version)"))
     return r
 
 
-def publish(r: Review, dataset: Path, by: str = "", sources: list[str] | None = None) -> Path:
+NO_CHANGE = ("无变化，未发布新版本", "nothing changed: no new version published")
+
+
+def publish(r: Review, dataset: Path, by: str = "", sources: list[str] | None = None) -> Path | None:
     """Write the reviewed batch as a new version and swap it in; the version records who published it,
-    when, and from which files. Refused when the review has errors or the dataset has changed since."""
+    when, and from which files. None, and nothing written, when the batch changes nothing. Refused when the
+    review has errors or the dataset has changed since."""
     if not r.ok:
         raise StoreError("审核有错误，不能发布", "the review has errors: nothing to publish")
+    if not r.changes:
+        return None
     with store.locked(dataset):
         if version_of(dataset) != r.base:
             raise StoreError("审核之后数据集已有新版本（其他管理员已发布或回退），请重新审核",
@@ -105,7 +122,7 @@ def _publish(r: Review, dataset: Path, by: str, sources: list[str] | None) -> Pa
                           "unchanged": merge.unchanged[name], "rows": merge.tables[name].num_rows}
                    for name in merge.tables},
         "warnings": sum(p.severity == "warning" for p in r.problems),
-        "dropped_personal_columns": sorted({p.column for p in r.problems if p.severity == "info"}),
+        "dropped_personal_columns": sorted({p.column for p in r.problems if p.kind == "personal"}),
     }
     version = store.write_version(dataset, merge.tables, summary, report_csv(r.problems))
     store.point_to(dataset, version)

@@ -1,6 +1,6 @@
 """python -m ingest SOURCE... --dataset DIR   |   python -m ingest --rollback --dataset DIR
 
-Reads ledgers (.xlsx / .csv), validates every row against the data contract, reports every
+Reads ledgers (.xlsx, .xls, .ods / .csv), validates every row against the data contract, reports every
 problem at once (file, sheet, Excel row, column, value, reason in Chinese and English), and only
 if there is no error merges them into the dataset (insert or update by id) as a new version that
 is swapped in atomically. Exit status: 0 success, 1 errors (dataset unchanged), 2 usage.
@@ -40,15 +40,17 @@ def summary_table(parsed: list[ParsedSheet], merge, problems: list[Problem]) -> 
 def ingest(sources: list[Path], dataset: Path, today: dt.date, report: Path | None = None, out=None) -> int:
     out = out or sys.stdout
     try:
-        files = collect(sources)
+        files, skipped = collect(sources)
     except ReadError as exc:
         print(f"错误 error: {exc.zh} / {exc.en}", file=out)
         return 2
     if not files:
-        print("错误 error: 没有找到 .xlsx 或 .csv 文件 / no .xlsx or .csv files found", file=out)
+        for s in skipped:
+            print(f"{'错误 error' if s.severity == 'error' else '警告 warning'}: {s.path}: {s.zh} / {s.en}", file=out)
+        print("错误 error: 没有找到台账文件（.xlsx、.xls、.csv）/ no ledger files (.xlsx, .xls, .csv) found", file=out)
         return 2
     try:
-        r = batch.review(files, dataset, today)
+        r = batch.review(files, dataset, today, skipped=skipped)
     except StoreError as exc:
         print(f"错误 error: {exc.zh} / {exc.en}", file=out)
         return 2
@@ -68,6 +70,10 @@ def ingest(sources: list[Path], dataset: Path, today: dt.date, report: Path | No
     version = batch.publish(r, dataset, by="cli:" + getpass.getuser())
     if report:
         report.write_bytes(report_csv(r.problems))
+    if version is None:
+        print(f"\n{batch.NO_CHANGE[0]}：所有行与当前版本相同。\n{batch.NO_CHANGE[1].capitalize()}: every row is as in "
+              "the current version.", file=out)
+        return 0
     merge = r.merge
     changed = ", ".join(f"{TABLES_BY_NAME[n].zh} +{merge.added[n]} ~{merge.updated[n]}" for n in merge.tables)
     print(f"\n已导入，数据集版本 {version.name}：{changed}\nIngested as version {version.name}.", file=out)

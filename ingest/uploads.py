@@ -1,8 +1,11 @@
 """Uploaded ledgers, before anything reads them: size caps, decompression bombs, zip batches, names.
 
-Every check runs on the bytes before openpyxl or the CSV reader sees them, and stops early: a zip's
+Every check runs on the bytes before the spreadsheet or CSV reader sees them, and stops early: a zip's
 central directory gives each member's sizes, and members are then read through a bounded reader, so
-a file that lies about its size is caught after reading at most the limit. Accepted files are kept
+a file that lies about its size is caught after reading at most the limit. The cells of an .xlsx are
+counted while its sheets are streamed (a sheet's own `<dimension>` may lie), and an .xls (Excel 97–2003,
+not compressed, so bounded by the file cap) is counted from the reader's sheet sizes before any cell
+becomes a Python object. Accepted files are kept
 under the state folder (`uploads/<batch>/`, never served back, never executed) with sanitised names,
 for the version's record. No Streamlit here.
 """
@@ -22,11 +25,12 @@ from pathlib import Path, PurePosixPath
 
 from coopdash.data.errors import ReadError
 from coopdash.data.settings import CONFIG_FILE, state_dir
+from ingest.readers import sheet_extent, unsupported
 
-LEDGER_TYPES = (".xlsx", ".csv")
+LEDGER_TYPES = (".xlsx", ".xlsm", ".xls", ".csv")
 MB = 1024 * 1024
 _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file signature of every .xls
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,6 @@ def safe_name(name: str) -> str:
     if not dot:
         stem, suffix = base, ""
     return (stem[:80] + ("." + suffix.lower()[:8] if suffix else "")) or "ledger"
-
-
-def _col(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _members(data: bytes, name: str) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
@@ -110,13 +107,45 @@ def check_xlsx(data: bytes, name: str) -> None:
                         f"{name}: {len(sheets)} sheets, over the limit of {lim.max_sheets}")
     cells = 0
     for info in sheets:
-        with z.open(info) as f:
-            head = f.read(4096)
-        m = _DIMENSION.search(head)
-        if m and m.group(3):
-            cells += (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1)
-        else:  # no dimension: judge by size (a cell takes at least ~20 bytes of XML)
-            cells += info.file_size // 20
+        try:
+            rows, cols = sheet_extent(z, info, lim.max_cells - cells)
+        except ReadError as exc:
+            raise ReadError(f"{name}：{exc.zh}", f"{name}: {exc.en}") from exc
+        cells += rows * cols  # the reader holds each sheet as a grid from A1 to its farthest cell
+        if cells > lim.max_cells:
+            raise ReadError(f"{name}：约 {cells:,} 个单元格（直到 {rows:,} 行 × {cols:,} 列），超过上限 {lim.max_cells:,}："
+                            "若表格以外有内容，请删除多余的行与列",
+                            f"{name}: about {cells:,} cells (up to {rows:,} rows × {cols:,} columns), over the limit "
+                            f"of {lim.max_cells:,}: delete any extra rows and columns beyond the table")
+
+
+def check_xls(data: bytes, name: str) -> None:
+    """An Excel 97–2003 workbook: its signature, then its sheets' sizes (from the reader's index of the file,
+    before any value becomes a Python object) against the cell cap."""
+    from python_calamine import CalamineError, load_workbook
+
+    if not data.startswith(_OLE2):
+        raise ReadError(f"{name}：不是 Excel 97–2003 文件（可能是网页或 XML 另存为 .xls）：请在 Excel/WPS 中打开后"
+                        "“另存为”Excel 工作簿（.xlsx）",
+                        f"{name}: not an Excel 97–2003 file (perhaps a web page or XML saved as .xls): open it in "
+                        "Excel/WPS and save it as an Excel workbook (.xlsx)")
+    lim = limits()
+    try:
+        wb = load_workbook(io.BytesIO(data))
+        try:
+            names = wb.sheet_names
+            if len(names) > lim.max_sheets:
+                raise ReadError(f"{name}：有 {len(names)} 个工作表，超过上限 {lim.max_sheets}",
+                                f"{name}: {len(names)} sheets, over the limit of {lim.max_sheets}")
+            cells = 0
+            for sheet in names:
+                ws = wb.get_sheet_by_name(sheet)
+                cells += (ws.end[0] + 1) * (ws.end[1] + 1) if ws.end else 0
+        finally:
+            wb.close()
+    except CalamineError as exc:
+        raise ReadError(f"{name}：无法打开 Excel 97–2003 文件（文件损坏）：请另存为 .xlsx",
+                        f"{name}: cannot open the Excel 97–2003 file (damaged): save it as .xlsx [{exc}]") from exc
     if cells > lim.max_cells:
         raise ReadError(f"{name}：约 {cells:,} 个单元格，超过上限 {lim.max_cells:,}",
                         f"{name}: about {cells:,} cells, over the limit of {lim.max_cells:,}")
@@ -141,8 +170,8 @@ def unpack_zip(data: bytes, name: str) -> list[tuple[str, bytes]]:
         if info.is_dir() or path.parts[0] == "__MACOSX" or path.name.startswith((".", "~$")):
             continue
         if path.suffix.lower() not in LEDGER_TYPES:
-            raise ReadError(f"{name}：成员 {info.filename} 不是 .xlsx 或 .csv", f"{name}: member {info.filename} is not "
-                            ".xlsx or .csv")
+            zh, en = unsupported(PurePosixPath(info.filename))
+            raise ReadError(f"{name}：成员 {info.filename}：{zh}", f"{name}: member {info.filename}: {en}")
         out.append((path.name, _bounded_read(z, info, name)))
     return out
 
@@ -166,14 +195,16 @@ def accept(uploads: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         elif suffix in LEDGER_TYPES:
             files.append((name, data))
         else:
-            raise ReadError(f"{name}：不支持的文件类型（请用 .xlsx、.csv 或 .zip）",
-                            f"{name}: unsupported file type (use .xlsx, .csv or .zip)")
+            zh, en = unsupported(PurePosixPath(name))
+            raise ReadError(f"{name}：{zh}", f"{name}: {en}")
     if len(files) > lim.max_files:
         raise ReadError(f"本次共 {len(files)} 个文件，超过上限 {lim.max_files}",
                         f"{len(files)} files in this upload, over the limit of {lim.max_files}")
     for name, data in files:
-        if name.lower().endswith(".xlsx"):
+        if name.lower().endswith((".xlsx", ".xlsm")):
             check_xlsx(data, name)
+        elif name.lower().endswith(".xls"):
+            check_xls(data, name)
     return files
 
 

@@ -54,7 +54,8 @@ def test_page_shows_the_ingested_version_and_its_report(tmp_path, monkeypatch):
     assert at.metric[1].value.startswith(str(dt.date.today().year))
     assert "清运.csv" in texts(at)
     report = at.dataframe[2].value  # rows, last records, report
-    assert report.shape[0] == 1 and "联系电话" in report.iloc[0].to_string()
+    notes = [row.to_string() for _, row in report.iterrows()]  # what was recognised, what was dropped
+    assert len(notes) == 2 and "按表头识别为：垃圾清运（5/5 列）" in notes[0] and "联系电话" in notes[1]
     counts = at.dataframe[0].value
     assert dict(zip(counts["table_name"], counts["row_count"]))["cleanups"] == len(ROWS["cleanups"]) + 1
 

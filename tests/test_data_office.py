@@ -27,7 +27,7 @@ from ingest import batch, store, uploads
 from ingest.cli import main
 from tests.apptest import metrics, texts
 from tests.fixture_data import write_fixture
-from tests.test_ingest import CASES, GOOD_ORDER, ORDER_HEADERS, TODAY, bad_files, tree_digest, write_xlsx
+from tests.test_ingest import CASES, GOOD_ORDER, ORDER_HEADERS, TODAY, bad_files, run, tree_digest, write_xlsx
 
 PAGE = str(ROOT / "pages" / "data_admin.py")
 CLEANUP = "清运编号,小区代码,清运日期,垃圾类型,重量（吨）\nL10,P4,2024-01-08,生活垃圾,1.2\n".encode()
@@ -216,15 +216,46 @@ def test_a_zip_bomb_is_refused_quickly_and_with_little_memory(ds):
 
 
 def test_an_xlsx_bomb_and_a_huge_sheet_are_refused_before_parsing(ds):
-    sheet = b'<worksheet><dimension ref="A1:XFD1048576"/><sheetData/></worksheet>'
-    huge = zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-                   "xl/worksheets/sheet1.xml": sheet})
-    refused, seconds, peak = measure(lambda: uploads.accept([("点单服务.xlsx", huge)]))
-    assert refused is not None and "单元格" in refused.zh and seconds < 0.5
     bomb = zip_of({"xl/worksheets/sheet1.xml": b"<worksheet>" + b" " * (300 << 20) + b"</worksheet>"})
     refused, seconds, peak = measure(lambda: uploads.accept([("点单服务.xlsx", bomb)]))
     assert refused is not None and "解压" in refused.zh and seconds < 1.0 and peak < 10 * 1024 * 1024
     print(f"xlsx bomb: refused in {seconds * 1000:.1f} ms, peak {peak / 1024:.0f} KiB")
+
+
+def _workbook(sheet: bytes) -> bytes:
+    return zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                   "xl/worksheets/sheet1.xml": sheet})
+
+
+def test_a_sheet_whose_dimension_lies_is_counted_by_its_cells(ds):
+    """`<dimension>` says A1:C2; the sheet holds 2.1 M cells (no r attributes: each cell is the next one)."""
+    import random
+    rng = random.Random(1)
+    rows = b"".join(b"<row>" + b"".join(b"<c><v>%d</v></c>" % rng.randrange(10 ** 6) for _ in range(3)) + b"</row>"
+                    for _ in range(700_000))
+    lying = _workbook(b'<worksheet><dimension ref="A1:C2"/><sheetData>' + rows + b"</sheetData></worksheet>")
+    assert uploads.limits().max_cells < 2_100_000
+    refused, seconds, peak = measure(lambda: uploads.accept([("点单服务.xlsx", lying)]))
+    assert refused is not None and "超过上限 2,000,000" in refused.zh and " 行 × 3 列" in refused.zh  # stops reading there
+    assert peak < 16 * 1024 * 1024, peak  # streamed, never held whole
+    print(f"lying dimension: refused in {seconds * 1000:.0f} ms, peak {peak / 1024:.0f} KiB")
+    # a dimension that claims the whole sheet over three cells is not a reason to refuse: the cells decide
+    honest = _workbook(b'<worksheet><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c>'
+                       b"</row></sheetData></worksheet>")
+    uploads.check_xlsx(honest, "点单服务.xlsx")
+
+
+def test_one_stray_cell_at_the_far_corner_is_refused_not_allocated(ds, tmp_path):
+    """The reader holds a sheet as a grid from A1 to its farthest cell: one value at XFD1048576 would ask for
+    17 billion cells and abort the process. Refused by the upload check and by the command line's reader."""
+    path = write_xlsx(tmp_path / "点单服务.xlsx", [ORDER_HEADERS, GOOD_ORDER])
+    wb = openpyxl.load_workbook(path)
+    wb.active["XFD1048576"] = "x"
+    wb.save(path)
+    refused, seconds, _ = measure(lambda: uploads.accept([(path.name, path.read_bytes())]))
+    assert refused is not None and "1,048,576 行 × 16,384 列" in refused.zh and seconds < 2
+    code, out = run(path, "--dataset", ds)
+    assert code == 1 and "直到 XFD1048576 单元格" in out and "请删除表格右方和下方多余的行与列" in out
 
 
 def test_an_oversize_file_is_refused_quickly_through_the_page(ds):
@@ -236,7 +267,7 @@ def test_an_oversize_file_is_refused_quickly_through_the_page(ds):
 
 
 @pytest.mark.parametrize("member,phrase", [("../../etc/点单服务.csv", "压缩包之外"), ("/abs/点单服务.csv", "压缩包之外"),
-                                           ("点单服务.exe", "不是 .xlsx 或 .csv")])
+                                           ("点单服务.exe", "不支持的文件类型 .exe：请在 Excel/WPS 中打开后“另存为”")])
 def test_zip_members_outside_the_archive_or_not_ledgers_are_refused(member, phrase):
     with pytest.raises(ReadError, match=re.escape(phrase)):
         uploads.accept([("batch.zip", zip_of({member: b"x"}))])

@@ -110,7 +110,10 @@ def bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
         "open_with_resolved_time": (orders(tmp, _with(GOOD_ORDER, 状态="处理中", 满意度评分=""), name="n.点单.csv"),
                                     "只有已解决的工单才有解决时间"),
         "impossible_date": (orders(tmp, _with(GOOD_ORDER, 点单时间="2024-02-30 09:00"), name="o.点单.csv"), "时间无法识别"),
-        "unknown_table": (write_csv(tmp / "新建文档.csv", [h, GOOD_ORDER]), "无法判断属于哪张表"),
+        # the table is told by its header: one that names no table's columns, or fits two equally, is refused
+        "unknown_table": (write_csv(tmp / "新建文档.csv", [["甲", "乙", "丙"], ["1", "2", "3"]]), "无法判断属于哪张表"),
+        "ambiguous_header": (write_csv(tmp / "台账.csv", [["compound_code", "done_on"], ["P1", "2024-01-10"]]),
+                             "同样像 垃圾清运"),
         "empty_file": (write_csv(tmp / "p.点单.csv", []), "文件是空的"),
         "required_value_empty": (orders(tmp, _with(GOOD_ORDER, 小区代码=""), name="q.点单.csv"), "必填项为空"),
         "not_really_xlsx": (None, "无法打开 Excel 文件"),
@@ -149,7 +152,7 @@ CASES = [
     "utf16_encoding", "undecodable_bytes", "missing_column", "unknown_category", "duplicate_id", "orphan_compound",
     "resolved_before_submitted", "future_date", "rating_7", "merged_header_cells", "blank_row", "totals_row",
     "text_in_number_column", "resolved_without_time", "open_with_resolved_time", "impossible_date", "unknown_table",
-    "empty_file", "required_value_empty", "not_really_xlsx", "no_header_row", "road_in_metres", "half_a_door",
+    "ambiguous_header", "empty_file", "required_value_empty", "not_really_xlsx", "no_header_row", "road_in_metres", "half_a_door",
     "unit_mismatch", "negative_tonnes", "coop_mode_without_cooperative", "new_compound_without_baseline",
     "lon_lat_swapped", "bad_boolean"]
 

@@ -66,6 +66,8 @@ def _publish() -> None:
         _require_admin()
         version = batch.publish(r, data_dir(), by=session.identity()[0],
                                 sources=[str(p) for p in r.files])
+        if version is None:
+            raise Refused(*batch.NO_CHANGE)
     except CoopError as exc:
         session.audit("publish_refused", {"batch": result["batch"].name, "reason": exc.en})
         st.session_state[K_DONE] = ("error", "office.publish_refused", exc)
@@ -91,20 +93,34 @@ def _switch(name: str) -> None:
     st.session_state[K_DONE] = ("success", "office.rolled_back", name)
 
 
+_PROBLEM_COLUMNS = {"severity": ("col.severity", "text"), "file": ("col.file", "text"), "sheet": ("col.sheet", "text"),
+                    "row": ("col.row", "text"), "column": ("col.column_name", "text"), "value": ("col.value", "text"),
+                    "zh": ("col.problem_zh", "text"), "en": ("col.problem_en", "text")}
+
+
+def _problem_frame(problems) -> pd.DataFrame:
+    return pd.DataFrame([{"severity": t(f"severity.{p.severity}"), "file": p.file, "sheet": p.sheet,
+                          "row": "" if p.row is None else str(p.row), "column": p.column, "value": p.value,
+                          "zh": p.zh, "en": p.en} for p in problems], columns=list(_PROBLEM_COLUMNS))
+
+
 def _problems_table(r: batch.Review) -> None:
+    """Errors and warnings (what to correct) in one table, and apart from them the notes: what was recognised
+    (the table, a title, a two-line header) and skipped (instructions, totals, the footer)."""
     problems = r.sorted_problems()
-    if not problems:
-        return
-    kinds = [k for k in ("error", "warning", "info") if any(p.severity == k for p in problems)]
-    shown = st.pills(t("office.severity"), kinds, selection_mode="multi", default=kinds, key="office_severity",
-                     format_func=lambda k: t(f"severity.{k}"))
-    frame = pd.DataFrame([{"severity": t(f"severity.{p.severity}"), "file": p.file, "sheet": p.sheet,
-                           "row": "" if p.row is None else str(p.row), "column": p.column, "value": p.value,
-                           "zh": p.zh, "en": p.en} for p in problems if p.severity in (shown or kinds)])
-    ui.table(frame, {"severity": (t("col.severity"), "text"), "file": (t("col.file"), "text"),
-                     "sheet": (t("col.sheet"), "text"), "row": (t("col.row"), "text"),
-                     "column": (t("col.column_name"), "text"), "value": (t("col.value"), "text"),
-                     "zh": (t("col.problem_zh"), "text"), "en": (t("col.problem_en"), "text")}, key="review_report")
+    columns = {k: (t(label), kind) for k, (label, kind) in _PROBLEM_COLUMNS.items()}
+    to_fix = [p for p in problems if p.severity != "info"]
+    if to_fix:
+        st.markdown(f"**{t('office.to_fix')}**")
+        kinds = [k for k in ("error", "warning") if any(p.severity == k for p in to_fix)]
+        shown = st.pills(t("office.severity"), kinds, selection_mode="multi", default=kinds, key="office_severity",
+                         format_func=lambda k: t(f"severity.{k}"))
+        ui.table(_problem_frame([p for p in to_fix if p.severity in (shown or kinds)]), columns, key="review_report")
+    notes = [p for p in problems if p.severity == "info"]
+    if notes:
+        with st.expander(t("office.notes", n=len(notes)), expanded=not to_fix):
+            ui.table(_problem_frame(notes), {k: v for k, v in columns.items() if k != "severity"},
+                     key="review_notes", download=False)
 
 
 def upload_section() -> None:
@@ -112,7 +128,9 @@ def upload_section() -> None:
     st.subheader(t("office.heading"))
     st.caption(t("office.intro"))
     lim = uploads.limits()
-    files = st.file_uploader(t("office.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+    # every type is let through to ingest/uploads.py, which refuses what it cannot read with a message that says
+    # what to do (Streamlit's own refusal is English and gives no advice)
+    files = st.file_uploader(t("office.upload"), type=None, accept_multiple_files=True,
                              key="office_files", help=t("office.limits", file=lim.max_file // uploads.MB,
                                                         batch=lim.max_batch // uploads.MB, files=lim.max_files))
     if done := ss.pop(K_DONE, None):
@@ -159,6 +177,7 @@ def upload_section() -> None:
                           "after_text": (t("col.after"), "text"), "change_text": (t("col.change"), "text")},
                  key="review_impact", download=False)
     reason = (t("office.publish_errors", n=count["error"]) if not r.ok
+              else t("office.no_change") if not r.changes
               else t("office.publish_demo") if Path(data_dir()) == DEFAULT_DATA_DIR else None)
     st.button(t("office.publish"), type="primary", key="office_publish", disabled=reason is not None,
               help=reason, on_click=_publish)

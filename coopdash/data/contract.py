@@ -40,6 +40,8 @@ class Column:
     nullable: bool = False
     enum: Enum | None = None
     note: str = ""
+    units: tuple[str, ...] = ()  # units a ledger may write after a number ("1.2吨"); the first is the one shown
+
 
     @property
     def label(self) -> str:
@@ -138,6 +140,9 @@ REPAIR_KIND = Enum({
 # generators read it from here.
 KM_REPAIR_KINDS = ("road", "heating_pipe", "drainage_pipe")
 REPAIR_UNIT = Enum({"km": ("公里", "km"), "items": ("个", "items")})
+# The words a ledger may write for each unit, after a number or in a 单位 column (compared after NFKC, lower case).
+UNIT_WORDS = {"km": ("公里", "km", "千米"), "items": ("个", "处", "件", "块", "扇", "盏", "樘", "套", "组", "items"),
+              "t": ("吨", "t")}
 
 
 def repair_unit(kind: str) -> str:
@@ -167,9 +172,9 @@ TABLES: tuple[Table, ...] = (
         C("compound_name", "VARCHAR", "小区名称", "compound name"),
         C("community_code", "VARCHAR", "社区代码", "community code", note="→ communities"),
         C("kind", "VARCHAR", "类型", "kind", enum=COMPOUND_KIND),
-        C("built_year", "INTEGER", "建成年份", "year built", nullable=True),
-        C("buildings", "INTEGER", "楼栋数", "buildings"),
-        C("households", "INTEGER", "户数", "households"),
+        C("built_year", "INTEGER", "建成年份", "year built", nullable=True, units=("年",)),
+        C("buildings", "INTEGER", "楼栋数", "buildings", units=("栋", "幢", "座")),
+        C("households", "INTEGER", "户数", "households", units=("户",)),
         C("lon", "DOUBLE", "经度", "longitude", note="WGS84"),
         C("lat", "DOUBLE", "纬度", "latitude", note="WGS84"),
     )),
@@ -201,7 +206,7 @@ TABLES: tuple[Table, ...] = (
     Table("work_teams", "工作力量", "work teams", ("coop_code", "team", "as_of"), (
         C("coop_code", "VARCHAR", "物业社代码", "cooperative code", note="→ cooperatives"),
         C("team", "VARCHAR", "工作组", "team", enum=TEAM),
-        C("headcount", "INTEGER", "人数", "headcount"),
+        C("headcount", "INTEGER", "人数", "headcount", units=("人",)),
         C("as_of", "DATE", "统计日期", "as of", note="最近一次统计有效 / the latest count on or before a date holds"),
     )),
     Table("meetings", "协商会议", "consultation meetings", ("meeting_id",), (
@@ -209,25 +214,27 @@ TABLES: tuple[Table, ...] = (
         C("coop_code", "VARCHAR", "物业社代码", "cooperative code", note="→ cooperatives"),
         C("held_on", "DATE", "召开日期", "held on"),
         C("topic", "VARCHAR", "议题", "topic"),
-        C("participants", "INTEGER", "参会人数", "participants"),
-        C("problems_resolved", "INTEGER", "解决问题数", "problems resolved"),
+        C("participants", "INTEGER", "参会人数", "participants", units=("人", "人次")),
+        C("problems_resolved", "INTEGER", "解决问题数", "problems resolved", units=("个", "件", "项")),
     )),
     Table("service_orders", "点单服务", "service orders", ("order_id",), (
         C("order_id", "VARCHAR", "工单编号", "order id"),
         C("compound_code", "VARCHAR", "小区代码", "compound code", note="→ compounds"),
         C("category", "VARCHAR", "服务类别", "category", enum=ORDER_CATEGORY),
-        C("submitted_at", "TIMESTAMP", "点单时间", "submitted at", note="当地时间 / local time (UTC+8)"),
+        C("submitted_at", "TIMESTAMP", "点单时间", "submitted at",
+          note="当地时间，精确到秒 / local time (UTC+8), to the second"),
         C("resolved_at", "TIMESTAMP", "解决时间", "resolved at", nullable=True,
           note="仅已解决工单有值 / set exactly when resolved"),
         C("status", "VARCHAR", "状态", "status", enum=ORDER_STATUS),
-        C("rating", "INTEGER", "满意度评分", "rating", nullable=True, note="1–5，未评价为空 / null if not rated"),
+        C("rating", "INTEGER", "满意度评分", "rating", nullable=True, note="1–5，未评价为空 / null if not rated",
+          units=("分",)),
     )),
     Table("cleanups", "垃圾清运", "cleanups", ("cleanup_id",), (
         C("cleanup_id", "VARCHAR", "清运编号", "cleanup id"),
         C("compound_code", "VARCHAR", "小区代码", "compound code", note="→ compounds"),
         C("done_on", "DATE", "清运日期", "done on"),
         C("waste_type", "VARCHAR", "垃圾类型", "waste type", enum=WASTE_TYPE),
-        C("tonnes", "DOUBLE", "重量（吨）", "tonnes", note="> 0"),
+        C("tonnes", "DOUBLE", "重量（吨）", "tonnes", note="> 0", units=UNIT_WORDS["t"]),
     )),
     Table("repairs", "修缮", "repairs", ("repair_id",), (
         C("repair_id", "VARCHAR", "修缮编号", "repair id"),
@@ -235,7 +242,8 @@ TABLES: tuple[Table, ...] = (
         C("done_on", "DATE", "完成日期", "done on"),
         C("kind", "VARCHAR", "修缮类型", "kind", enum=REPAIR_KIND),
         C("quantity", "DOUBLE", "数量", "quantity",
-          note="> 0；道路、管线为公里，其余为个 / km for road and pipes, items otherwise"),
+          note="> 0；道路、管线为公里，其余为个 / km for road and pipes, items otherwise",
+          units=UNIT_WORDS["km"] + UNIT_WORDS["items"]),
     )),
     Table("owners_committees", "业主委员会", "owners' committees", ("committee_id",), (
         C("committee_id", "VARCHAR", "业委会编号", "committee id"),
@@ -290,6 +298,9 @@ def to_markdown() -> str:
                 values = "<br>".join(f"`{k}` {zh} / {en}" for k, (zh, en) in c.enum.values.items())
             if c.note:
                 values = f"{values}<br>{c.note}" if values else c.note
+            if c.units:
+                words = "、".join(c.units)
+                values = f"{values}<br>可带单位 / unit allowed: {words}" if values else f"可带单位 / unit allowed: {words}"
             out.append(f"| `{c.name}` | {c.type} | {c.zh} | {c.en} | {'是 yes' if c.nullable else '否 no'} | {values} |")
         out.append("")
     out += [

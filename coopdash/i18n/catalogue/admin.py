@@ -27,9 +27,11 @@ LABELS: dict[str, tuple[str, str]] = {
                              "One template per table with instructions; upload them on this page, or import with python -m ingest"),
     # the browser workflow: upload, review, publish, roll back
     "office.heading": ("导入台账", "Import ledgers"),
-    "office.intro": ("上传各社区报送的台账（.xlsx、.csv，或打包为 .zip）。上传后先审核，数据集不变；无错误时才能发布。",
-                     "Upload the communities' ledgers (.xlsx, .csv, or a .zip of them). An upload is reviewed first "
-                     "and changes nothing; it can be published only without errors."),
+    "office.intro": ("上传各社区报送的台账（.xlsx、.xls、.csv，或打包为 .zip）。标题行、两行表头、填表说明页、合计行和"
+                     "表尾（填表人、审核人、盖章等）会自动识别并跳过。上传后先审核，数据集不变；无错误时才能发布。",
+                     "Upload the communities' ledgers (.xlsx, .xls, .csv, or a .zip of them). Title rows, two-line "
+                     "headers, instruction sheets, totals rows and the form's footer are recognised and skipped. An "
+                     "upload is reviewed first and changes nothing; it can be published only without errors."),
     "office.upload": ("选择台账文件", "Choose ledger files"),
     "office.limits": ("单个文件不超过 {file} MB，一次不超过 {batch} MB、{files} 个文件", "Up to {file} MB a file, "
                       "{batch} MB and {files} files an upload"),
@@ -37,6 +39,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "office.summary": ("审核结果：{errors} 个错误，{warnings} 个警告，{notes} 个提示（共 {files} 个文件）",
                        "Review: {errors} errors, {warnings} warnings, {notes} notes ({files} files)"),
     "office.severity": ("显示", "Show"),
+    "office.to_fix": ("需要改正的问题", "What to correct"),
+    "office.notes": ("已识别、已跳过的内容（{n} 条提示，不影响发布）", "What was recognised and skipped ({n} notes; "
+                     "they do not stop a publish)"),
+    "office.no_change": ("无变化，未发布新版本：所有行与当前版本相同", "Nothing changed: every row is as in the current "
+                         "version, so no new version is published"),
     "office.changes": ("各表变化", "Changes per table"),
     "office.impact": ("发布后看板的变化（涉及的街道：{streets}；自项目启动以来）",
                       "What the publish does to the dashboard (streets touched: {streets}; since the launch)"),

@@ -1,0 +1,99 @@
+"""A large monthly ledger, as a clerk's office software writes it: time and peak memory of the import.
+
+    .venv/bin/python -m bench.ledger_read --rows 50000 --out /tmp/ledger-bench
+
+writes `点单服务台账.xlsx` (openpyxl) with a title row, a two-line header is *not* used (every reader
+version must read it), 50,000 service orders on the demo's compounds, and, when LibreOffice is
+installed, the same workbook saved by it as `.xls` (Excel 97–2003). Then, for each file, it runs
+`python -m ingest FILE --dataset <a fresh copy of data/demo>` in a new process under `/usr/bin/time -v`
+(`--repeat` times) and prints the median wall time and the peak RSS. Run it on two commits to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from coopdash import ROOT
+from coopdash.data.contract import ORDER_CATEGORY, TABLES_BY_NAME
+
+HEADERS = [c.zh for c in TABLES_BY_NAME["service_orders"].columns]
+
+
+def write_ledger(path: Path, rows: int, seed: int = 7) -> Path:
+    from openpyxl import Workbook
+    compounds = pq.read_table(ROOT / "data/demo/compounds.parquet", columns=["compound_code"]).column(0).to_pylist()
+    rng = random.Random(seed)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("点单服务")
+    ws.append(["龙潭区共享物业社点单服务台账（2026年11月）"])
+    ws.append(HEADERS)
+    start = dt.datetime(2026, 11, 1, 8, 0)
+    categories = [ORDER_CATEGORY.zh(c) for c in ORDER_CATEGORY.codes]
+    for i in range(rows):
+        sub = start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 25))
+        resolved = rng.random() < 0.8
+        ws.append([f"B{i:07d}", rng.choice(compounds), rng.choice(categories), sub,
+                   sub + dt.timedelta(hours=rng.randrange(1, 96)) if resolved else None,
+                   "已解决" if resolved else "处理中", rng.randrange(3, 6) if resolved else None])
+    wb.save(path)
+    return path
+
+
+def to_xls(xlsx: Path) -> Path | None:
+    soffice = shutil.which("soffice")
+    if not soffice:
+        return None
+    subprocess.run([soffice, "--headless", "--convert-to", "xls", "--outdir", str(xlsx.parent), str(xlsx)],
+                   check=True, capture_output=True, timeout=600)
+    return xlsx.with_suffix(".xls")
+
+
+def measure(ledger: Path, work: Path) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in kB, exit code) of one `python -m ingest` into a fresh demo copy."""
+    dataset = work / "ds"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    shutil.copytree(ROOT / "data/demo", dataset)
+    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "ingest", str(ledger), "--dataset",
+                           str(dataset), "--today", "2026-12-01"], cwd=ROOT, capture_output=True, text=True)
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
+    h, m, s = (float(x or 0) for x in wall.groups())
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
+    return h * 3600 + m * 60 + s, rss, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=50_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "coopdash-ledger-bench")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    xlsx = args.out / "点单服务台账.xlsx"
+    if not xlsx.exists():
+        write_ledger(xlsx, args.rows)
+    files = [xlsx]
+    xls = xlsx.with_suffix(".xls")
+    if xls.exists() or to_xls(xlsx):
+        files.append(xls)
+    print(f"{'file':24s} {'wall s (median)':>16s} {'peak RSS MB':>12s} {'exit':>5s}")
+    for f in files:
+        runs = [measure(f, args.out / "work") for _ in range(args.repeat)]
+        wall = statistics.median(r[0] for r in runs)
+        rss = statistics.median(r[1] for r in runs) / 1024
+        print(f"{f.name:24s} {wall:16.2f} {rss:12.0f} {runs[-1][2]:5d}")
+
+
+if __name__ == "__main__":
+    main()
