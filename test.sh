@@ -6,4 +6,5 @@ REQUIREMENTS=requirements-dev.txt
 source scripts/bootstrap.sh
 source scripts/browser-deps.sh
 source scripts/nginx-deps.sh
+source scripts/office-deps.sh
 exec .venv/bin/python -m pytest "$@"

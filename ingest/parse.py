@@ -107,11 +107,29 @@ def nfkc(text) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip()
 
 
+_BRACKETS = str.maketrans("【】〔〕", "[][]")
+_SPACE = re.compile(r"\s+")
+
+
 def norm(text) -> str:
     """Header/label comparison form: NFKC, no spaces, half-width brackets, lower case."""
-    s = nfkc(text).lower()
-    s = s.translate(str.maketrans("【】〔〕", "[][]"))
-    return re.sub(r"\s+", "", s)
+    return _SPACE.sub("", nfkc(text).lower().translate(_BRACKETS))
+
+
+_ENUM_LOOKUPS: dict[int, dict[str, str]] = {}
+
+
+def _enum_lookup(enum) -> dict[str, str]:
+    """An enumeration's accepted spellings (code, Chinese, English; compared as `norm`) → code. The contract's
+    enumerations are module constants, so one lookup each is kept."""
+    out = _ENUM_LOOKUPS.get(id(enum))
+    if out is None:
+        out = {}
+        for code, (zh, en) in enum.values.items():
+            for name in (code, zh, en):
+                out.setdefault(norm(name), code)
+        _ENUM_LOOKUPS[id(enum)] = out
+    return out
 
 
 def _bare(label: str) -> str:
@@ -325,11 +343,19 @@ def number_and_unit(value, column: Column | None = None) -> tuple[float, str]:
         units = column.units if column else ()
         if norm(unit) not in {norm(u) for u in units}:
             if units:
-                raise CellError(f"单位应为{units[0]}（可写 {m[1]} 或 {m[1]}{units[0]}），不能是“{unit}”",
-                                f"the unit should be {units[0]} (write {m[1]} or {m[1]}{units[0]}), not '{unit}'")
+                zh, en = _expected_unit(column)
+                raise CellError(f"单位应为{zh}（可写 {m[1]} 或 {m[1]}{units[0]}），不能是“{unit}”",
+                                f"the unit should be {en} (write {m[1]} or {m[1]}{units[0]}), not '{unit}'")
             raise CellError(f"应为数字，不能带单位或文字“{unit}”（如 {m[1]}）",
                             f"should be a plain number without '{unit}' (e.g. {m[1]})")
     return float(m[1]), unit
+
+
+def _expected_unit(column: Column) -> tuple[str, str]:
+    """The unit a column's numbers are in, as a clerk reads it (a repair's depends on its kind)."""
+    if set(column.units) >= set(UNIT_WORDS["km"]) | set(UNIT_WORDS["items"]):
+        return "公里（道路、管线）或个（其他修缮）", "km (road and pipes) or items (other repairs)"
+    return column.units[0], column.units[-1] if column.units[-1].isascii() else column.units[0]
 
 
 def _number(value) -> float:
@@ -345,10 +371,9 @@ def parse_cell_noting(column: Column, value) -> tuple[object, str]:
     """The typed value and a note: the unit written after a number, or "time dropped" for a date column."""
     kind = column.type
     if column.enum is not None:
-        text = norm(value)
-        for code, (zh, en) in column.enum.values.items():
-            if text in (norm(code), norm(zh), norm(en)):
-                return code, ""
+        code = _enum_lookup(column.enum).get(norm(value))
+        if code is not None:
+            return code, ""
         allowed = "、".join(zh for zh, _ in column.enum.values.values())
         raise CellError(f"不是允许的取值（可填：{allowed}）",
                         f"not an allowed value (allowed: {', '.join(column.enum.codes)})")
@@ -473,7 +498,7 @@ def _texts(values: list) -> list[str]:
 def _is_totals(values: list) -> str | None:
     """The totals word of a 合计 / 小计 row, or None."""
     for v in values:
-        if isinstance(v, str) and norm(v).rstrip(":") in TOTALS:
+        if isinstance(v, str) and len(v) <= 12 and norm(v).rstrip(":") in TOTALS:
             return nfkc(v).rstrip(":：")
     return None
 
@@ -668,10 +693,12 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
                                           "them and fill in each column", row=rownum))
             failed_since_subtotal = failed_all = True
             continue
-        if _is_footer(sheet, rownum, values) and FOOTER.match(_texts(values)[0]):
+        first = next(v for v in values if v is not None)
+        if isinstance(first, str) and FOOTER.match(nfkc(first)) and _is_footer(sheet, rownum, values):
             problems.append(where.problem("error", "表尾行（填表人、审核人、日期等）下面还有数据：请把表尾移到表格最后",
                                           "A footer line (who filled it in, date …) with data below it: move the "
-                                          "footer to the end of the table", row=rownum, value=_texts(values)[0][:20]))
+                                          "footer to the end of the table", row=rownum,
+                                          value=first.strip()[:20]))
             failed_since_subtotal = failed_all = True
             continue
         row, ok = {}, True

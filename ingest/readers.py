@@ -212,7 +212,7 @@ def read_spreadsheet(path: Path) -> list[Sheet]:
         hint_zh = "；若是从网页或业务系统导出的 .xls（实为网页或 XML），也请另存为 .xlsx" if suffix == ".xls" else ""
         hint_en = "; an .xls exported by a website or a system (HTML or XML inside) also needs saving as .xlsx" \
             if suffix == ".xls" else ""
-        raise ReadError(f"无法打开 {zh_kind} 文件（文件损坏或不是这种格式）：{SAVE_AS_XLSX[0]}{hint_zh}",
+        raise ReadError(f"无法打开 {zh_kind}文件（文件损坏或不是这种格式）：{SAVE_AS_XLSX[0]}{hint_zh}",
                         f"Cannot open the {en_kind} file (damaged or not that format): {SAVE_AS_XLSX[1]}{hint_en} "
                         f"[{exc}]") from exc
     sheets = []

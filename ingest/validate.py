@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from coopdash.data.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME
+from coopdash.data.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME, UNIT_WORDS
 from coopdash.data.dataset import to_arrow
 from coopdash.data.settings import settings
 from ingest.parse import ParsedSheet, Problem, Where, norm
 
 MAX_KM_PER_RECORD = 50.0  # a road or pipe job longer than this is almost surely metres typed as km
 NON_NEGATIVE = {"buildings", "households", "headcount", "participants", "problems_resolved"}
-UNITS = {"km": {"公里", "km", "千米"}, "items": {"个", "items", "处", "件", "块"}, "t": {"吨", "t"}}
+UNITS = {unit: {norm(w) for w in words} for unit, words in UNIT_WORDS.items()}
 
 
 @dataclass

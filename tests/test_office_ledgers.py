@@ -1,0 +1,229 @@
+"""Ledgers written by real office software (tests/office_corpus.py: LibreOffice standing in for WPS and Excel)
+import exactly — through the command line, the 数据管理 page (AppTest) and in Chromium — and the ordinary
+furniture of a Chinese office form is recognised and reported as notes; what is wrong is still refused, with a
+message that names the row and says what to write instead."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import openpyxl
+import pyarrow.parquet as pq
+import pytest
+
+from coopdash import ROOT
+from coopdash.data.contract import TABLES_BY_NAME
+from ingest import batch, store
+from ingest.cli import main
+from ingest.readers import collect
+from tests import office_corpus
+from tests.fixture_data import write_fixture
+from tests.test_ingest import TODAY, tree_digest, write_csv
+
+CORPUS = ROOT / "tests" / "fixtures" / "ledgers"
+FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file())
+REPAIRS = [c.zh for c in TABLES_BY_NAME["repairs"].columns]
+CLEANUPS = [c.zh for c in TABLES_BY_NAME["cleanups"].columns]
+ORDERS = [c.zh for c in TABLES_BY_NAME["service_orders"].columns]
+
+# what each form's review must say it recognised and skipped (phrases of the notes), by file stem
+NOTES = {
+    "一社区共享物业社点单服务台账（2024年1月）": ["按表头识别为：点单服务（7/7 列）", "第 1–2 行是标题，已跳过", "“序号”列是行序号，已忽略",
+                                  "第 7 行是合计行，已跳过", "第 9–11 行是表尾（填表人、审核人、日期、盖章、备注等），已跳过"],
+    "一社区2024年1月修缮台账": ["按表头识别为：修缮（5/5 列）", "第 1–2 行是两行表头，按列合并读取",
+                       "第 5 行是小计行（数量与上方各行之和相符），已跳过", "第 7 行是合计行（数量与上方各行之和相符），已跳过",
+                       "第 9–11 行是表尾"],
+    "一社区2024年1月台账": ["工作表“填表说明”是填表说明，已跳过", "按表头识别为：垃圾清运（5/5 列）",
+                     "第 5 行是合计行（重量（吨）与上方各行之和相符），已跳过", "第 6 行是表尾",
+                     "“清运日期”列第 3 行写有时刻，只取日期"],
+    "系统导出": ["按表头识别为：点单服务（7/7 列）"],
+}
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    return write_fixture(tmp_path / "ds")
+
+
+def run(*args) -> tuple[int, str]:
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        code = main([str(a) for a in args] + ["--today", TODAY])
+    return code, buf.getvalue()
+
+
+def landed(dataset: Path, table: str, expected: list[dict]) -> list[dict]:
+    """The rows of `table` whose key is one of the expected rows' keys, in key order."""
+    key = TABLES_BY_NAME[table].key[0]
+    wanted = {r[key] for r in expected}
+    return sorted((r for r in pq.read_table(dataset / f"{table}.parquet").to_pylist() if r[key] in wanted),
+                  key=lambda r: r[key])
+
+
+def test_the_corpus_has_every_format():
+    assert {p.parent.name for p in FILES} == {"xlsx", "xls", "csv-gb18030", "csv-utf8"}
+    assert len(FILES) == 14
+    assert (CORPUS / "csv-gb18030" / "系统导出.csv").read_bytes().decode("gb18030")  # really GB18030, not UTF-8
+    with pytest.raises(UnicodeDecodeError):
+        (CORPUS / "csv-gb18030" / "一社区2024年1月修缮台账.csv").read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_an_office_ledger_imports_exactly_with_notes_of_what_was_skipped(path, dataset):
+    code, out = run(path, "--dataset", dataset)
+    assert code == 0, out
+    table, rows = office_corpus.EXPECTED[path.stem]
+    assert landed(dataset, table, rows) == rows
+    for phrase in NOTES[path.stem]:
+        assert phrase in out, (phrase, out)
+    assert "错误 error:" not in out and "警告 warning:" not in out
+
+
+@pytest.mark.skipif(office_corpus.soffice() is None, reason="LibreOffice 未安装（./test.sh 安装 libreoffice-calc-nogui）/ "
+                                                            "no soffice: the committed corpus is tested instead")
+def test_libreoffice_writes_the_forms_afresh_and_they_import_the_same(tmp_path):
+    """The committed files are what this LibreOffice writes today: convert the sources now and import each."""
+    made = office_corpus.convert(office_corpus.build(tmp_path / "src"), tmp_path / "out")
+    assert sorted(p.relative_to(tmp_path / "out") for p in made) == sorted(p.relative_to(CORPUS) for p in FILES)
+    for path in made:
+        ds = write_fixture(tmp_path / "ds" / path.parent.name / path.stem)
+        code, out = run(path, "--dataset", ds)
+        table, rows = office_corpus.EXPECTED[path.stem]
+        assert code == 0 and landed(ds, table, rows) == rows, (path, out)
+
+
+def test_a_folder_imports_every_format_at_once_and_reports_what_it_does_not_read(dataset, tmp_path):
+    """.xls used to be skipped silently in a folder (exit 0, the orders never mentioned)."""
+    folder = tmp_path / "十一月"
+    shutil.copytree(CORPUS / "xls", folder)
+    (folder / "站前社区说明.docx").write_bytes(b"PK")
+    (folder / "~$一社区2024年1月台账.xls").write_bytes(b"lock")  # Office's lock file: not a ledger
+    code, out = run(folder, "--dataset", dataset)
+    assert code == 0, out
+    assert "站前社区说明.docx" in out and "不是台账文件（.docx），已跳过" in out
+    assert "~$" not in out
+    assert "点单服务 +5 ~0, 垃圾清运 +3 ~0, 修缮 +3 ~0" in out
+    files, skipped = collect([folder])
+    assert [p.suffix for p in files] == [".xls"] * 4 and [s.path.name for s in skipped] == ["站前社区说明.docx"]
+
+
+def test_a_wps_file_in_a_folder_stops_the_batch_and_says_how_to_save_it(dataset, tmp_path):
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    shutil.copy(CORPUS / "xls" / "系统导出.xls", folder)
+    (folder / "修缮台账.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    before = tree_digest(dataset)
+    code, out = run(folder, "--dataset", dataset)
+    assert code == 1
+    assert "修缮台账.et: 不支持的文件类型 .et：请在 Excel/WPS 中打开后“另存为”Excel 工作簿（.xlsx）再导入" in out
+    assert tree_digest(dataset) == before
+
+
+def test_the_same_ledger_twice_publishes_nothing_the_second_time(dataset):
+    path = CORPUS / "xlsx" / "一社区2024年1月修缮台账.xlsx"
+    assert run(path, "--dataset", dataset)[0] == 0
+    versions = sorted(p.name for p in store.versions_dir(dataset).iterdir() if p.name.startswith("v"))
+    code, out = run(path, "--dataset", dataset)
+    assert code == 0 and "无变化，未发布新版本" in out
+    assert sorted(p.name for p in store.versions_dir(dataset).iterdir() if p.name.startswith("v")) == versions
+    r = batch.review([path], dataset, batch.today())
+    assert r.ok and r.changes == 0 and batch.publish(r, dataset) is None
+
+
+# ---------------------------------------------------------------------------- still refused, and how
+
+def xlsx(path: Path, rows: list[list], merges: tuple[str, ...] = (), sheet: str = "Sheet1") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for r in rows:
+        ws.append(r)
+    for m in merges:
+        ws.merge_cells(m)
+    wb.save(path)
+    return path
+
+
+def written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+REFUSED = {
+    # a totals row that does not add up: named, not skipped
+    "totals_mismatch": (lambda d: xlsx(d / "清运.xlsx", [CLEANUPS, ["L20", "P1", "2024-01-08", "生活垃圾", "1.2"],
+                                                        ["L21", "P1", "2024-01-09", "生活垃圾", "3.3"],
+                                                        ["合计", None, None, None, "5"]]),
+                        "第4行 row 4 值 value「合计」: 合计行不是数据（合计），且与上方各行不符：“重量（吨）”合计 5，上方各行之和 4.5"),
+    # metres in a km column: the expected unit, not a guess
+    "metres_for_km": (lambda d: write_csv(d / "修缮.csv", [REPAIRS, ["R20", "P1", "2024-01-10", "道路", "300米"]]),
+                      "单位应为公里（道路、管线）或个（其他修缮）（可写 300 或 300公里），不能是“米”"),
+    "items_for_a_road": (lambda d: write_csv(d / "修缮.csv", [REPAIRS, ["R20", "P1", "2024-01-10", "道路", "2个"]]),
+                         "道路的单位应为公里"),
+    "kilos_for_tonnes": (lambda d: write_csv(d / "清运.csv", [CLEANUPS, ["L20", "P1", "2024-01-08", "生活垃圾", "800公斤"]]),
+                         "单位应为吨（可写 800 或 800吨），不能是“公斤”"),
+    # a footer line in the middle of the data
+    "footer_above_data": (lambda d: write_csv(d / "清运.csv", [CLEANUPS, ["L20", "P1", "2024-01-08", "生活垃圾", "1.2"],
+                                                              ["填表人：王红"], ["L21", "P1", "2024-01-09", "生活垃圾", "1"]]),
+                          "第3行 row 3 值 value「填表人：王红」: 表尾行（填表人、审核人、日期等）下面还有数据：请把表尾移到表格最后"),
+    # a blank line with data below it is still a blank line inside the table
+    "blank_inside": (lambda d: write_csv(d / "清运.csv", [CLEANUPS, ["L20", "P1", "2024-01-08", "生活垃圾", "1.2"], [],
+                                                         ["L21", "P1", "2024-01-09", "生活垃圾", "1"], [], ["审核人：李明"]]),
+                     "第3行 row 3: 空行：表格中间不能有空行，请删除这一行"),
+    # a bilingual header missing a column says which names are understood
+    "missing_column": (lambda d: xlsx(d / "点单.xlsx", [["工单编号 Order ID", "小区代码 Compound code", "服务类别 Category",
+                                                       "点单时间 Submitted at", "状态 Status", "满意度评分 Rating"],
+                                                      ["O20", "P1", "管道疏通", "2024-01-02 08:40", "处理中", None]]),
+                       "缺少必需的列“解决时间”（resolved_at）：第 1 行表头中没有。列名可写“解决时间”、“resolved at”或“resolved_at”"),
+    # a header merged across two columns loses a name: unmerge it
+    "merged_across": (lambda d: xlsx(d / "清运.xlsx", [CLEANUPS, ["L20", "P1", "2024-01-08", "生活垃圾", "1.2"]],
+                                     merges=("A1:B1",)),
+                      "表头有合并单元格 A1:B1：合并后右侧的列没有列名。请取消合并，每列填写自己的列名"),
+    # an impossible clock time in Chinese
+    "hour_25": (lambda d: write_csv(d / "点单.csv", [ORDERS, ["O20", "P1", "管道疏通", "2024年1月2日25时", "", "处理中", ""]]),
+                "时间无法识别（可写 2023-05-01 14:30、2023/5/1 14:30、2023年5月1日14时30分、2023年5月1日下午2点半）"),
+    # a workbook whose only sheet has no header is not taken for instructions: refused
+    "only_notes": (lambda d: xlsx(d / "清运台账.xlsx", [["填表说明"], ["每次清运填一行"]]), "找不到表头：前 20 行中没有“垃圾清运”的列名"),
+    # an .xls that is really a web page (what many systems export)
+    "html_as_xls": (lambda d: written(d / "系统导出.xls", b"<html><table><tr><td>1</td></tr></table></html>"),
+                    "无法打开 Excel 97–2003（.xls）文件"),
+}
+
+
+@pytest.mark.parametrize("kind", REFUSED)
+def test_a_wrong_ledger_is_refused_naming_the_row_and_what_to_write(kind, dataset, tmp_path):
+    make, phrase = REFUSED[kind]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = make(folder)
+    before = tree_digest(dataset)
+    code, out = run(path, "--dataset", dataset)
+    assert code == 1 and phrase in out, out
+    assert tree_digest(dataset) == before
+
+
+# ---------------------------------------------------------------------------- the 数据管理 page
+
+def test_the_page_takes_an_xls_shows_the_notes_apart_and_refuses_a_word_file(tmp_path, monkeypatch):
+    from tests.test_data_office import admin_page, frame, shown, upload
+    ds = write_fixture(tmp_path / "ds")
+    monkeypatch.setenv("COOP_DATA_DIR", str(ds))
+    monkeypatch.setenv("COOP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv(batch.TODAY_ENV, TODAY)
+    at = upload(admin_page(), ("说明.doc", b"\xd0\xcf\x11\xe0 a Word file"))
+    assert "说明.doc：不支持的文件类型 .doc：请在 Excel/WPS 中打开后“另存为”Excel 工作簿（.xlsx）再导入" in shown(at)
+    path = CORPUS / "xls" / "一社区2024年1月台账.xls"
+    at = upload(admin_page(), (path.name, path.read_bytes()))
+    assert frame(at, "added")[["table", "added"]].values.tolist() == [["垃圾清运（cleanups）", 3]]
+    assert "已识别、已跳过的内容（5 条提示，不影响发布）" in [e.label for e in at.expander]
+    notes = frame(at, "zh")
+    assert "severity" not in notes.columns and "工作表“填表说明”是填表说明，已跳过" in notes["zh"].tolist()
+    assert "需要改正的问题" not in shown(at)  # nothing to correct: no errors table at all
+    at.button(key="office_publish").click().run()
+    assert "已发布为版本 v0002" in str([e.value for e in at.success])
+    assert landed(ds, "cleanups", office_corpus.EXPECTED[path.stem][1]) == office_corpus.EXPECTED[path.stem][1]
+    at = upload(admin_page(), (path.name, path.read_bytes()))  # the same file again
+    assert at.button(key="office_publish").disabled and "无变化，未发布新版本" in shown(at)
