@@ -119,7 +119,7 @@ def _problems_table(r: batch.Review) -> None:
     notes = [p for p in problems if p.severity == "info"]
     if notes:
         with st.expander(t("office.notes", n=len(notes)), expanded=not to_fix):
-            ui.table(_problem_frame(notes), {k: v for k, v in columns.items() if k != "severity"},
+            ui.table(_problem_frame(notes), {k: columns[k] for k in ("file", "sheet", "row", "zh", "en")},
                      key="review_notes", download=False)
 
 
