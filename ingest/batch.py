@@ -19,7 +19,7 @@ from ingest import store
 from ingest.parse import ParsedSheet, Problem, Where, parse_file
 from ingest.readers import Skipped, read
 from ingest.report import report_csv
-from ingest.validate import Merge, check_and_merge
+from ingest.validate import Merge, check_and_merge, needed_tables
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 TODAY_ENV = "COOP_INGEST_TODAY"  # test hook, as the command line's hidden --today: the day "future" is judged against
@@ -82,7 +82,7 @@ def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | 
     base = store.current(dataset)
     if base is None and dataset.exists():
         raise StoreError(f"{dataset} 不是文件夹", f"{dataset} is not a folder")
-    existing = store.read_tables(base)
+    existing = store.read_tables(base, needed_tables({s.table.name for s in r.parsed}))
     r.merge = check_and_merge(r.parsed, existing, today, r.problems) if r.parsed else None
     if not r.errors and not any(s.rows for s in r.parsed):
         r.problems.append(Where("、".join(names), "").problem("error", "没有可导入的数据行", "no data rows to import"))

@@ -61,18 +61,20 @@ def current(dataset: Path) -> Path | None:
     return dataset if dataset.is_dir() else None
 
 
-def read_tables(folder: Path | None) -> dict[str, pa.Table]:
-    """The contract tables of a dataset folder (missing tables are left out)."""
+def read_tables(folder: Path | None, names: set[str] | None = None) -> dict[str, pa.Table]:
+    """The contract tables of a dataset folder (`names` only, when given; missing tables are left out)."""
     out = {}
     if folder is None:
         return out
     for t in TABLES:
+        if names is not None and t.name not in names:
+            continue
         where = table_location(folder, t.name)
         if where is None:
             continue
         out[t.name] = pq.read_table(where) if where.is_file() else pq.read_table(where, partitioning="hive")
-        names = [c.name for c in t.columns if c.name in out[t.name].column_names]
-        out[t.name] = out[t.name].select(names)
+        columns = [c.name for c in t.columns if c.name in out[t.name].column_names]
+        out[t.name] = out[t.name].select(columns)
     return out
 
 

@@ -127,8 +127,13 @@ def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], to
     # merge: existing rows keyed, incoming rows insert or update
     merge = Merge()
     merged_rows: dict[str, dict[tuple, dict]] = {}
+    columnar: dict[str, pa.Table] = {}
     for t in TABLES:
         if not incoming[t.name] and t.name not in _needed_for_checks(incoming):
+            continue
+        if t.name not in CHECKED and len(t.key) == 1:  # a fact table: merged in Arrow, never as Python rows
+            columnar[t.name], merge.added[t.name], merge.updated[t.name], merge.unchanged[t.name] = \
+                _merge_columnar(t.name, existing.get(t.name), incoming[t.name])
             continue
         old = existing.get(t.name)
         rows = {} if old is None else {_key(t.name, r): r for r in old.to_pylist()}
@@ -198,9 +203,45 @@ def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], to
                                      severity="warning"))
 
     for name in incoming:
-        if incoming[name]:
+        if name in columnar:
+            merge.tables[name] = columnar[name]
+        elif incoming[name]:
             merge.tables[name] = to_arrow(name, sorted(merged_rows[name].values(), key=_sort_key(name)))
     return merge
+
+
+# Tables whose merged rows the checks read row by row (parents of a foreign key, the baseline and membership
+# rules): small, merged as Python rows. Every other table (the orders, cleanups and repairs: millions of rows at
+# city scale) is merged in Arrow: the existing rows are never turned into Python objects.
+CHECKED = {parent for _, _, parent, _ in FOREIGN_KEYS} | {"management_history", "coop_members"}
+
+
+def needed_tables(names: set[str]) -> set[str]:
+    """The existing tables a batch touching `names` must read: those tables and what their checks read."""
+    return set(names) | _needed_for_checks({t.name: [None] if t.name in names else [] for t in TABLES})
+
+
+def _merge_columnar(name: str, old: pa.Table | None, locs: list[Located]) -> tuple[pa.Table, int, int, int]:
+    """Insert or update by a one-column key, in Arrow: the existing rows whose key the batch holds are the only
+    ones compared as Python values. Returns (merged table sorted as `_sort_key`, added, updated, unchanged)."""
+    import pyarrow.compute as pc
+
+    key = TABLES_BY_NAME[name].key[0]
+    new = to_arrow(name, [loc.row for loc in locs])
+    if old is None or old.num_rows == 0:
+        merged, added, updated, unchanged = new, new.num_rows, 0, 0
+    else:
+        old = old.select(new.column_names).cast(new.schema)
+        hit = pc.is_in(old[key], value_set=new[key])
+        before = {r[key]: r for r in old.filter(hit).to_pylist()}
+        updated = sum(1 for loc in locs if loc.row[key] in before and before[loc.row[key]] != loc.row)
+        unchanged = len(before) - updated
+        added = len(locs) - len(before)
+        merged = pa.concat_tables([old.filter(pc.invert(hit)), new])
+    t = TABLES_BY_NAME[name]
+    time_cols = [c.name for c in t.columns if c.type in ("DATE", "TIMESTAMP") and not c.nullable]
+    order = [(c, "ascending") for c in time_cols[:1] + list(t.key)]
+    return merged.sort_by(order), added, updated, unchanged
 
 
 def _needed_for_checks(incoming: dict[str, list]) -> set[str]:

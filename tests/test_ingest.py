@@ -384,3 +384,26 @@ def test_an_empty_template_is_nothing_to_import(dataset, tmp_path):
     code, out = run(tmp_path / "cleanups.xlsx", "--dataset", dataset)
     assert code == 1 and "没有可导入的数据行" in out
     assert tree_digest(dataset) == before
+
+
+def test_a_fact_table_merges_in_arrow_as_the_row_by_row_merge_would():
+    """service_orders, cleanups, repairs (millions of rows at city scale) are merged in Arrow: the existing rows are
+    never Python objects. The result is the row-by-row merge's: updated in place, added, sorted by time then id."""
+    import datetime as dt
+
+    from coopdash.data.dataset import to_arrow
+    from ingest.parse import Where
+    from ingest.validate import Located, _merge_columnar
+    from tests.fixture_data import ROWS
+    old_rows = ROWS["service_orders"]
+    same = dict(old_rows[0])
+    changed = {**old_rows[1], "rating": 1}  # O2 was rated 4
+    new1 = {**old_rows[0], "order_id": "Z1", "submitted_at": dt.datetime(2020, 1, 1, 8)}  # sorts first
+    new2 = {**old_rows[0], "order_id": "A0", "submitted_at": old_rows[0]["submitted_at"]}  # same time, id before
+    locs = [Located(r, Where("f", ""), i, {}) for i, r in enumerate([same, changed, new1, new2])]
+    merged, added, updated, unchanged = _merge_columnar("service_orders", to_arrow("service_orders", old_rows), locs)
+    assert (added, updated, unchanged) == (2, 1, 1)
+    by_key = {r["order_id"]: r for r in old_rows} | {r["order_id"]: r for r in (same, changed, new1, new2)}
+    expected = sorted(by_key.values(), key=lambda r: (r["submitted_at"], r["order_id"]))
+    assert merged.to_pylist() == expected
+    assert merged.schema == to_arrow("service_orders", []).schema
