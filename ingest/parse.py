@@ -652,11 +652,23 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
         return None
 
     data = [(rownum, _filled_down(sheet, rownum, values)) for rownum, values in sheet.rows[header.index + 1:]]
+    mapped = sorted(positions.values())
+
+    def unfilled(values: list) -> bool:
+        """A printed form's unused line: a row number in the 序号 column, nothing to read."""
+        filled = [v for v in values if v is not None]
+        return bool(filled) and all(i >= len(values) or values[i] is None for i in mapped) and all(
+            isinstance(v, (int, float)) or nfkc(v).isdigit() for v in filled)
+
     last = len(data) - 1
     footer: list[int] = []
+    unused: list[int] = []
     while last >= 0:  # the form's foot, from the bottom up: blank lines and footer lines
         rownum, values = data[last]
         if all(v is None for v in values):
+            last -= 1
+        elif unfilled(values):
+            unused.append(rownum)
             last -= 1
         elif _is_footer(sheet, rownum, values):
             footer.append(rownum)
@@ -678,6 +690,9 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
         if all(v is None for v in values):
             problems.append(where.problem("error", "空行：表格中间不能有空行，请删除这一行",
                                           "Blank row inside the table: delete it", row=rownum))
+            continue
+        if unfilled(values):
+            unused.append(rownum)
             continue
         word = _is_totals(values)
         if word is not None:
@@ -733,6 +748,11 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
             all_rows.append(row)
         else:
             failed_since_subtotal = failed_all = True
+    if unused:
+        rows = _rows_label(sorted(unused))
+        problems.append(where.problem("info", f"第 {rows} 行是表格中未填写的行（只有序号），已跳过",
+                                      f"row(s) {rows}: unused lines of the form (a row number, nothing else), skipped",
+                                      row=min(unused)))
     for column, rows in dropped_times.items():
         name = result.headers[column]
         problems.append(where.problem("info", f"“{name}”列第 {_rows_label(rows)} 行写有时刻，只取日期",

@@ -45,7 +45,8 @@ def _footer(ws, width: int) -> None:
 
 
 def orders(path: Path) -> None:
-    """点单服务: merged title, 填报单位 line, bilingual headers, 序号, Chinese date-times, 合计, footer."""
+    """点单服务: merged title, 填报单位 line, bilingual headers, 序号 (two numbered lines left empty), Chinese
+    date-times, 合计, footer."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Sheet1"
@@ -57,6 +58,8 @@ def orders(path: Path) -> None:
     ws.append([1, "O20", "P1", "管道疏通", "2024年1月2日8时40分", "2024年1月2日下午3点半", "已解决", "５分"])
     ws.append([2, "O21", "P2", "楼道清扫", "2024-01-03 9点30分", None, "处理中", None])
     ws.append([3, "O22", "P4", "冬季清雪", T(2024, 1, 5, 7, 15), "2024/1/5 上午11:05", "已解决", 4])
+    ws.append([4])  # the printed form's unused numbered lines
+    ws.append([5])
     ws.append(["合计", "3件"])
     _footer(ws, 8)
     wb.save(path)

@@ -32,7 +32,8 @@ ORDERS = [c.zh for c in TABLES_BY_NAME["service_orders"].columns]
 # what each form's review must say it recognised and skipped (phrases of the notes), by file stem
 NOTES = {
     "一社区共享物业社点单服务台账（2024年1月）": ["按表头识别为：点单服务（7/7 列）", "第 1–2 行是标题，已跳过", "“序号”列是行序号，已忽略",
-                                  "第 7 行是合计行，已跳过", "第 9–11 行是表尾（填表人、审核人、日期、盖章、备注等），已跳过"],
+                                  "第 9 行是合计行，已跳过", "第 11–13 行是表尾（填表人、审核人、日期、盖章、备注等），已跳过",
+                                  "第 7–8 行是表格中未填写的行（只有序号），已跳过"],
     "一社区2024年1月修缮台账": ["按表头识别为：修缮（5/5 列）", "第 1–2 行是两行表头，按列合并读取",
                        "第 5 行是小计行（数量与上方各行之和相符），已跳过", "第 7 行是合计行（数量与上方各行之和相符），已跳过",
                        "第 9–11 行是表尾"],
@@ -255,7 +256,7 @@ def test_in_chromium_the_data_office_reads_a_clerks_workbook_and_says_what_it_sk
         page.get_by_text("已识别、已跳过的内容").wait_for(timeout=60_000)  # open by itself: nothing to correct
         # the table is drawn on a canvas; its cells are also in the page for screen readers
         for note in ("工作表“填表说明”是填表说明，已跳过", "第 1–2 行是两行表头，按列合并读取", "第 1–2 行是标题，已跳过",
-                     "第 9–11 行是表尾（填表人、审核人、日期、盖章、备注等），已跳过"):
+                     "第 11–13 行是表尾（填表人、审核人、日期、盖章、备注等），已跳过"):
             page.get_by_text(note).first.wait_for(state="attached", timeout=30_000)
         body = page.inner_text("body")
         assert "审核结果：0 个错误，0 个警告" in body
