@@ -10,7 +10,9 @@ only decides where a browser's page request goes.
 
 from __future__ import annotations
 
+import hmac
 import html
+import ipaddress
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +23,7 @@ from starlette.routing import Route
 
 from coopdash.auth import tokens
 from coopdash.auth.accounts import LoginRefused, shared
+from coopdash.data.errors import CoopError
 from coopdash.data.settings import auth_mode, settings
 
 LOGIN, LOGOUT = "/auth/login", "/auth/logout"
@@ -164,3 +167,68 @@ class Gate:
     def _must_sign_in(request: Request) -> bool:
         store = shared()
         return store.count() > 0 and _session_user(request) is None
+
+
+# ------------------------------------------------------------------------------------------ proxy mode
+def proxy_proof(headers: Headers, client: str) -> bool:
+    """Whether a request came through our proxy: it carries the proxy secret (state/proxy.key) in
+    `[auth] proxy_secret_header`, or it comes from one of `[auth] proxy_trusted_addresses`."""
+    cfg = settings()
+    if client and client in cfg.proxy_trusted:
+        return True
+    if not cfg.proxy_secret_header:
+        return False
+    given = headers.get(cfg.proxy_secret_header, "")
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "replace"),
+                                               tokens.proxy_secret().encode("utf-8"))
+
+
+class ProxyProof:
+    """ASGI middleware, first in line: in `proxy` mode the SSO user header of a request (page, websocket,
+    upload, download) without proof that it came from our proxy is removed, so the session gate
+    (coopdash/app/session.py) sees a signed-out request; the secret header itself is always removed, so
+    no script run can read (or show) it. In other modes the user header is removed too: it means nothing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            cfg = settings()
+            user_h = cfg.proxy_header.lower().encode("latin-1")
+            secret_h = cfg.proxy_secret_header.lower().encode("latin-1")
+            keep_user = False
+            if auth_mode() == "proxy":
+                client = scope.get("client") or ("", 0)
+                keep_user = proxy_proof(Headers(scope=scope), client[0] or "")
+            raw = scope.get("headers") or []
+            cleaned = [(k, v) for k, v in raw
+                       if not (secret_h and k.lower() == secret_h) and (keep_user or k.lower() != user_h)]
+            if len(cleaned) != len(raw):
+                scope = {**scope, "headers": cleaned}
+        await self.app(scope, receive, send)
+
+
+def _loopback(address: str) -> bool:
+    if address in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_unsafe_proxy(address: str | None) -> None:
+    """Proxy mode on a server that listens beyond this machine (`address` "" or None: every interface)
+    with no secret: refused, saying why (anyone who reaches the port could name any user)."""
+    if auth_mode() != "proxy":
+        return
+    cfg = settings()
+    secret = tokens.proxy_secret() if cfg.proxy_secret_header else ""
+    if not secret and not _loopback(address or ""):
+        raise CoopError(
+            f"proxy 模式下服务监听 {address or '所有网卡'}，却没有代理密钥（[auth] proxy_secret_header 为空）："
+            "任何能连到端口的人都能冒充任意用户，拒绝启动。请设置 proxy_secret_header，或只监听 127.0.0.1。",
+            f"proxy mode with the server listening on {address or 'every interface'} and no proxy secret "
+            "([auth] proxy_secret_header is empty): anyone who reaches the port could name any user, so the "
+            "server refuses to start. Set proxy_secret_header, or listen on 127.0.0.1 only.")

@@ -47,6 +47,9 @@ class Settings:
     failure_window_seconds: int
     lock_seconds: int
     proxy_header: str
+    proxy_secret_header: str  # the header our proxy adds with the secret of state/proxy.key; "" for none
+    proxy_trusted: tuple[str, ...]  # client addresses whose SSO header is believed without the secret
+    session_max_seconds: int  # a session this old must sign in again, however active
     cookie_name: str
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
     ranking_weights: dict[str, float]  # [ranking]: the street-office ranking's indicator → weight (coopdash/data/ranking.py)
@@ -94,6 +97,9 @@ def settings() -> Settings:
         failure_window_seconds=round(float(auth["failure_window_minutes"]) * 60),
         lock_seconds=round(float(auth["lock_minutes"]) * 60),
         proxy_header=str(auth["proxy_header"]),
+        proxy_secret_header=str(auth.get("proxy_secret_header", "X-Coop-Proxy-Secret")),
+        proxy_trusted=tuple(str(a) for a in auth.get("proxy_trusted_addresses", [])),
+        session_max_seconds=round(float(auth.get("session_max_days", 7)) * 86400),
         cookie_name=str(auth["cookie_name"]),
         events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
         ranking_weights=_weights(raw.get("ranking", {})),
