@@ -35,6 +35,7 @@ class Settings:
     console_time_limit: float  # seconds before a console query is interrupted
     console_row_cap: int
     console_memory_limit: str
+    console_workers: int  # statements at once, each in a worker process of its own (coopdash/workbench/sandbox.py)
     explorer_row_limit: int  # raw rows the explorer shows when nothing is grouped
     explorer_cache_entries: int  # the explorer's results are the large ones: a smaller cache of their own
     carousel_seconds: int  # default seconds per page of the projection carousel
@@ -85,6 +86,7 @@ def settings() -> Settings:
         console_time_limit=float(raw["console"]["time_limit_seconds"]),
         console_row_cap=int(raw["console"]["row_cap"]),
         console_memory_limit=str(raw["console"]["memory_limit"]),
+        console_workers=int(raw["console"].get("workers", 2)),
         explorer_row_limit=int(explorer["row_limit"]),
         explorer_cache_entries=int(explorer["cache_entries"]),
         carousel_seconds=int(carousel["seconds"]),
