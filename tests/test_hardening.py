@@ -109,3 +109,37 @@ def test_the_server_process_refuses_to_start_and_says_why(tmp_path):
                           env={**os.environ, "COOP_AUTH": "proxy", "STREAMLIT_SERVER_ADDRESS": "0.0.0.0"})
     assert done.returncode != 0
     assert "拒绝启动" in done.stderr and "refuses to start" in done.stderr
+
+
+# ------------------------------------------------------------------------------------ 3. one export path
+def test_streamlits_own_table_download_is_off_in_the_served_configuration():
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+
+
+@pytest.mark.parametrize("text, written", [
+    ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+    ("＝1+1", "'＝1+1"),                  # full-width equals sign
+    ("＋86 431", "'＋86 431"),
+    ("－5", "'－5"),
+    ("＠SUM(A1)", "'＠SUM(A1)"),
+    ("  =1+1", "'  =1+1"),                # spaces before it
+    ("\u3000＝1", "'\u3000＝1"),           # the ideographic space before a full-width one
+    ("\n=1", "'\n=1"),
+    ("甲街道", "甲街道"),                   # text stays text
+    ("a=b", "a=b"),
+    ("  甲", "  甲"),
+])
+def test_the_neutraliser_covers_full_width_signs_and_leading_whitespace(text, written):
+    import pandas as pd
+
+    from coopdash.app.export import to_csv
+    from coopdash.data.spreadsheet import neutralise, restore
+    assert neutralise(text) == written
+    assert restore(written) == text
+    csv = to_csv(pd.DataFrame({"名称": [text]})).decode("utf-8-sig")
+    import csv as csv_module
+    import io
+    rows = list(csv_module.reader(io.StringIO(csv)))
+    assert rows == [["名称"], [written]]
