@@ -57,10 +57,10 @@ if st.button(t("console.run"), type="primary", key="sql_run"):
 
 last = ss.get("sql_last")
 if last and last[0] == "refused":
-    st.error(f"{t('console.refused')}：{last[1]}")
-    st.caption(last[2])
+    st.error(f"{t('console.refused')}：{fmt.md(last[1])}")
+    st.caption(fmt.md(last[2]))
 elif last and last[0] == "timeout":
-    st.error(f"{t('console.timeout')}：{last[1]}")
+    st.error(f"{t('console.timeout')}：{fmt.md(last[1])}")
 elif last:
     result = last[1]
     st.caption(t("console.done", rows=fmt.number(result.table.num_rows), seconds=fmt.number(result.seconds, 3)))

@@ -25,6 +25,7 @@ from coopdash.auth.roles import ROLES, Role
 from coopdash.data.errors import Refused
 from coopdash.data.scope import EVERYTHING, Scope
 from coopdash.data.settings import auth_mode, settings
+from coopdash.i18n import fmt
 from coopdash.i18n.catalogue import CATALOGUE
 from coopdash.i18n.labels import t
 
@@ -68,8 +69,10 @@ def say(kind: str, key: str, zh: dict | None = None, en: dict | None = None) -> 
     """A message in both languages: Chinese in the box, English under it (a refusal always says why
     in both, whatever the session's language)."""
     zh_text, en_text = CATALOGUE[key]
-    getattr(st, kind)(zh_text.format(**(zh or {})))
-    st.caption(en_text.format(**(en if en is not None else zh or {})))
+    zh = {k: fmt.md(v) for k, v in (zh or {}).items()}  # the values are data (a name from a header …)
+    en = {k: fmt.md(v) for k, v in en.items()} if en is not None else zh
+    getattr(st, kind)(zh_text.format(**zh))
+    st.caption(en_text.format(**en))
 
 
 def both(key: str, **fmt) -> str:
@@ -227,9 +230,9 @@ def account_box() -> None:
         st.info(t("auth.open_banner"), icon=":material/lock_open:")
         return
     r = ROLES[u.role]
-    st.caption(t("auth.signed_in_as", name=u.name, role=r.label))
+    st.caption(t("auth.signed_in_as", name=fmt.md(u.name), role=r.label))
     if u.scope.limited:
         names = st.session_state.get(K_NAMES, {})
-        st.caption(t("auth.scope", streets="、".join(names.get(c, c) for c in u.streets)))
+        st.caption(t("auth.scope", streets=fmt.md("、".join(names.get(c, c) for c in u.streets))))
     if auth_mode() == "accounts":
         st.button(t("auth.logout"), key="auth_logout", on_click=_logout, type="tertiary")
