@@ -21,4 +21,5 @@ except web.CoopError as exc:
     sys.exit(f"{exc.zh}\n{exc.en}")
 
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
-             middleware=[Middleware(web.ProxyProof), Middleware(warmup.Ready), Middleware(web.Gate)])
+             middleware=[Middleware(web.FrameHeaders), Middleware(web.ProxyProof), Middleware(warmup.Ready),
+                         Middleware(web.Gate)])

@@ -13,6 +13,7 @@ No Streamlit here.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -86,6 +87,12 @@ def _read_or_create(path: Path, make=lambda: secrets.token_bytes(KEY_BYTES)) -> 
 
 def _signer() -> Signer:
     return Signer(secret(), salt=SALT, digest_method=hashlib.sha256)
+
+
+def logout_token(token: str) -> str:
+    """The sign-out form's token for a session: an HMAC of the session token, so a page of another site,
+    which can neither read the cookie nor this page, cannot sign anyone out."""
+    return hmac.new(secret(), b"logout:" + token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def sign(token: str) -> str:

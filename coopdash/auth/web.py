@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
 from coopdash.auth import tokens
@@ -27,6 +27,8 @@ from coopdash.data.errors import CoopError
 from coopdash.data.settings import auth_mode, settings
 
 LOGIN, LOGOUT = "/auth/login", "/auth/logout"
+METRICS, MEDIA = "/_stcore/metrics", "/media/"  # behind the session gate: they tell about, or hold, a session's data
+FRAME_HEADERS = [(b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'")]
 # requests the gate lets through: Streamlit's own endpoints and files, and these routes
 _PASS = ("/_stcore/", "/static/", "/media/", "/component/", "/auth/", "/app/static/", "/favicon")
 
@@ -129,10 +131,41 @@ async def login_submit(request: Request):
     return response
 
 
-async def logout(request: Request):
+LOGOUT_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>退出登录 / Sign out</title></head>
+<body style="font-family: sans-serif; margin: 3rem">
+<form method="post" action="{action}"><input type="hidden" name="token" value="{token}">
+<button type="submit">退出登录 / Sign out</button></form>
+<p><a href="/">返回看板 / back to the dashboard</a></p></body></html>
+"""
+
+
+def _same_site(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return not origin or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+async def logout_page(request: Request):
+    """GET signs nobody out (a link on another site could): it shows the sign-out form."""
     token = tokens.unsign(request.cookies.get(settings().cookie_name))
-    if token:
-        await run_in_threadpool(shared().logout, token, _client(request))
+    if not token:
+        return RedirectResponse(LOGIN, status_code=303)
+    body = LOGOUT_PAGE.format(action=LOGOUT, token=html.escape(tokens.logout_token(token)))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def logout(request: Request):
+    """Sign-out: a POST from this site carrying the session's sign-out token (tokens.logout_token)."""
+    token = tokens.unsign(request.cookies.get(settings().cookie_name))
+    form = await request.form()
+    given = str(form.get("token", ""))
+    if not token:
+        return RedirectResponse(LOGIN, status_code=303)
+    if not _same_site(request) or not hmac.compare_digest(given.encode(), tokens.logout_token(token).encode()):
+        return HTMLResponse(_error("退出登录的请求缺少有效的令牌或来自其他网站，已拒绝（未退出）。",
+                                   "The sign-out request had no valid token or came from another site: refused "
+                                   "(still signed in)."), status_code=403)
+    await run_in_threadpool(shared().logout, token, _client(request))
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(settings().cookie_name, path="/")
     return response
@@ -140,18 +173,29 @@ async def logout(request: Request):
 
 def routes() -> list[Route]:
     return [Route(LOGIN, login_page, methods=["GET"]), Route(LOGIN, login_submit, methods=["POST"]),
-            Route(LOGOUT, logout, methods=["GET", "POST"])]
+            Route(LOGOUT, logout_page, methods=["GET"]), Route(LOGOUT, logout, methods=["POST"])]
 
 
 class Gate:
     """ASGI middleware: in `accounts` mode, a browser asking for a page without a valid session is sent
-    to the sign-in page (and comes back to the same link afterwards). Everything else passes: the
-    script run refuses what the session may not see, whatever reached it."""
+    to the sign-in page (and comes back to the same link afterwards). `/_stcore/metrics` and `/media/*`
+    (a session's downloads) answer only a signed-in session (accounts: its cookie; proxy: a proven header
+    of an active user): 403 otherwise, also after sign-out. The session's websocket is refused when its
+    Origin is neither this site (the Host it asked for) nor one of `[auth] site_origins`. Everything else
+    passes: the script run refuses what the session may not see, whatever reached it."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not origin_allowed(Headers(scope=scope)):
+            await send({"type": "websocket.close", "code": 1008})  # before accept: the handshake gets 403
+            return
+        if scope["type"] == "http" and scope["path"].startswith((METRICS, MEDIA)):
+            if await run_in_threadpool(self._no_session, Request(scope)):
+                await PlainTextResponse("未登录或会话已结束 / not signed in, or the session has ended",
+                                        status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                return
         if scope["type"] == "http" and scope["method"] == "GET" and not scope["path"].startswith(_PASS):
             headers = Headers(scope=scope)
             if "text/html" in headers.get("accept", "") and auth_mode() == "accounts":
@@ -167,6 +211,49 @@ class Gate:
     def _must_sign_in(request: Request) -> bool:
         store = shared()
         return store.count() > 0 and _session_user(request) is None
+
+    @staticmethod
+    def _no_session(request: Request) -> bool:
+        mode = auth_mode()
+        if mode == "accounts":
+            return shared().count() > 0 and _session_user(request) is None
+        if mode == "proxy":  # ProxyProof has removed an unproven header
+            name = (request.headers.get(settings().proxy_header) or "").strip()
+            return not name or shared().proxy_user(name, _client(request)) is None
+        return False
+
+
+def origin_allowed(headers: Headers) -> bool:
+    """A websocket's Origin: none (not a browser), this site (Origin's host and port = Host), or configured."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    if origin.rstrip("/") in settings().site_origins:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc == headers.get("host", "")
+
+
+class FrameHeaders:
+    """ASGI middleware: every HTTP answer says it may not be framed by any page (clickjacking):
+    `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def framed(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *(h for h in FRAME_HEADERS if h[0] not in names)]}
+            await send(message)
+
+        await self.app(scope, receive, framed)
 
 
 # ------------------------------------------------------------------------------------------ proxy mode

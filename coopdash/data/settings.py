@@ -50,6 +50,7 @@ class Settings:
     proxy_header: str
     proxy_secret_header: str  # the header our proxy adds with the secret of state/proxy.key; "" for none
     proxy_trusted: tuple[str, ...]  # client addresses whose SSO header is believed without the secret
+    site_origins: tuple[str, ...]  # other origins the session's websocket may come from (besides the Host asked for)
     session_max_seconds: int  # a session this old must sign in again, however active
     cookie_name: str
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
@@ -101,6 +102,7 @@ def settings() -> Settings:
         proxy_header=str(auth["proxy_header"]),
         proxy_secret_header=str(auth.get("proxy_secret_header", "X-Coop-Proxy-Secret")),
         proxy_trusted=tuple(str(a) for a in auth.get("proxy_trusted_addresses", [])),
+        site_origins=tuple(str(o).rstrip("/") for o in auth.get("site_origins", [])),
         session_max_seconds=round(float(auth.get("session_max_days", 7)) * 86400),
         cookie_name=str(auth["cookie_name"]),
         events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
