@@ -13,6 +13,7 @@ boundary (coopdash/app/cache.py) hands the data layer with every query; pages ne
 from __future__ import annotations
 
 import html
+import json
 import time
 from urllib.parse import quote
 
@@ -31,7 +32,7 @@ from coopdash.i18n.labels import t
 
 ANONYMOUS = User("anonymous", "admin")  # mode `none`: the open demo
 LOGIN_PATH, LOGOUT_PATH = "/auth/login", "/auth/logout"
-VIEW_AUDIT_SECONDS = 60  # a page view is recorded at most once per page per minute per session
+VIEW_AUDIT_SECONDS = 60  # the same view (page + filters) is recorded once a minute per session
 
 
 def accounts() -> Accounts:
@@ -189,11 +190,15 @@ def identity() -> tuple[str, str, str]:
 
 
 def page_viewed(page_id: str, filters: dict) -> None:
-    """Record a page view, at most once per page per minute per session."""
+    """Record a page view for each distinct page + filters; the same view again within a minute (a rerun,
+    a widget on the page) once."""
     seen = st.session_state.setdefault(K_VIEWED, {})
     now = time.monotonic()
-    if now - seen.get(page_id, -VIEW_AUDIT_SECONDS) >= VIEW_AUDIT_SECONDS:
-        seen[page_id] = now
+    for key in [k for k, at in seen.items() if now - at >= VIEW_AUDIT_SECONDS]:
+        del seen[key]  # only the last minute's views are kept
+    view = (page_id, json.dumps(filters, sort_keys=True, default=str))
+    if view not in seen:
+        seen[view] = now
         audit("page_view", {"page": page_id, "filters": filters})
 
 
