@@ -53,6 +53,8 @@ class Settings:
     site_origins: tuple[str, ...]  # other origins the session's websocket may come from (besides the Host asked for)
     session_max_seconds: int  # a session this old must sign in again, however active
     cookie_name: str
+    keep_versions: int  # [retention]: dataset versions kept besides the current one (the newest N) …
+    keep_days: float  # … and any younger than this (coopdash/backup.py prune)
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
     ranking_weights: dict[str, float]  # [ranking]: the street-office ranking's indicator → weight (coopdash/data/ranking.py)
 
@@ -105,6 +107,8 @@ def settings() -> Settings:
         site_origins=tuple(str(o).rstrip("/") for o in auth.get("site_origins", [])),
         session_max_seconds=round(float(auth.get("session_max_days", 7)) * 86400),
         cookie_name=str(auth["cookie_name"]),
+        keep_versions=int(raw.get("retention", {}).get("keep_versions", 6)),
+        keep_days=float(raw.get("retention", {}).get("keep_days", 90)),
         events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
         ranking_weights=_weights(raw.get("ranking", {})),
     )
