@@ -15,7 +15,7 @@ from coopdash import ROOT
 from coopdash.app.state import K_STREETS, K_TOKEN
 from coopdash.auth.accounts import Accounts
 from coopdash.i18n import fmt
-from tests.apptest import metrics, texts
+from tests.apptest import metrics, shown, texts
 from tests.conftest import LAUNCH, REPORT
 
 PASSWORD = "correct-horse-1"
@@ -264,7 +264,7 @@ def test_an_admin_adds_disables_and_removes_a_user_in_the_browser_and_it_is_audi
     at.text_input(key="users_new_password").set_value("another-pass-9")
     at.text_input(key="users_new_again").set_value("another-pass-9")
     at.button(key="users_submit").click().run()
-    assert "已创建用户 s3。" in [s.value for s in at.success]
+    assert "已创建用户 s3。" in [shown(s.value) for s in at.success]
     new = store.get("s3")
     assert (new.role, new.streets, new.disabled) == ("street", ("S2",), False)
     at.selectbox(key="users_pick").set_value("s3").run()
