@@ -11,6 +11,8 @@ Settings come from the environment, as for `./start.sh`:
     PORT           nginx's port (default 8501)
     REPLICA_PORT   the first replica's port (default PORT + 100)
     COOP_RUN_DIR   rendered configuration, pid files, logs, the socket (default $COOP_STATE_DIR/deploy)
+    COOP_PROXY_SECRET  the proof nginx adds to every request for proxy mode (default: $COOP_STATE_DIR/proxy.key,
+                   made on first use; written into the rendered nginx.conf, mode 0600)
     COOP_DATA_DIR, COOP_STATE_DIR, COOP_AUTH, COOP_SECRET: passed to every replica, which therefore
                    share the dataset (its versions swap atomically), the accounts and audit database
                    and the cookie-signing key.
