@@ -10,6 +10,7 @@ from coopdash import ROOT
 from coopdash.app import cache, presentation, session, sidebar, ui
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_PAGES, K_CAROUSEL_SECONDS, K_PRESENT
 from coopdash.data.errors import CoopError, DataError
+from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
 cache.freeze_after_start()  # once per process: Streamlit's full collection after each run skips start-up objects
@@ -52,8 +53,8 @@ try:
                        keep_prefix="x." if page.url_path == "explorer" else None)
 except DataError as exc:
     st.error(t("data.error"))
-    st.error(exc.zh)
-    st.caption(exc.en)
+    st.error(fmt.md(exc.zh))
+    st.caption(fmt.md(exc.en))
     st.stop()
 with account:
     session.account_box()
@@ -72,5 +73,5 @@ try:
     page.run()
     ui.page_workbook(page.title)
 except CoopError as exc:  # a refusal from the data layer (e.g. outside the user's scope): why, in both languages
-    st.error(exc.zh)
-    st.caption(exc.en)
+    st.error(fmt.md(exc.zh))
+    st.caption(fmt.md(exc.en))

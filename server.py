@@ -6,6 +6,8 @@ process warms up as it starts and reports healthy only then (coopdash/app/warmup
 data layer use dashboard.py directly.
 """
 
+import sys
+
 import streamlit as st
 from starlette.middleware import Middleware
 
@@ -13,5 +15,11 @@ from coopdash import ROOT
 from coopdash.app import warmup
 from coopdash.auth import web
 
+try:  # proxy mode on a public interface with no proxy secret: refused before anything listens
+    web.refuse_unsafe_proxy(st.get_option("server.address"))
+except web.CoopError as exc:
+    sys.exit(f"{exc.zh}\n{exc.en}")
+
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
-             middleware=[Middleware(warmup.Ready), Middleware(web.Gate)])
+             middleware=[Middleware(web.FrameHeaders), Middleware(web.ProxyProof), Middleware(warmup.Ready),
+                         Middleware(web.Gate)])

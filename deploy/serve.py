@@ -11,6 +11,8 @@ Settings come from the environment, as for `./start.sh`:
     PORT           nginx's port (default 8501)
     REPLICA_PORT   the first replica's port (default PORT + 100)
     COOP_RUN_DIR   rendered configuration, pid files, logs, the socket (default $COOP_STATE_DIR/deploy)
+    COOP_PROXY_SECRET  the proof nginx adds to every request for proxy mode (default: $COOP_STATE_DIR/proxy.key,
+                   made on first use; written into the rendered nginx.conf, mode 0600)
     COOP_DATA_DIR, COOP_STATE_DIR, COOP_AUTH, COOP_SECRET: passed to every replica, which therefore
                    share the dataset (its versions swap atomically), the accounts and audit database
                    and the cookie-signing key.
@@ -23,10 +25,12 @@ import contextlib
 import json
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +41,8 @@ from deploy import upstreams
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 MIME_TYPES = Path("/etc/nginx/mime.types")
+CONFIG = ROOT / "config" / "dashboard.toml"
+PROXY_KEY = "proxy.key"  # the same file coopdash/auth/tokens.py reads (deploy imports nothing of the app)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class Plan:
         first = int(env.get("REPLICA_PORT") or port + 100)
         state = Path(env.get("COOP_STATE_DIR") or ROOT / "state")
         return cls(port, tuple(range(first, first + n)), Path(env.get("COOP_RUN_DIR") or state / "deploy").resolve())
+
+    @property
+    def state(self) -> Path:
+        return Path(os.environ.get("COOP_STATE_DIR") or ROOT / "state").resolve()
 
     @property
     def conf(self) -> Path:
@@ -79,6 +89,35 @@ def _worker_user() -> tuple[str, int | None, int | None]:
     return "", None, None
 
 
+def proxy_secret(state: Path) -> str:
+    """The proxy's proof for the replicas (proxy mode): $COOP_PROXY_SECRET, else state/proxy.key, made on
+    first use exactly as coopdash/auth/tokens.py makes it (64 hex characters, mode 0600, linked into place
+    so that two starters agree)."""
+    env = os.environ.get("COOP_PROXY_SECRET", "").strip()
+    if env:
+        return env
+    path = state / PROXY_KEY
+    if not path.exists():
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{PROXY_KEY}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(secrets.token_hex(32).encode("ascii"))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
+
+
+def proxy_secret_header() -> str:
+    auth = tomllib.loads(CONFIG.read_text(encoding="utf-8")).get("auth", {})
+    return str(auth.get("proxy_secret_header", "X-Coop-Proxy-Secret"))
+
+
 def render(plan: Plan) -> None:
     """Write the run folder: nginx.conf, upstreams.conf (every replica down until it is healthy),
     supervisord.conf, plan.json."""
@@ -93,10 +132,13 @@ def render(plan: Plan) -> None:
         mime.write_text("types { text/html html; text/css css; application/javascript js; image/png png; "
                         "image/svg+xml svg; application/json json; font/woff2 woff2; }\n")
     text = TEMPLATE.read_text(encoding="utf-8")
-    for key, value in {"@USER@": user, "@RUN@": str(run), "@MIME_TYPES@": str(mime),
+    header = proxy_secret_header()
+    proof = f'proxy_set_header {header} "{proxy_secret(plan.state)}";' if header else "# no proxy secret configured"
+    for key, value in {"@PROXY_SECRET@": proof, "@USER@": user, "@RUN@": str(run), "@MIME_TYPES@": str(mime),
                        "@LISTEN@": str(plan.port), "@ROUTES@": upstreams.routes(list(plan.replicas))}.items():
         text = text.replace(key, value)
     upstreams.write_atomic(run / "nginx.conf", text)
+    os.chmod(run / "nginx.conf", 0o600)  # it holds the proxy secret (nginx's master reads it as root or as us)
     upstreams.write_atomic(run / "upstreams.conf", upstreams.render(list(plan.replicas), set()))
     (run / "health.json").unlink(missing_ok=True)
     upstreams.write_atomic(run / "plan.json", json.dumps({"port": plan.port, "replicas": list(plan.replicas)}))

@@ -34,8 +34,8 @@ seats = cache.run("map_street_seats", **p)
 boundaries = maps.load_boundaries(data_dir())
 outline = maps.district_outline_json()  # 龙潭区 and its neighbours, under everything (read once per process)
 if boundaries.error_zh:
-    st.warning(boundaries.error_zh)
-    st.caption(boundaries.error_en)
+    st.warning(fmt.md(boundaries.error_zh))
+    st.caption(fmt.md(boundaries.error_en))
 
 # The chosen point: a compound (from the selectbox below or a click on the map) or, on the
 # aggregated map, a community (a click).
@@ -108,8 +108,8 @@ st.divider()
 if aggregated:
     if chosen:
         c = by_code.loc[chosen]
-        st.subheader(c["community_name"])
-        st.caption(maps.community_facts(c))
+        st.subheader(fmt.md(c["community_name"]))
+        st.caption(fmt.md(maps.community_facts(c)))
         st.markdown(f"**{t('map.community.state_title')}**  \n" + "  \n".join(maps.community_states(c)))
         left, right = st.columns(2)
         left.button(t("map.community.show"), on_click=narrow, args=(list(f.streets), [chosen]),
@@ -128,8 +128,8 @@ code = st.selectbox(t("map.pick.label"), codes, index=None, key=K_COMPOUND, plac
                     format_func=options.get)
 if code:
     c = by_code.loc[code]
-    st.subheader(c["compound_name"])
-    st.caption(maps.compound_facts(c))
+    st.subheader(fmt.md(c["compound_name"]))
+    st.caption(fmt.md(maps.compound_facts(c)))
     st.markdown(maps.compound_state(c))
 
     orders = maps.label_orders(cache.run("map_compound_orders", **p, compound=code))

@@ -23,9 +23,9 @@ ui.header("page.admin")
 left, right = st.columns(2)
 left.metric(t("admin.version"), info["version"] or t("admin.never_ingested"))
 right.metric(t("admin.ingested_at"), info["ingested_at"].replace("T", " ") if info["ingested_at"] else "—")
-st.caption(t("admin.path", path=info["path"]))
+st.caption(t("admin.path", path=fmt.md(info["path"])))
 if info["sources"]:
-    st.caption(t("admin.sources", files="、".join(s.rsplit("/", 1)[-1] for s in info["sources"])))
+    st.caption(t("admin.sources", files=fmt.md("、".join(s.rsplit("/", 1)[-1] for s in info["sources"]))))
 st.download_button(t("admin.templates"), data=templates.templates_zip(), file_name="台账模板.zip",
                    mime="application/zip", help=t("admin.templates_help"), key="admin_templates")
 

@@ -36,29 +36,31 @@ st.text_area(t("console.sql"), key="sql_text", height=180)
 if st.button(t("console.run"), type="primary", key="sql_run"):
     sql = ss["sql_text"]
     when = dt.datetime.now().strftime("%H:%M:%S")
+    record: dict = {"sql": sql, "outcome": "error"}  # audited whatever happens (the finally below)
     try:
-        result = console.run(cache.console_connection(), sql, cfg.console_row_cap, cfg.console_time_limit)
+        result = console.run(cache.console_dataset(), sql, cfg.console_row_cap, cfg.console_time_limit)
     except console.Refused as exc:
         ss["sql_last"] = ("refused", exc.zh, exc.en)
         ss["sql_history"].insert(0, (when, sql, t("console.refused")))
-        session.audit("console_query", {"sql": sql, "outcome": "refused", "reason": exc.en})
+        record.update(outcome="refused", reason=exc.en)
     except console.TimedOut as exc:
         ss["sql_last"] = ("timeout", str(exc), "")
         ss["sql_history"].insert(0, (when, sql, t("console.timeout")))
-        session.audit("console_query", {"sql": sql, "outcome": "timeout"})
+        record.update(outcome="timeout", killed=True)
     else:
-        session.audit("console_query", {"sql": sql, "outcome": "ok", "rows": result.table.num_rows,
-                                        "truncated": result.truncated})
+        record.update(outcome="ok", rows=result.table.num_rows, truncated=result.truncated)
         ss["sql_last"] = ("ok", result, "")
         ss["sql_history"].insert(0, (when, sql, t("console.done", rows=fmt.number(result.table.num_rows),
                                                              seconds=fmt.number(result.seconds, 3))))
+    finally:
+        session.audit("console_query", record)
 
 last = ss.get("sql_last")
 if last and last[0] == "refused":
-    st.error(f"{t('console.refused')}：{last[1]}")
-    st.caption(last[2])
+    st.error(f"{t('console.refused')}：{fmt.md(last[1])}")
+    st.caption(fmt.md(last[2]))
 elif last and last[0] == "timeout":
-    st.error(f"{t('console.timeout')}：{last[1]}")
+    st.error(f"{t('console.timeout')}：{fmt.md(last[1])}")
 elif last:
     result = last[1]
     st.caption(t("console.done", rows=fmt.number(result.table.num_rows), seconds=fmt.number(result.seconds, 3)))

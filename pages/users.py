@@ -11,6 +11,7 @@ from coopdash.app import cache, session, ui
 from coopdash.app.sidebar import current
 from coopdash.auth.roles import ROLES
 from coopdash.data.errors import CoopError
+from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
 current()
@@ -27,15 +28,15 @@ def act(what: str, change, *args) -> None:
     except CoopError as exc:
         st.session_state["users_refused"] = (exc.zh, exc.en)
     else:
-        st.session_state["users_done"] = t("users.done", what=what)
+        st.session_state["users_done"] = t("users.done", what=fmt.md(what))
 
 
 with users_tab:
     if msg := st.session_state.pop("users_done", None):
         st.success(msg)
     if refused := st.session_state.pop("users_refused", None):
-        st.error(refused[0])
-        st.caption(refused[1])
+        st.error(fmt.md(refused[0]))
+        st.caption(fmt.md(refused[1]))
     names = cache.street_names(*cache.version())
     users = store.users()
     frame = pd.DataFrame({"name": [u.name for u in users], "role": [ROLES[u.role].label for u in users],
@@ -61,8 +62,8 @@ with users_tab:
                         store.add(name.strip(), role, tuple(streets) if role == "street" else (), password, me,
                                   address)
                     except CoopError as exc:
-                        st.error(exc.zh)
-                        st.caption(exc.en)
+                        st.error(fmt.md(exc.zh))
+                        st.caption(fmt.md(exc.en))
                     else:  # again from the top, so the list and the picker hold the new user
                         st.session_state["users_done"] = t("users.added", name=name.strip())
                         st.rerun()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -30,11 +31,17 @@ def charts(at: AppTest) -> dict[str, dict]:
     return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
+def shown(markdown: str) -> str:
+    """A Markdown text as the reader sees its characters: CommonMark's backslash escapes of ASCII
+    punctuation removed (data values are escaped by coopdash.i18n.fmt.md)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """All markdown, captions, info, warning and error texts of the run, joined."""
+    """All markdown, captions, info, warning and error texts of the run, joined, as the reader sees them."""
     parts = []
     for kind in ("markdown", "caption", "info", "warning", "error", "title", "subheader"):
-        parts += [str(el.value) for el in at.get(kind)]
+        parts += [shown(str(el.value)) for el in at.get(kind)]
     return "\n".join(parts)
 
 

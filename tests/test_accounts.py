@@ -93,7 +93,7 @@ def refusal(fn, *args) -> LoginRefused:
 def test_database_is_wal_versioned_and_private(acc):
     con = raw(acc)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("PRAGMA user_version").fetchone()[0] == accounts_module.SCHEMA_VERSION == 1
+    assert con.execute("PRAGMA user_version").fetchone()[0] == accounts_module.SCHEMA_VERSION == 2
     assert accounts_module._connection(acc.path).execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert accounts_module._connection(acc.path).execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
     assert stat.S_IMODE(acc.path.stat().st_mode) == 0o600
@@ -696,3 +696,50 @@ def test_shared_follows_the_state_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("COOP_STATE_DIR", str(tmp_path / "b"))
     b = accounts_module.shared()
     assert b is not a and b.path == tmp_path / "b" / "accounts.sqlite3"
+
+
+# ------------------------------------------------------------------------ issue 24: lifetime, replace
+def test_a_session_ends_after_its_absolute_lifetime_however_active(acc, clock):
+    """[auth] session_max_days = 7: used every 10 minutes (never idle), it still ends 7 days after sign-in."""
+    acc.add("alice", "leader", (), "pass-word-1", "test")
+    _, token = acc.login("alice", "pass-word-1")
+    began = clock.t
+    while clock.t < began + 7 * 86400 - 600:
+        assert acc.session(token) is not None
+        clock.advance(600)
+    clock.t = began + 7 * 86400 - 1
+    assert acc.session(token) is not None
+    clock.t = began + 7 * 86400
+    assert acc.session(token) is None
+
+
+def test_insert_or_replace_cannot_overwrite_an_audit_row(acc):
+    acc.audit("alice", "leader", "10.0.0.1", "page_view", {"page": "overview"})
+    con = raw(acc)
+    first = dict(con.execute("SELECT * FROM audit ORDER BY id LIMIT 1").fetchone())
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("INSERT OR REPLACE INTO audit (id, at, user, action) VALUES (?, '2020-01-01', 'mallory', 'x')",
+                    (first["id"],))
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("REPLACE INTO audit (id, at, user, action) VALUES (?, '2020-01-01', 'mallory', 'x')", (first["id"],))
+    assert dict(con.execute("SELECT * FROM audit WHERE id = ?", (first["id"],)).fetchone()) == first
+    con.execute("INSERT INTO audit (at, action) VALUES ('2020-01-01', 'appended')")  # appending still works
+
+
+def test_a_version_1_database_gets_the_replace_trigger(tmp_path):
+    """A state folder from before issue 24 (user_version 1) is migrated on first open."""
+    from coopdash.auth import accounts as module
+    path = tmp_path / module.DB_NAME
+    con = sqlite3.connect(path)
+    for statement in module._statements(module.SCHEMA):
+        con.execute(statement)
+    con.execute("PRAGMA user_version = 1")
+    con.execute("INSERT INTO audit (at, action) VALUES ('2020-01-01', 'old')")
+    con.commit()
+    con.close()
+    Accounts(tmp_path).audit("a", "admin", "", "new", {})
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("INSERT OR REPLACE INTO audit (id, at, action) VALUES (1, 'x', 'x')")
+    assert [r[0] for r in con.execute("SELECT action FROM audit ORDER BY id")] == ["old", "new"]

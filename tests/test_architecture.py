@@ -29,7 +29,7 @@ from tests.test_ingest import GOOD_ORDER, TODAY, orders
 
 COMMAND_LAYERS = ("coopdash.data", "coopdash.i18n", "coopdash.workbench", "coopdash.synth", "coopdash.auth",
                   "coopdash.briefing",
-                  "coopdash.users", "ingest")
+                  "coopdash.users", "coopdash.backup", "ingest")
 APP_LAYERS = ("coopdash.app", "pages")
 CACHE_MODULE = "coopdash.app.cache"
 CACHE_DECORATORS = {"cache_data", "cache_resource"}

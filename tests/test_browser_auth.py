@@ -15,7 +15,9 @@ import urllib.request
 import pytest
 
 from coopdash import ROOT
+from coopdash.auth import tokens
 from coopdash.auth.accounts import Accounts
+from tests.apptest import shown
 from tests.streamlit_ws import open_views, serve
 from tests.test_browser import CHROMIUM, SHOTS, blank_tab, browser  # noqa: F401 — the browser fixture
 
@@ -165,15 +167,27 @@ def test_users_of_two_streets_at_once_get_their_own_figures(accounts_server):
 def test_the_proxy_header_is_ignored_unless_proxy_mode_is_on(accounts_server):
     _, port = accounts_server
     view, = views_at_once(port, [("", WINDOW)], [{"X-Remote-User": "adm"}])
-    assert not view.metrics and any("请先登录" in a for a in view.alerts)
+    assert not view.metrics and any("请先登录" in shown(a) for a in view.alerts)
 
 
 def test_proxy_mode_takes_the_user_from_the_trusted_header(fixture_dir, state):
+    """The header counts only with the proxy's secret (state/proxy.key, as deploy/nginx.conf sends it)."""
+    proof = {"X-Coop-Proxy-Secret": tokens.proxy_secret(state)}
     with auth_server("proxy", fixture_dir, state) as (base, port):
-        views = views_at_once(port, [("", WINDOW)] * 3, [{"X-Remote-User": "s2"}, {"X-Remote-User": "nobody"}, {}])
+        views = views_at_once(port, [("", WINDOW)] * 3, [{"X-Remote-User": "s2", **proof},
+                                                         {"X-Remote-User": "nobody", **proof}, proof])
         s2, nobody, none = views
         assert s2.metrics["点单服务（已解决）"] == "1 次"
-        assert not nobody.metrics and any("nobody" in a for a in nobody.alerts)
-        assert not none.metrics and any("X-Remote-User" in a for a in none.alerts)
-        assert urllib.request.urlopen(base + "/", timeout=10).status == 200  # no sign-in page in this mode
+        assert not nobody.metrics and any("nobody" in shown(a) for a in nobody.alerts)
+        assert not none.metrics and any("X-Remote-User" in shown(a) for a in none.alerts)
+        # the header sent straight to the port, as any local process (or anyone, on 0.0.0.0) could:
+        # without the secret, or with a wrong one, it is ignored and the request is signed out
+        forged = views_at_once(port, [("", WINDOW)] * 3, [{"X-Remote-User": "adm"},
+                                                          {"X-Remote-User": "adm", "X-Coop-Proxy-Secret": "0" * 64},
+                                                          {"X-Remote-User": "adm", "X-Coop-Proxy-Secret": ""}])
+        for view in forged:
+            assert view.finished and not view.metrics and any("X-Remote-User" in shown(a) for a in view.alerts), view
+        request = urllib.request.Request(base + "/users", headers={"Accept": "text/html", "X-Remote-User": "adm"})
+        assert urllib.request.urlopen(request, timeout=10).status == 200  # no sign-in page in this mode
     assert any(r["action"] == "login_proxy" for r in Accounts(state).audit_rows(user="s2"))
+    assert not any(r["action"] == "login_proxy" for r in Accounts(state).audit_rows(user="adm"))

@@ -356,7 +356,11 @@ def test_signed_in_on_one_replica_is_signed_in_on_every_one(fixture_dir, tmp_pat
                       for s in (a, b))
         assert on_b.finished and not on_b.exceptions and on_b.metrics
         assert on_b.metrics == on_a.metrics  # the same account, the same scope (S2)
-        out = urllib.request.Request(f"http://127.0.0.1:{b.port}/auth/logout",
+        form = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{b.port}/auth/logout",
+                                                             headers={"Cookie": f"coop_session={cookie}"}),
+                                      timeout=30).read().decode()
+        token = re.search(r'name="token" value="([0-9a-f]+)"', form).group(1)  # sign-out is a POST with its token
+        out = urllib.request.Request(f"http://127.0.0.1:{b.port}/auth/logout", data=f"token={token}".encode(),
                                      headers={"Cookie": f"coop_session={cookie}"}, method="POST")
         try:
             urllib.request.urlopen(out, timeout=30)

@@ -14,7 +14,7 @@ import pytest
 from coopdash.app import maps
 from coopdash.data import db
 from coopdash.data.settings import settings
-from tests.apptest import metrics, open_app, texts
+from tests.apptest import metrics, open_app, shown, texts
 from tests.conftest import LAUNCH, REPORT, params
 from tests.fixture_data import ROWS, write_fixture
 
@@ -393,7 +393,7 @@ def test_boundaries_file_adds_outlines(own_dataset):
 def test_broken_boundaries_file_is_named_and_the_map_still_works(own_dataset):
     (own_dataset / "boundaries.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     at = open_app(page=PAGE, **WINDOW)
-    warning = " ".join(w.value for w in at.warning)
+    warning = " ".join(shown(w.value) for w in at.warning)
     assert "boundaries.geojson" in warning and "不是有效的 JSON" in warning
     assert "not valid JSON" in texts(at)
     spec, _ = deck_of(at)

@@ -6,7 +6,7 @@ import pytest
 from coopdash.data import db
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
-from tests.apptest import charts, metrics, open_app, texts, values
+from tests.apptest import charts, metrics, open_app, shown, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 
 ARTICLE = {  # the article's figures, as the cards must show them for the report window
@@ -71,7 +71,7 @@ def test_scope_without_data_says_so_in_words():
 
 def test_bad_link_is_reported_and_defaults_used():
     at = open_app(from_="2023-13-45", street=["999", "220203013"])
-    warnings = " ".join(w.value for w in at.sidebar.warning)
+    warnings = " ".join(shown(w.value) for w in at.sidebar.warning)
     assert "from=2023-13-45" in warnings and "999" in warnings
     assert at.query_params["from"] == settings().launch.isoformat()  # the default window's start
     assert at.query_params["street"] == "220203013"
@@ -111,6 +111,6 @@ def test_broken_dataset_shows_a_clear_message(tmp_path, monkeypatch):
     (ds / "meetings.parquet").unlink()
     monkeypatch.setenv("COOP_DATA_DIR", str(ds))
     at = open_app()
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(shown(e.value) for e in at.error)
     assert "缺少数据表 meetings" in errors
     assert "missing table meetings" in texts(at)

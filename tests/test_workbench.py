@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from coopdash.app import cache
-from coopdash.data import db
+from coopdash.data import db, files
 from coopdash.data.filters import Filters
 from coopdash.data.settings import settings
 from coopdash.workbench import console, explorer
 from coopdash.workbench.explorer import Spec
-from tests.apptest import charts, open_app, texts
+from tests.apptest import charts, open_app, shown, texts
 from tests.conftest import LAUNCH, REPORT
 
 ESCAPES = {
@@ -63,7 +63,8 @@ def digest(folder: Path) -> str:
 
 @pytest.fixture(scope="module")
 def console_con(fixture_dir):
-    return db.open_dataset(fixture_dir, memory_limit="256MB", threads=1)
+    """The dataset version the console's worker processes run on: (folder, fingerprint)."""
+    return str(fixture_dir), files.fingerprint(fixture_dir)
 
 
 def test_a_column_is_labelled_as_its_values_are_one_by_one():
@@ -120,12 +121,20 @@ def memory_limit_of(value: str) -> str:
         con.close()
 
 
-def test_console_connection_has_its_own_memory_limit(monkeypatch, fixture_dir):
+def test_console_workers_have_the_configured_limits_and_the_server_none(monkeypatch, fixture_dir, console_con):
+    """The worker's DuckDB memory limit is [console] memory_limit; its address space (RLIMIT_AS, set by the
+    operating system) that plus 2 GiB; this process's own limits are untouched."""
+    from coopdash.workbench import sandbox
     monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
     cfg = settings()
-    con = cache.console_connection()
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert limit == memory_limit_of(cfg.console_memory_limit)  # [console] memory_limit
+    assert cache.console_dataset() == console_con
+    console.run(console_con, "SELECT 1 AS one", 10, 30)
+    box = sandbox.shared(cfg.console_workers, cfg.console_memory_limit)
+    limits = Path(f"/proc/{box.last_pid}/limits").read_text()
+    line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
+    assert line.split()[3] == str(10**9 + (2 << 30))  # 1GB (DuckDB's units) + 2 GiB, soft limit in bytes
+    own = next(x for x in Path("/proc/self/limits").read_text().splitlines() if x.startswith("Max address space"))
+    assert own.split()[3] == "unlimited"
     assert memory_limit_of(cfg.console_memory_limit) != memory_limit_of(cfg.memory_limit)  # not the app's own
 
 
@@ -135,7 +144,7 @@ def test_console_page_runs_an_example_and_refuses_an_escape():
     assert "13 行" in texts(at)  # the first example: orders resolved by street office, 13 streets
     at.text_area(key="sql_text").set_value("SELECT * FROM read_csv('/etc/passwd')").run()
     at.button(key="sql_run").click().run()
-    assert any("不允许使用表函数 read_csv()" in e.value for e in at.error)
+    assert any("不允许使用表函数 read_csv()" in shown(e.value) for e in at.error)
     history = at.dataframe[-1].value
     assert len(history) == 2 and history.iloc[0]["outcome"] == "查询被拒绝"
 

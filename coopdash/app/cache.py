@@ -46,25 +46,20 @@ def _connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
     return db.open_dataset(Path(folder))
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _console_connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
-    return db.open_dataset(Path(folder), memory_limit=_cfg.console_memory_limit, threads=1)
-
-
 def connection() -> duckdb.DuckDBPyConnection:
     """The base connection of the current dataset version (reopened when its files change)."""
     return _connection(*version())
 
 
-def console_connection() -> duckdb.DuckDBPyConnection:
-    """A separate locked-down connection for analysts' own SQL, with its own memory limit, so a
-    heavy console query cannot starve the dashboard's queries. Refused to a role without the console
+def console_dataset() -> tuple[str, str]:
+    """The dataset version analysts' own SQL runs on, in the console's worker processes (never on this
+    process's connections: coopdash/workbench/sandbox.py). Refused to a role without the console
     and to any scoped user (raw SQL reads every street office)."""
     session.scope().require_everything("使用 SQL 查询", "use the SQL console")
     if not session.may("sql_console"):
         r = session.role()
         raise Refused(f"本账号（{r.zh}）不能使用 SQL 查询", f"your role ({r.en}) may not use the SQL console")
-    return _console_connection(*version())
+    return version()
 
 
 # ---------------------------------------------------------------------------- named queries

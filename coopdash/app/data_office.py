@@ -24,8 +24,8 @@ K_SIG, K_RESULT, K_DONE = "office_sig", "office_result", "office_done"
 
 
 def _say_error(key: str, exc: CoopError) -> None:
-    st.error(f"{t(key)} {exc.zh}")
-    st.caption(exc.en)
+    st.error(f"{t(key)} {fmt.md(exc.zh)}")
+    st.caption(fmt.md(exc.en))
 
 
 def _require_admin() -> None:
@@ -166,7 +166,7 @@ def upload_section() -> None:
                  key="review_changes", download=False)
     if result["impact"] is not None:
         names = st.session_state.get("flt_names", {})
-        st.markdown(f"**{t('office.impact', streets='、'.join(names.get(s, s) for s in result['streets']) or '—')}**")
+        st.markdown(f"**{t('office.impact', streets=fmt.md('、'.join(names.get(s, s) for s in result['streets']) or '—'))}**")
         impact = result["impact"].copy()
         impact["figure"] = [f"{zh}（{unit}）" if st.session_state.get("lang") != "en" else en
                             for zh, en, unit in zip(impact["zh"], impact["en"], impact["unit"])]
@@ -180,9 +180,9 @@ def upload_section() -> None:
               else t("office.no_change") if not r.changes
               else t("office.publish_demo") if Path(data_dir()) == DEFAULT_DATA_DIR else None)
     st.button(t("office.publish"), type="primary", key="office_publish", disabled=reason is not None,
-              help=reason, on_click=_publish)
+              help=fmt.md(reason) if reason else None, on_click=_publish)
     if reason:
-        st.caption(reason)
+        st.caption(fmt.md(reason))
 
 
 def versions_section() -> None:

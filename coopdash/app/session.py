@@ -13,6 +13,7 @@ boundary (coopdash/app/cache.py) hands the data layer with every query; pages ne
 from __future__ import annotations
 
 import html
+import json
 import time
 from urllib.parse import quote
 
@@ -25,12 +26,13 @@ from coopdash.auth.roles import ROLES, Role
 from coopdash.data.errors import Refused
 from coopdash.data.scope import EVERYTHING, Scope
 from coopdash.data.settings import auth_mode, settings
+from coopdash.i18n import fmt
 from coopdash.i18n.catalogue import CATALOGUE
 from coopdash.i18n.labels import t
 
 ANONYMOUS = User("anonymous", "admin")  # mode `none`: the open demo
 LOGIN_PATH, LOGOUT_PATH = "/auth/login", "/auth/logout"
-VIEW_AUDIT_SECONDS = 60  # a page view is recorded at most once per page per minute per session
+VIEW_AUDIT_SECONDS = 60  # the same view (page + filters) is recorded once a minute per session
 
 
 def accounts() -> Accounts:
@@ -68,8 +70,10 @@ def say(kind: str, key: str, zh: dict | None = None, en: dict | None = None) -> 
     """A message in both languages: Chinese in the box, English under it (a refusal always says why
     in both, whatever the session's language)."""
     zh_text, en_text = CATALOGUE[key]
-    getattr(st, kind)(zh_text.format(**(zh or {})))
-    st.caption(en_text.format(**(en if en is not None else zh or {})))
+    zh = {k: fmt.md(v) for k, v in (zh or {}).items()}  # the values are data (a name from a header …)
+    en = {k: fmt.md(v) for k, v in en.items()} if en is not None else zh
+    getattr(st, kind)(zh_text.format(**zh))
+    st.caption(en_text.format(**en))
 
 
 def both(key: str, **fmt) -> str:
@@ -186,11 +190,15 @@ def identity() -> tuple[str, str, str]:
 
 
 def page_viewed(page_id: str, filters: dict) -> None:
-    """Record a page view, at most once per page per minute per session."""
+    """Record a page view for each distinct page + filters; the same view again within a minute (a rerun,
+    a widget on the page) once."""
     seen = st.session_state.setdefault(K_VIEWED, {})
     now = time.monotonic()
-    if now - seen.get(page_id, -VIEW_AUDIT_SECONDS) >= VIEW_AUDIT_SECONDS:
-        seen[page_id] = now
+    for key in [k for k, at in seen.items() if now - at >= VIEW_AUDIT_SECONDS]:
+        del seen[key]  # only the last minute's views are kept
+    view = (page_id, json.dumps(filters, sort_keys=True, default=str))
+    if view not in seen:
+        seen[view] = now
         audit("page_view", {"page": page_id, "filters": filters})
 
 
@@ -227,9 +235,9 @@ def account_box() -> None:
         st.info(t("auth.open_banner"), icon=":material/lock_open:")
         return
     r = ROLES[u.role]
-    st.caption(t("auth.signed_in_as", name=u.name, role=r.label))
+    st.caption(t("auth.signed_in_as", name=fmt.md(u.name), role=r.label))
     if u.scope.limited:
         names = st.session_state.get(K_NAMES, {})
-        st.caption(t("auth.scope", streets="、".join(names.get(c, c) for c in u.streets)))
+        st.caption(t("auth.scope", streets=fmt.md("、".join(names.get(c, c) for c in u.streets))))
     if auth_mode() == "accounts":
         st.button(t("auth.logout"), key="auth_logout", on_click=_logout, type="tertiary")

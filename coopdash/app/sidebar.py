@@ -35,6 +35,7 @@ from coopdash.app.state import (
 )
 from coopdash.data.filters import Filters, from_query
 from coopdash.data.settings import settings
+from coopdash.i18n import fmt
 from coopdash.i18n.labels import LANGUAGES, t
 
 
@@ -152,12 +153,12 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         if dropped:  # cascading: a community of a street no longer chosen goes, and the user is told
             all_names = ss.get(K_NAMES, {})
             ss[K_COMMUNITIES] = [c for c in ss[K_COMMUNITIES] if c in community_names]
-            st.warning(t("filter.communities_dropped", names="、".join(all_names.get(c, c) for c in dropped)))
+            st.warning(t("filter.communities_dropped", names=fmt.md("、".join(all_names.get(c, c) for c in dropped))))
         st.multiselect(t("filter.communities"), options=list(community_names),
                        format_func=community_names.get, key=K_COMMUNITIES,
                        placeholder=t("filter.all_communities"))
         for problem in ss[K_PROBLEMS]:
-            st.warning(problem)
+            st.warning(fmt.md(problem))  # it quotes the link: text, never a link or an image
         st.caption(t("filter.link_help"))
 
     start, end = ss[K_START] or cfg.launch, ss[K_END] or last

@@ -22,7 +22,7 @@ def header(page_key: str) -> None:
     st.title(t(page_key))
     asof = st.session_state.get(K_LAST_DAY)
     st.caption(t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
-                 scope=scope_text(f)))
+                 scope=fmt.md(scope_text(f))))
 
 
 @dataclass(frozen=True)

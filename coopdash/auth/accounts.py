@@ -14,8 +14,9 @@ version is `PRAGMA user_version`.
   verified for them, so neither the messages nor the timing tell whether an account exists.
 - Sessions: the browser holds a random token (`secrets.token_urlsafe(32)`, signed in the cookie by
   tokens.py); the table holds only its SHA-256. A session ends on sign-out, after `idle_seconds`
-  without use, and when its user is disabled, removed, or has the password or role changed.
-- The audit trail is append-only: triggers refuse UPDATE and DELETE.
+  without use, `session_max_seconds` after it began however active, and when its user is disabled, removed, or has the password or role changed.
+- The audit trail is append-only: triggers refuse UPDATE, DELETE and an INSERT (OR REPLACE) that names
+  an existing row.
 
 Every time comparison reads the `clock` given to `Accounts` (the tests pass a fake one). No Streamlit.
 """
@@ -46,7 +47,7 @@ from coopdash.data.scope import Scope
 from coopdash.data.settings import settings, state_dir
 
 DB_NAME = "accounts.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: audit_no_replace
 BUSY_TIMEOUT_MS = 10_000
 TOUCH_EVERY = 60.0  # seconds: session() writes last_seen at most this often
 KEEP_SESSIONS = 30 * 86400.0  # ended or idle sessions older than this are pruned at sign-in
@@ -105,6 +106,12 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit trail is append-only / 审计记录只能追加'); END;
 """
+# version 2: INSERT OR REPLACE over an existing row deletes it first (no DELETE trigger fires for that unless
+# recursive triggers are on): an insert that names an existing id is refused instead
+MIGRATIONS = {2: """
+CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'audit trail is append-only / 审计记录只能追加'); END;
+"""}
 
 WRONG = ("用户名或密码错误", "wrong user name or password")
 
@@ -238,11 +245,15 @@ def _open(path: Path) -> None:
         if version == 0:
             for statement in _statements(SCHEMA):
                 con.execute(statement)
-            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version > SCHEMA_VERSION:
+            version = 1
+        if version > SCHEMA_VERSION:
             raise CoopError(f"账号数据库版本 {version} 比本程序支持的 {SCHEMA_VERSION} 新：{path}",
                             f"the accounts database is version {version}, newer than this program's "
                             f"{SCHEMA_VERSION}: {path}")
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[step]):
+                con.execute(statement)
+        con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -494,12 +505,15 @@ class Accounts:
             return None
         digest = token_hash(token)
         con = self._con
-        row = con.execute("SELECT s.last_seen, s.ended_at, u.* FROM sessions s JOIN users u ON u.name = s.name "
+        row = con.execute("SELECT s.last_seen, s.ended_at, s.created_at AS began, u.* FROM sessions s "
+                          "JOIN users u ON u.name = s.name "
                           "WHERE s.token_hash = ?", (digest,)).fetchone()
         now = self.clock()
         if row is None or row["ended_at"] is not None or row["disabled"]:
             return None
         if not now - row["last_seen"] < settings().idle_seconds:
+            return None
+        if not now - row["began"] < settings().session_max_seconds:  # however active: sign in again
             return None
         if now - row["last_seen"] >= TOUCH_EVERY:
             con.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND ended_at IS NULL AND last_seen < ?",

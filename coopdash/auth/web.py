@@ -10,20 +10,25 @@ only decides where a browser's page request goes.
 
 from __future__ import annotations
 
+import hmac
 import html
+import ipaddress
 from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
 from coopdash.auth import tokens
 from coopdash.auth.accounts import LoginRefused, shared
+from coopdash.data.errors import CoopError
 from coopdash.data.settings import auth_mode, settings
 
 LOGIN, LOGOUT = "/auth/login", "/auth/logout"
+METRICS, MEDIA = "/_stcore/metrics", "/media/"  # behind the session gate: they tell about, or hold, a session's data
+FRAME_HEADERS = [(b"x-frame-options", b"DENY"), (b"content-security-policy", b"frame-ancestors 'none'")]
 # requests the gate lets through: Streamlit's own endpoints and files, and these routes
 _PASS = ("/_stcore/", "/static/", "/media/", "/component/", "/auth/", "/app/static/", "/favicon")
 
@@ -126,10 +131,41 @@ async def login_submit(request: Request):
     return response
 
 
-async def logout(request: Request):
+LOGOUT_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>退出登录 / Sign out</title></head>
+<body style="font-family: sans-serif; margin: 3rem">
+<form method="post" action="{action}"><input type="hidden" name="token" value="{token}">
+<button type="submit">退出登录 / Sign out</button></form>
+<p><a href="/">返回看板 / back to the dashboard</a></p></body></html>
+"""
+
+
+def _same_site(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return not origin or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+async def logout_page(request: Request):
+    """GET signs nobody out (a link on another site could): it shows the sign-out form."""
     token = tokens.unsign(request.cookies.get(settings().cookie_name))
-    if token:
-        await run_in_threadpool(shared().logout, token, _client(request))
+    if not token:
+        return RedirectResponse(LOGIN, status_code=303)
+    body = LOGOUT_PAGE.format(action=LOGOUT, token=html.escape(tokens.logout_token(token)))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def logout(request: Request):
+    """Sign-out: a POST from this site carrying the session's sign-out token (tokens.logout_token)."""
+    token = tokens.unsign(request.cookies.get(settings().cookie_name))
+    form = await request.form()
+    given = str(form.get("token", ""))
+    if not token:
+        return RedirectResponse(LOGIN, status_code=303)
+    if not _same_site(request) or not hmac.compare_digest(given.encode(), tokens.logout_token(token).encode()):
+        return HTMLResponse(_error("退出登录的请求缺少有效的令牌或来自其他网站，已拒绝（未退出）。",
+                                   "The sign-out request had no valid token or came from another site: refused "
+                                   "(still signed in)."), status_code=403)
+    await run_in_threadpool(shared().logout, token, _client(request))
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(settings().cookie_name, path="/")
     return response
@@ -137,18 +173,29 @@ async def logout(request: Request):
 
 def routes() -> list[Route]:
     return [Route(LOGIN, login_page, methods=["GET"]), Route(LOGIN, login_submit, methods=["POST"]),
-            Route(LOGOUT, logout, methods=["GET", "POST"])]
+            Route(LOGOUT, logout_page, methods=["GET"]), Route(LOGOUT, logout, methods=["POST"])]
 
 
 class Gate:
     """ASGI middleware: in `accounts` mode, a browser asking for a page without a valid session is sent
-    to the sign-in page (and comes back to the same link afterwards). Everything else passes: the
-    script run refuses what the session may not see, whatever reached it."""
+    to the sign-in page (and comes back to the same link afterwards). `/_stcore/metrics` and `/media/*`
+    (a session's downloads) answer only a signed-in session (accounts: its cookie; proxy: a proven header
+    of an active user): 403 otherwise, also after sign-out. The session's websocket is refused when its
+    Origin is neither this site (the Host it asked for) nor one of `[auth] site_origins`. Everything else
+    passes: the script run refuses what the session may not see, whatever reached it."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and not origin_allowed(Headers(scope=scope)):
+            await send({"type": "websocket.close", "code": 1008})  # before accept: the handshake gets 403
+            return
+        if scope["type"] == "http" and scope["path"].startswith((METRICS, MEDIA)):
+            if await run_in_threadpool(self._no_session, Request(scope)):
+                await PlainTextResponse("未登录或会话已结束 / not signed in, or the session has ended",
+                                        status_code=403, headers={"Cache-Control": "no-store"})(scope, receive, send)
+                return
         if scope["type"] == "http" and scope["method"] == "GET" and not scope["path"].startswith(_PASS):
             headers = Headers(scope=scope)
             if "text/html" in headers.get("accept", "") and auth_mode() == "accounts":
@@ -164,3 +211,111 @@ class Gate:
     def _must_sign_in(request: Request) -> bool:
         store = shared()
         return store.count() > 0 and _session_user(request) is None
+
+    @staticmethod
+    def _no_session(request: Request) -> bool:
+        mode = auth_mode()
+        if mode == "accounts":
+            return shared().count() > 0 and _session_user(request) is None
+        if mode == "proxy":  # ProxyProof has removed an unproven header
+            name = (request.headers.get(settings().proxy_header) or "").strip()
+            return not name or shared().proxy_user(name, _client(request)) is None
+        return False
+
+
+def origin_allowed(headers: Headers) -> bool:
+    """A websocket's Origin: none (not a browser), this site (Origin's host and port = Host), or configured."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    if origin.rstrip("/") in settings().site_origins:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.netloc == headers.get("host", "")
+
+
+class FrameHeaders:
+    """ASGI middleware: every HTTP answer says it may not be framed by any page (clickjacking):
+    `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def framed(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *(h for h in FRAME_HEADERS if h[0] not in names)]}
+            await send(message)
+
+        await self.app(scope, receive, framed)
+
+
+# ------------------------------------------------------------------------------------------ proxy mode
+def proxy_proof(headers: Headers, client: str) -> bool:
+    """Whether a request came through our proxy: it carries the proxy secret (state/proxy.key) in
+    `[auth] proxy_secret_header`, or it comes from one of `[auth] proxy_trusted_addresses`."""
+    cfg = settings()
+    if client and client in cfg.proxy_trusted:
+        return True
+    if not cfg.proxy_secret_header:
+        return False
+    given = headers.get(cfg.proxy_secret_header, "")
+    return bool(given) and hmac.compare_digest(given.encode("utf-8", "replace"),
+                                               tokens.proxy_secret().encode("utf-8"))
+
+
+class ProxyProof:
+    """ASGI middleware, first in line: in `proxy` mode the SSO user header of a request (page, websocket,
+    upload, download) without proof that it came from our proxy is removed, so the session gate
+    (coopdash/app/session.py) sees a signed-out request; the secret header itself is always removed, so
+    no script run can read (or show) it. In other modes the user header is removed too: it means nothing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            cfg = settings()
+            user_h = cfg.proxy_header.lower().encode("latin-1")
+            secret_h = cfg.proxy_secret_header.lower().encode("latin-1")
+            keep_user = False
+            if auth_mode() == "proxy":
+                client = scope.get("client") or ("", 0)
+                keep_user = proxy_proof(Headers(scope=scope), client[0] or "")
+            raw = scope.get("headers") or []
+            cleaned = [(k, v) for k, v in raw
+                       if not (secret_h and k.lower() == secret_h) and (keep_user or k.lower() != user_h)]
+            if len(cleaned) != len(raw):
+                scope = {**scope, "headers": cleaned}
+        await self.app(scope, receive, send)
+
+
+def _loopback(address: str) -> bool:
+    if address in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_unsafe_proxy(address: str | None) -> None:
+    """Proxy mode on a server that listens beyond this machine (`address` "" or None: every interface)
+    with no secret: refused, saying why (anyone who reaches the port could name any user)."""
+    if auth_mode() != "proxy":
+        return
+    cfg = settings()
+    secret = tokens.proxy_secret() if cfg.proxy_secret_header else ""
+    if not secret and not _loopback(address or ""):
+        raise CoopError(
+            f"proxy 模式下服务监听 {address or '所有网卡'}，却没有代理密钥（[auth] proxy_secret_header 为空）："
+            "任何能连到端口的人都能冒充任意用户，拒绝启动。请设置 proxy_secret_header，或只监听 127.0.0.1。",
+            f"proxy mode with the server listening on {address or 'every interface'} and no proxy secret "
+            "([auth] proxy_secret_header is empty): anyone who reaches the port could name any user, so the "
+            "server refuses to start. Set proxy_secret_header, or listen on 127.0.0.1 only.")

@@ -35,6 +35,7 @@ class Settings:
     console_time_limit: float  # seconds before a console query is interrupted
     console_row_cap: int
     console_memory_limit: str
+    console_workers: int  # statements at once, each in a worker process of its own (coopdash/workbench/sandbox.py)
     explorer_row_limit: int  # raw rows the explorer shows when nothing is grouped
     explorer_cache_entries: int  # the explorer's results are the large ones: a smaller cache of their own
     carousel_seconds: int  # default seconds per page of the projection carousel
@@ -47,7 +48,13 @@ class Settings:
     failure_window_seconds: int
     lock_seconds: int
     proxy_header: str
+    proxy_secret_header: str  # the header our proxy adds with the secret of state/proxy.key; "" for none
+    proxy_trusted: tuple[str, ...]  # client addresses whose SSO header is believed without the secret
+    site_origins: tuple[str, ...]  # other origins the session's websocket may come from (besides the Host asked for)
+    session_max_seconds: int  # a session this old must sign in again, however active
     cookie_name: str
+    keep_versions: int  # [retention]: dataset versions kept besides the current one (the newest N) …
+    keep_days: float  # … and any younger than this (coopdash/backup.py prune)
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
     ranking_weights: dict[str, float]  # [ranking]: the street-office ranking's indicator → weight (coopdash/data/ranking.py)
 
@@ -82,6 +89,7 @@ def settings() -> Settings:
         console_time_limit=float(raw["console"]["time_limit_seconds"]),
         console_row_cap=int(raw["console"]["row_cap"]),
         console_memory_limit=str(raw["console"]["memory_limit"]),
+        console_workers=int(raw["console"].get("workers", 2)),
         explorer_row_limit=int(explorer["row_limit"]),
         explorer_cache_entries=int(explorer["cache_entries"]),
         carousel_seconds=int(carousel["seconds"]),
@@ -94,7 +102,13 @@ def settings() -> Settings:
         failure_window_seconds=round(float(auth["failure_window_minutes"]) * 60),
         lock_seconds=round(float(auth["lock_minutes"]) * 60),
         proxy_header=str(auth["proxy_header"]),
+        proxy_secret_header=str(auth.get("proxy_secret_header", "X-Coop-Proxy-Secret")),
+        proxy_trusted=tuple(str(a) for a in auth.get("proxy_trusted_addresses", [])),
+        site_origins=tuple(str(o).rstrip("/") for o in auth.get("site_origins", [])),
+        session_max_seconds=round(float(auth.get("session_max_days", 7)) * 86400),
         cookie_name=str(auth["cookie_name"]),
+        keep_versions=int(raw.get("retention", {}).get("keep_versions", 6)),
+        keep_days=float(raw.get("retention", {}).get("keep_days", 90)),
         events=tuple((e["date"], str(e["zh"]), str(e["en"])) for e in raw.get("events", [])),
         ranking_weights=_weights(raw.get("ranking", {})),
     )

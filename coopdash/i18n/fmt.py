@@ -51,3 +51,20 @@ def window(start: dt.date, end: dt.date) -> str:
     """'2023年4月1日至2023年11月30日' / '2023-04-01 to 2023-11-30'."""
     return f"{date(start)} to {date(end)}" if lang() == "en" else f"{date_zh(start)}至{date_zh(end)}"
 
+
+
+# Markdown's and Streamlit's markup characters: CommonMark's backslash escapes cover every ASCII
+# punctuation character, ":" included (Streamlit's :color[…] and :material/…: directives, and the "http:"
+# of a bare link that GFM would turn into one), "." (www.… links) and "<" (HTML).
+_MARKDOWN = frozenset("\\`*_{}[]()#+-.!|<>~$:&=\"'^%@/")
+
+
+def md(value) -> str:
+    """A data value (a name from a ledger, a link parameter, a file name, an error's text) as literal text
+    inside Markdown: every markup character backslash-escaped and line breaks made spaces, so that
+    `[x](http://evil.example)`, `![x](…)`, `**x**`, `# x` or `<b>` show as typed and never become a
+    link, an image, emphasis, a heading or HTML. For st.markdown, st.caption, st.warning …, headings and
+    widget help; never for plain-text places (tables, chart titles, documents)."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return "".join("\\" + c if c in _MARKDOWN else c for c in text)

@@ -6,17 +6,20 @@ Defence in depth:
    no table function but a few that read nothing (range, generate_series, unnest); no DESCRIBE/SHOW.
    That refuses read_csv/read_parquet/glob/query(), file paths and URLs as table names, scans of
    Python objects, COPY/EXPORT/ATTACH/INSTALL/LOAD/SET/PRAGMA/RESET/CREATE/INSERT/UPDATE/DELETE/DROP.
-2. The console's own connection is locked down (coopdash.data.db.open_dataset): file access only inside
-   the dataset folder, configuration locked, no extension autoload, no Python replacement scans;
-   with its own memory limit.
-3. A time limit that interrupts the query, and a row cap.
+2. The worker's connection is locked down: file access only to the contract tables' files,
+   configuration locked, no extension autoload, no Python replacement scans; its own memory limit.
+3. DuckDB's binder (`check_plan`): the statement is bound on a twin connection whose only tables are
+   empty copies of the contract views; every table it reads must resolve to one of them (CTE scopes,
+   subqueries and catalog views resolved by DuckDB, not by a scan of names), and no function may read
+   the settings or the catalog.
+4. It runs in a worker process (coopdash/workbench/sandbox.py) whose connection holds the contract
+   views and may read their files only, with an address-space limit set by the operating system, and
+   is killed at the time limit; a row cap.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +28,14 @@ import pyarrow as pa
 
 from coopdash.data.contract import TABLES
 from coopdash.data.errors import Refused
+from coopdash.data.files import ident
+from coopdash.data.settings import settings
 
 SAFE_TABLE_FUNCTIONS = {"range", "generate_series", "unnest"}
+# scalar functions that read the connection's settings, variables or catalog (the sandbox holds nothing
+# secret, but the settings name the dataset's folder)
+DENIED_FUNCTIONS = {"current_setting", "getvariable", "current_schemas", "current_database", "current_catalog",
+                    "current_schema", "which_secret", "sql_auto_complete", "query", "query_table"}
 ALLOWED_FROM = {"BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "TABLE_FUNCTION", "PIVOT"}
 EXAMPLES_DIR = Path(__file__).parent / "examples"
 
@@ -128,34 +137,75 @@ def check(con: duckdb.DuckDBPyConnection, sql: str) -> None:
             raise Refused(f"不支持的查询结构 {kind}", f"Unsupported query structure {kind}")
 
 
-def run(con: duckdb.DuckDBPyConnection, sql: str, row_cap: int, time_limit: float) -> Result:
-    """Check, then run on a fresh cursor; at most row_cap rows; interrupted after time_limit seconds."""
-    check(con, sql)
-    cur = con.cursor()
-    box: dict = {}
+def shadow(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection for DuckDB's binder alone: each contract table as an empty table of the same columns
+    and types as `con`'s view, and nothing else (no files, no settings worth reading)."""
+    twin = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False, "threads": 1})
+    for t in TABLES:
+        columns = con.execute(f"DESCRIBE {ident(t.name)}").fetchall()
+        twin.execute(f"CREATE TABLE {ident(t.name)} ("
+                     + ", ".join(f"{ident(name)} {kind}" for name, kind, *_ in columns) + ")")
+    twin.execute("SET enable_external_access = false")
+    twin.execute("SET lock_configuration = true")
+    return twin
 
-    def work():
-        try:
-            box["table"] = cur.sql(sql).limit(row_cap + 1).to_arrow_table()
-        except BaseException as exc:  # noqa: BLE001 — reported to the caller
-            box["error"] = exc
 
-    started = time.perf_counter()
-    worker = threading.Thread(target=work, daemon=True, name="sql-console")
-    worker.start()
-    worker.join(time_limit)
-    if worker.is_alive():
-        cur.interrupt()
-        worker.join(10)
-        cur.close()
-        raise TimedOut(f"查询超过 {time_limit:g} 秒，已停止 / stopped after {time_limit:g} s")
-    elapsed = time.perf_counter() - started
-    cur.close()
-    if "error" in box:
-        exc = box["error"]
-        raise Refused(f"查询出错：{exc}", f"Query failed: {exc}") from None
-    table = box["table"]
-    return Result(table.slice(0, row_cap), table.num_rows > row_cap, elapsed)
+def _bound(node, gets: list[tuple[str, ...]], functions: list[tuple[str, ...]]) -> None:
+    if isinstance(node, dict):
+        if "qname" in node:
+            path = tuple(str(p).lower() for p in node["qname"].get("path", []))
+            if node.get("type") == "LOGICAL_GET":
+                qualified = (node.get("function_data") or {}).get("qualified_name", {}).get("path")
+                gets.append(tuple(str(p).lower() for p in qualified) if qualified else path)
+            else:
+                functions.append(path)
+        for value in node.values():
+            _bound(value, gets, functions)
+    elif isinstance(node, list):
+        for value in node:
+            _bound(value, gets, functions)
+
+
+def check_plan(twin: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refused unless DuckDB's binder, on `twin` (see `shadow`), resolves every table the statement
+    reads to a contract table (CTEs, subqueries and views resolved by DuckDB itself, each in its own
+    scope) or to range / generate_series / unnest, and it calls no function that reads the settings,
+    variables or catalog."""
+    tree = json.loads(twin.execute("SELECT json_serialize_plan($sql)", {"sql": sql}).fetchone()[0])
+    if tree.get("error"):
+        message = tree.get("error_message", "")
+        raise Refused(f"无法执行该查询：{message}", f"Cannot run this query: {message}")
+    gets: list[tuple[str, ...]] = []
+    functions: list[tuple[str, ...]] = []
+    _bound(tree.get("plans", []), gets, functions)
+    tables = allowed_tables()
+    for path in gets:
+        if path[:2] == ("memory", "main") and len(path) == 3 and path[2] in tables:
+            continue
+        if path[-1] in SAFE_TABLE_FUNCTIONS and path[:-1] in ((), ("system", "main")):
+            continue
+        name = ".".join(path)
+        raise Refused(f"不允许读取 {name}：只能查询数据集中的表（{'、'.join(sorted(tables))}）",
+                      f"{name} may not be read: query the dataset's tables only ({', '.join(sorted(tables))})")
+    for path in functions:
+        name = path[-1] if path else ""
+        if name in DENIED_FUNCTIONS or name.startswith(("duckdb_", "pragma_")):
+            raise Refused(f"不允许使用函数 {name}()", f"Function {name}() is not allowed")
+
+
+def run(dataset: tuple[str, str], sql: str, row_cap: int, time_limit: float,
+        memory_limit: str | None = None, workers: int | None = None) -> Result:
+    """Run one statement on the dataset version `dataset` = (folder, fingerprint) in a worker process of
+    the sandbox (coopdash/workbench/sandbox.py): checked there, at most row_cap rows, killed after
+    time_limit seconds. Refused (why, in both languages) or TimedOut, never an error of the server's."""
+    from coopdash.workbench import sandbox
+    cfg = settings()
+    box = sandbox.shared(workers or cfg.console_workers, memory_limit or cfg.console_memory_limit)
+    try:
+        return Result(*box.run(Path(dataset[0]), dataset[1], sql, row_cap, time_limit))
+    except sandbox.TimedOut as exc:
+        raise TimedOut(str(exc)) from None
 
 
 def schema() -> list[dict]:
