@@ -1,18 +1,22 @@
 """A large monthly ledger, as a clerk's office software writes it: time and peak memory of the import.
 
     .venv/bin/python -m bench.ledger_read --rows 50000 --out /tmp/ledger-bench
+    .venv/bin/python -m bench.ledger_read --rows 8 --dataset /tmp/city2m --no-xls --out /tmp/ledger-8   # a city dataset
 
 writes `点单服务台账.xlsx` (openpyxl) with a title row, a two-line header is *not* used (every reader
 version must read it), 50,000 service orders on the demo's compounds, and, when LibreOffice is
 installed, the same workbook saved by it as `.xls` (Excel 97–2003). Then, for each file, it runs
 `python -m ingest FILE --dataset <a fresh copy of data/demo>` in a new process under `/usr/bin/time -v`
 (`--repeat` times) and prints the median wall time and the peak RSS. Run it on two commits to compare.
+`--dataset` imports into a copy of another dataset (e.g. a city-scale one from coopdash.synth.citygen; its
+files are hard-linked, not copied: ingest never writes into a version it did not create).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import re
 import shutil
@@ -30,9 +34,9 @@ from coopdash.data.contract import ORDER_CATEGORY, TABLES_BY_NAME
 HEADERS = [c.zh for c in TABLES_BY_NAME["service_orders"].columns]
 
 
-def write_ledger(path: Path, rows: int, seed: int = 7) -> Path:
+def write_ledger(path: Path, rows: int, seed: int = 7, dataset: Path = ROOT / "data/demo") -> Path:
     from openpyxl import Workbook
-    compounds = pq.read_table(ROOT / "data/demo/compounds.parquet", columns=["compound_code"]).column(0).to_pylist()
+    compounds = pq.read_table(dataset / "compounds.parquet", columns=["compound_code"]).column(0).to_pylist()
     rng = random.Random(seed)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("点单服务")
@@ -59,12 +63,12 @@ def to_xls(xlsx: Path) -> Path | None:
     return xlsx.with_suffix(".xls")
 
 
-def measure(ledger: Path, work: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in kB, exit code) of one `python -m ingest` into a fresh demo copy."""
+def measure(ledger: Path, work: Path, source: Path = ROOT / "data/demo") -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in kB, exit code) of one `python -m ingest` into a fresh copy of `source`."""
     dataset = work / "ds"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    shutil.copytree(ROOT / "data/demo", dataset)
+    shutil.copytree(source, dataset, copy_function=os.link)
     proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "ingest", str(ledger), "--dataset",
                            str(dataset), "--today", "2026-12-01"], cwd=ROOT, capture_output=True, text=True)
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
@@ -78,18 +82,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", type=int, default=50_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "coopdash-ledger-bench")
+    ap.add_argument("--dataset", type=Path, default=ROOT / "data/demo", help="the dataset imported into (copied)")
+    ap.add_argument("--no-xls", action="store_true", help="the .xlsx only")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     xlsx = args.out / "点单服务台账.xlsx"
     if not xlsx.exists():
-        write_ledger(xlsx, args.rows)
+        write_ledger(xlsx, args.rows, dataset=args.dataset)
     files = [xlsx]
     xls = xlsx.with_suffix(".xls")
-    if xls.exists() or to_xls(xlsx):
+    if not args.no_xls and (xls.exists() or to_xls(xlsx)):
         files.append(xls)
     print(f"{'file':24s} {'wall s (median)':>16s} {'peak RSS MB':>12s} {'exit':>5s}")
     for f in files:
-        runs = [measure(f, args.out / "work") for _ in range(args.repeat)]
+        runs = [measure(f, args.out / "work", args.dataset) for _ in range(args.repeat)]
         wall = statistics.median(r[0] for r in runs)
         rss = statistics.median(r[1] for r in runs) / 1024
         print(f"{f.name:24s} {wall:16.2f} {rss:12.0f} {runs[-1][2]:5d}")
