@@ -65,9 +65,10 @@ def version_of(dataset: Path) -> str | None:
 
 
 def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | None = None,
-           skipped: list[Skipped] = ()) -> Review:
+           skipped: list[Skipped] = (), progress=None) -> Review:
     """Read and check every file and merge them with the dataset in memory. Changes nothing. `skipped` are the
-    files found beside them that are not read (reported, never passed over silently)."""
+    files found beside them that are not read (reported, never passed over silently); `progress()` is called
+    when the files are read, before the merge."""
     names = names or [f.name for f in files]
     r = Review(files, names, version_of(dataset))
     for s in skipped:
@@ -79,6 +80,8 @@ def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | 
             r.problems.append(Where(name, "").problem("error", exc.zh, exc.en))
             continue
         r.parsed += parse_file(sheets, name, r.problems)
+    if progress is not None:
+        progress()  # read and parsed: now the checks and the merge
     base = store.current(dataset)
     if base is None and dataset.exists():
         raise StoreError(f"{dataset} 不是文件夹", f"{dataset} is not a folder")

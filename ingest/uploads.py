@@ -42,13 +42,15 @@ class Limits:
     max_ratio: float
     max_sheets: int
     max_cells: int
+    job_memory_mb: int  # the address space of a review or publish job (ingest/job.py)
 
 
 @cache
 def limits() -> Limits:
     u = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))["upload"]
     return Limits(int(u["max_file_mb"] * MB), int(u["max_batch_mb"] * MB), int(u["max_files"]),
-                  int(u["max_uncompressed_mb"] * MB), float(u["max_ratio"]), int(u["max_sheets"]), int(u["max_cells"]))
+                  int(u["max_uncompressed_mb"] * MB), float(u["max_ratio"]), int(u["max_sheets"]), int(u["max_cells"]),
+                  int(u.get("job_memory_mb", 8192)))
 
 
 def safe_name(name: str) -> str:

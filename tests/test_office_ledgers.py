@@ -262,11 +262,11 @@ def test_in_chromium_the_data_office_reads_a_clerks_workbook_and_says_what_it_sk
         assert "审核结果：0 个错误，0 个警告" in body
         assert "需要改正的问题" not in body
         top = page.locator('[data-testid="stFileUploader"]').bounding_box()
-        notes = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stExpander"]').bounding_box()
+        notes = page.locator('[data-testid="stExpander"]', has_text="已识别、已跳过的内容").bounding_box()
         page.set_viewport_size({"width": 1440, "height": int(notes["y"] + notes["height"] + 40)})
         page.wait_for_timeout(800)
         top = page.locator('[data-testid="stFileUploader"]').bounding_box()
-        notes = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stExpander"]').bounding_box()
+        notes = page.locator('[data-testid="stExpander"]', has_text="已识别、已跳过的内容").bounding_box()
         page.screenshot(path=str(SHOTS / "ingest-review.png"), clip={
             "x": top["x"] - 16, "y": top["y"] - 16, "width": top["width"] + 32,
             "height": notes["y"] + notes["height"] - top["y"] + 32})
@@ -277,3 +277,55 @@ def test_in_chromium_the_data_office_reads_a_clerks_workbook_and_says_what_it_sk
     for stem in ("一社区2024年1月修缮台账", "一社区2024年1月台账"):
         table, rows = office_corpus.EXPECTED[stem]
         assert landed(ds, table, rows) == rows
+
+
+# ---------------------------------------------------------------------------- out of the serving process
+
+def test_a_review_runs_in_a_job_process_of_its_own_under_its_memory_limit(tmp_path, monkeypatch):
+    """The 数据管理 page's review and publish run in ingest/job.py's process, capped by RLIMIT_AS: a batch that
+    needs more is refused with a message that says what to do, and the serving process never holds the merge."""
+    import os
+
+    from ingest import job
+    monkeypatch.setenv(batch.TODAY_ENV, TODAY)
+    ds = write_fixture(tmp_path / "ds")
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    staged = folder / "a.xls"
+    shutil.copy(CORPUS / "xls" / "一社区2024年1月台账.xls", staged)
+    before = tree_digest(ds)
+    phases = []
+    answer = job.wait(job.start("review", folder, ds, [staged], ["清运.xls"], 8192), "review", folder,
+                      on_status=lambda s: phases.append(s["phase"]))
+    r = job.Summary.from_json(answer["review"])
+    assert r.pid not in (0, os.getpid()) and r.ok and r.tables == {"cleanups": [3, 0, 0]}
+    assert r.names == ["清运.xls"] and {p.file for p in r.problems} == {"清运.xls"}
+    assert phases[-1] == "done" and r.impact is not None and r.streets == ["S1", "S2"]
+    starved = job.wait(job.start("review", folder, ds, [staged], ["清运.xls"], 300), "review", folder)
+    assert starved == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
+    answer = job.wait(job.start("publish", folder, ds, [staged], ["清运.xls"], 8192, base=r.base, by="admin"),
+                      "publish", folder)
+    assert answer == {"version": "v0002"} and tree_digest(ds) != before and job.publishing(ds) is None
+    again = job.wait(job.start("publish", folder, ds, [staged], ["清运.xls"], 8192, base=r.base, by="admin"),
+                     "publish", folder)
+    assert "数据集已有新版本" in again["refused"]["zh"]  # reviewed against v0001, the dataset is at v0002
+
+
+def test_while_one_clerk_publishes_another_sees_it_and_cannot_publish(tmp_path, monkeypatch):
+    import json
+    import os
+
+    from ingest import job
+    from tests.test_data_office import admin_page, shown, upload
+    ds = write_fixture(tmp_path / "ds")
+    monkeypatch.setenv("COOP_DATA_DIR", str(ds))
+    monkeypatch.setenv("COOP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv(batch.TODAY_ENV, TODAY)
+    job.marker(ds).write_text(json.dumps({"by": "王红", "at": "2024-02-15T09:30:00", "pid": os.getpid()}))
+    path = CORPUS / "xlsx" / "一社区2024年1月修缮台账.xlsx"
+    at = upload(admin_page(), (path.name, path.read_bytes()))
+    assert "正在发布…：王红 于 2024-02-15T09:30:00 开始发布，完成前不能再发布" in shown(at)
+    assert at.button(key="office_publish").disabled
+    job.marker(ds).write_text(json.dumps({"by": "王红", "at": "2024-02-15T09:30:00", "pid": 2 ** 22 + 7}))
+    at = upload(admin_page(), (path.name, path.read_bytes()))  # the publishing process is gone: a stale marker
+    assert "正在发布" not in shown(at) and not at.button(key="office_publish").disabled

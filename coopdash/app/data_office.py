@@ -2,7 +2,10 @@
 between versions. The same code path as `python -m ingest` (ingest/batch.py), behind the upload checks
 of ingest/uploads.py. Every step goes into the audit trail.
 
-A review is made once per upload (kept in the session with its staged files), not on every rerun.
+The review and the publish run in a job process of their own (ingest/job.py), with its own memory limit:
+the merge of a city-scale batch never grows the process that serves every leader; the page shows the job's
+phase while it works, and while any clerk publishes, every data office page says so and offers no publish.
+A review is made once per upload (its summary kept in the session with the staged files), not on every rerun.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from coopdash.data.errors import CoopError, ReadError, Refused
 from coopdash.data.settings import DEFAULT_DATA_DIR, data_dir
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
-from ingest import batch, preview, store, uploads
+from ingest import batch, job, store, uploads
 
-K_SIG, K_RESULT, K_DONE = "office_sig", "office_result", "office_done"
+K_SIG, K_RESULT, K_DONE, K_PUBLISH = "office_sig", "office_result", "office_done", "office_publish_now"
 
 
 def _say_error(key: str, exc: CoopError) -> None:
@@ -35,8 +38,20 @@ def _require_admin() -> None:
         raise Refused(f"本账号（{r.zh}）不能管理数据", f"your role ({r.en}) may not manage the data")
 
 
+def _run_job(kind: str, result: dict, **extra) -> dict:
+    """Run a review or publish job for the staged batch, showing its phase; its answer."""
+    folder, paths = result["batch"], result["paths"]
+    with st.status(t(f"office.job_{kind}"), expanded=False) as box:
+        proc = job.start(kind, folder, data_dir(), paths, result["names"], uploads.limits().job_memory_mb, **extra)
+        answer = job.wait(proc, kind, folder, on_status=lambda s: box.update(label=fmt.md(s["zh"] if st.session_state.get(
+            "lang") != "en" else s["en"]) + " …"))
+        box.update(label=t(f"office.job_{kind}_done"), state="error" if "refused" in answer else "complete")
+    return answer
+
+
 def _prepare(files) -> dict:
-    """Check, stage and review an upload; the before → after figures. A refusal changes nothing."""
+    """Check, stage and review an upload (in a job process); the before → after figures. A refusal changes
+    nothing."""
     _require_admin()
     names = [f.name for f in files]
     try:
@@ -47,34 +62,44 @@ def _prepare(files) -> dict:
     folder, paths = uploads.stage(accepted)
     session.audit("upload", {"files": [n for n, _ in accepted], "batch": folder.name,
                              "bytes": sum(len(d) for _, d in accepted)})
-    dataset = data_dir()
-    r = batch.review(paths, dataset, batch.today(), names=[n for n, _ in accepted])
-    streets, impact = ([], None)
-    if r.ok:
-        streets, impact = preview.before_after(r, dataset, folder / "preview")
+    result = {"batch": folder, "paths": paths, "names": [n for n, _ in accepted]}
+    answer = _run_job("review", result)
+    if "refused" in answer:
+        session.audit("review", {"batch": folder.name, "refused": answer["refused"]["en"]})
+        return {"refused": Refused(answer["refused"]["zh"], answer["refused"]["en"])}
+    r = job.Summary.from_json(answer["review"])
     session.audit("review", {"batch": folder.name, "base": r.base, "errors": len(r.errors),
-                             "warnings": sum(p.severity == "warning" for p in r.problems),
-                             "tables": {n: [r.merge.added[n], r.merge.updated[n], r.merge.unchanged[n]]
-                                        for n in (r.merge.tables if r.merge else {})}})
-    return {"review": r, "batch": folder, "streets": streets, "impact": impact}
+                             "warnings": sum(p.severity == "warning" for p in r.problems), "tables": r.tables})
+    return {**result, "review": r, "streets": r.streets,
+            "impact": pd.DataFrame(r.impact) if r.impact is not None else None}
 
 
 def _publish() -> None:
+    """The button: the publish itself runs in the script body, where its progress can be shown."""
+    st.session_state[K_PUBLISH] = True
+
+
+def _publish_now() -> None:
     result = st.session_state.get(K_RESULT) or {}
-    r = result.get("review")
+    r: job.Summary = result.get("review")
     try:
         _require_admin()
-        version = batch.publish(r, data_dir(), by=session.identity()[0],
-                                sources=[str(p) for p in r.files])
-        if version is None:
+        busy = job.publishing(data_dir())
+        if busy is not None:
+            raise Refused(f"{busy['by'] or '另一位管理员'} 正在发布（{busy['at']} 开始），请稍后重新审核",
+                          f"{busy['by'] or 'another administrator'} is publishing (since {busy['at']}): review again later")
+        answer = _run_job("publish", result, base=r.base, by=session.identity()[0])
+        if "refused" in answer:
+            raise Refused(answer["refused"]["zh"], answer["refused"]["en"])
+        if answer["version"] is None:
             raise Refused(*batch.NO_CHANGE)
     except CoopError as exc:
         session.audit("publish_refused", {"batch": result["batch"].name, "reason": exc.en})
         st.session_state[K_DONE] = ("error", "office.publish_refused", exc)
         return
-    session.audit("publish", {"batch": result["batch"].name, "version": version.name, "based_on": r.base,
+    session.audit("publish", {"batch": result["batch"].name, "version": answer["version"], "based_on": r.base,
                               "files": r.names})
-    st.session_state[K_DONE] = ("success", "office.published", version.name)
+    st.session_state[K_DONE] = ("success", "office.published", answer["version"])
     st.session_state.pop(K_RESULT, None)
     st.session_state[K_SIG] = "published"  # the same upload is not reviewed again
 
@@ -104,7 +129,7 @@ def _problem_frame(problems) -> pd.DataFrame:
                           "zh": p.zh, "en": p.en} for p in problems], columns=list(_PROBLEM_COLUMNS))
 
 
-def _problems_table(r: batch.Review) -> None:
+def _problems_table(r: job.Summary) -> None:
     """Errors and warnings (what to correct) in one table, and apart from them the notes: what was recognised
     (the table, a title, a two-line header) and skipped (instructions, totals, the footer)."""
     problems = r.sorted_problems()
@@ -133,6 +158,9 @@ def upload_section() -> None:
     files = st.file_uploader(t("office.upload"), type=None, accept_multiple_files=True,
                              key="office_files", help=t("office.limits", file=lim.max_file // uploads.MB,
                                                         batch=lim.max_batch // uploads.MB, files=lim.max_files))
+    if ss.pop(K_PUBLISH, False) and ss.get(K_RESULT, {}).get("review") is not None:
+        _publish_now()
+        st.rerun()
     if done := ss.pop(K_DONE, None):
         kind, key, detail = done
         if kind == "error":
@@ -152,15 +180,15 @@ def upload_section() -> None:
     if "refused" in result:
         _say_error("office.refused", result["refused"])
         return
-    r: batch.Review = result["review"]
+    r: job.Summary = result["review"]
     count = {k: sum(p.severity == k for p in r.problems) for k in ("error", "warning", "info")}
     (st.error if count["error"] else st.info)(t("office.summary", errors=count["error"], warnings=count["warning"],
                                                 notes=count["info"], files=len(r.files)))
     _problems_table(r)
-    if r.ok and r.merge.tables:
+    if r.ok and r.tables:
         st.markdown(f"**{t('office.changes')}**")
-        rows = pd.DataFrame([{"table": f"{TABLES_BY_NAME[n].label}（{n}）", "added": r.merge.added[n], "updated": r.merge.updated[n],
-                              "unchanged": r.merge.unchanged[n]} for n in r.merge.tables])
+        rows = pd.DataFrame([{"table": f"{TABLES_BY_NAME[n].label}（{n}）", "added": added, "updated": updated,
+                              "unchanged": unchanged} for n, (added, updated, unchanged) in r.tables.items()])
         ui.table(rows, {"table": (t("col.table"), "text"), "added": (t("col.added"), "int"),
                         "updated": (t("col.updated"), "int"), "unchanged": (t("col.unchanged"), "int")},
                  key="review_changes", download=False)
@@ -176,9 +204,13 @@ def upload_section() -> None:
         ui.table(impact, {"figure": (t("col.figure"), "text"), "before_text": (t("col.before"), "text"),
                           "after_text": (t("col.after"), "text"), "change_text": (t("col.change"), "text")},
                  key="review_impact", download=False)
+    busy = job.publishing(data_dir())
+    if busy is not None:
+        st.warning(t("office.publishing", by=fmt.md(busy["by"] or "—"), at=busy["at"]))
     reason = (t("office.publish_errors", n=count["error"]) if not r.ok
               else t("office.no_change") if not r.changes
-              else t("office.publish_demo") if Path(data_dir()) == DEFAULT_DATA_DIR else None)
+              else t("office.publish_demo") if Path(data_dir()) == DEFAULT_DATA_DIR
+              else t("office.publishing", by=fmt.md(busy["by"] or "—"), at=busy["at"]) if busy is not None else None)
     st.button(t("office.publish"), type="primary", key="office_publish", disabled=reason is not None,
               help=fmt.md(reason) if reason else None, on_click=_publish)
     if reason:

@@ -39,6 +39,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "office.summary": ("审核结果：{errors} 个错误，{warnings} 个警告，{notes} 个提示（共 {files} 个文件）",
                        "Review: {errors} errors, {warnings} warnings, {notes} notes ({files} files)"),
     "office.severity": ("显示", "Show"),
+    "office.job_review": ("正在审核 …", "Reviewing …"),
+    "office.job_review_done": ("审核完成（在独立进程中进行，不占用看板的内存）", "Reviewed (in a process of its own, "
+                               "not the dashboard's memory)"),
+    "office.job_publish": ("正在发布 …", "Publishing …"),
+    "office.job_publish_done": ("发布结束", "Publish finished"),
+    "office.publishing": ("正在发布…：{by} 于 {at} 开始发布，完成前不能再发布", "Publishing…: {by} started a publish at "
+                          "{at}; no other publish until it ends"),
     "office.to_fix": ("需要改正的问题", "What to correct"),
     "office.notes": ("已识别、已跳过的内容（{n} 条提示，不影响发布）", "What was recognised and skipped ({n} notes; "
                      "they do not stop a publish)"),
