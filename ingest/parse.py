@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from coopdash.data.contract import TABLES, TABLES_BY_NAME, UNIT_WORDS, Column, Table
 from coopdash.data.errors import CellError
-from ingest.readers import Sheet
+from ingest.readers import Sheet, a1
 
 # Extra names a file or sheet may use for a table (besides its English name and Chinese label): used only to
 # break a tie between tables whose headers match equally well, and to name the table when no header is found.
@@ -605,7 +605,7 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
                                       row=top_row))
 
     # a merge across columns in the (lowest) header row hides a column's name
-    across = sorted({f"{_cell(r1, c1)}:{_cell(r2, c2)}" for r1, c1, r2, c2 in sheet.merged
+    across = sorted({f"{a1(r1, c1)}:{a1(r2, c2)}" for r1, c1, r2, c2 in sheet.merged
                      if r1 <= header_row <= r2 and c2 > c1})
     for rng in across:
         problems.append(where.problem(
@@ -701,7 +701,7 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
                           since_subtotal if sub else all_rows, failed_since_subtotal if sub else failed_all, problems)
             since_subtotal, failed_since_subtotal = [], False
             continue
-        ranges = [f"{_cell(r1, c1)}:{_cell(r2, c2)}" for r1, c1, r2, c2 in _ranges_at(sheet, rownum) if c2 > c1]
+        ranges = [f"{a1(r1, c1)}:{a1(r2, c2)}" for r1, c1, r2, c2 in _ranges_at(sheet, rownum) if c2 > c1]
         if ranges:
             problems.append(where.problem("error", f"数据行有横向合并的单元格 {'、'.join(ranges)}：请取消合并，每列填写自己的值",
                                           f"Cells merged across columns in a data row {', '.join(ranges)}: unmerge "
@@ -803,14 +803,6 @@ def _choose_header(sheet: Sheet, where: Where, problems: list[Problem]) -> Heade
                                   f"recognised by its header as {header.table.name} ({count}/{total} columns)",
                                   row=sheet.rows[header.index][0]))
     return header
-
-
-def _cell(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
 
 
 def _filled_down(sheet: Sheet, rownum: int, values: list) -> list:

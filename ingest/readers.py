@@ -124,7 +124,8 @@ def read_csv(path: Path) -> Sheet:
     return Sheet(path, "", rows, encoding=encoding)
 
 
-def _a1(row: int, col: int) -> str:
+def a1(row: int, col: int) -> str:
+    """Excel's name of a cell: a1(2, 28) == 'AB2'."""
     letters = ""
     while col:
         col, rest = divmod(col - 1, 26)
@@ -136,7 +137,7 @@ _KIND = {".xls": ("Excel 97–2003 (.xls)", "Excel 97–2003（.xls）"), ".ods"
 
 
 def _letters(col: int) -> str:
-    return _a1(1, col)[:-1]
+    return a1(1, col)[:-1]
 
 
 def _column(letters: bytes) -> int:
@@ -235,7 +236,7 @@ def read_spreadsheet(path: Path) -> list[Sheet]:
                     continue
                 box = (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                 merged.append(box)
-                name = f"{_a1(box[0], box[1])}:{_a1(box[2], box[3])}"
+                name = f"{a1(box[0], box[1])}:{a1(box[2], box[3])}"
                 for row in range(box[0], box[2] + 1):
                     merged_rows.setdefault(row, []).append(name)
             sheets.append(Sheet(path, meta.name, rows, merged, merged_rows,
