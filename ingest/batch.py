@@ -127,6 +127,6 @@ def _publish(r: Review, dataset: Path, by: str, sources: list[str] | None) -> Pa
         "warnings": sum(p.severity == "warning" for p in r.problems),
         "dropped_personal_columns": sorted({p.column for p in r.problems if p.kind == "personal"}),
     }
-    version = store.write_version(dataset, merge.tables, summary, report_csv(r.problems))
+    version = store.write_version(dataset, merge.tables, summary, report_csv(r.problems), months=merge.months)
     store.point_to(dataset, version)
     return version

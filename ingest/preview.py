@@ -1,7 +1,8 @@
 """What a reviewed batch would do to the dashboard: the headline figures of the street offices it
 touches, before (the dataset now) and after (the dataset with the batch merged), from the same named
 queries the pages run. The "after" dataset is a scratch folder beside the staged files: the merged
-tables written, the others hard-linked from the current version; the rollups are built in memory."""
+tables written, the others hard-linked from the current version, and its rollups as the publish would write
+them (only the months the batch touched recomputed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from coopdash.data import db
+from coopdash.data import db, rollups
 from coopdash.data.contract import TABLES
 from coopdash.data.files import table_location
 from coopdash.data.settings import settings
@@ -40,6 +41,8 @@ def scratch_dataset(r: Review, dataset: Path, folder: Path) -> Path:
             pq.write_table(r.merge.tables[t.name], folder / f"{t.name}.parquet")
         elif base is not None and (src := table_location(base, t.name)) is not None and not (folder / src.name).exists():
             store._link_or_copy(src, folder / src.name)  # hard links (a locked connection reads no symlink out)
+    if base is not None:  # the rollups the publish would write (only the touched months recomputed), not in memory
+        rollups.update(base, folder, r.merge.months)
     return folder
 
 

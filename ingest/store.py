@@ -119,8 +119,10 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, report_csv: bytes) -> Path:
-    """A complete new version: changed tables written, the others linked from the current one."""
+def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, report_csv: bytes,
+                  months: dict[str, set] | None = None) -> Path:
+    """A complete new version: changed tables written, the others linked from the current one. `months`: the
+    months each changed fact table changed in, so the rollups recompute only those (else all of them)."""
     clean_incomplete(dataset)
     vdir = versions_dir(dataset)
     vdir.mkdir(parents=True, exist_ok=True)
@@ -136,7 +138,11 @@ def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, re
                 _link_or_copy(src, new / src.name)
     if base is not None and (base / "boundaries.geojson").is_file():
         _link_or_copy(base / "boundaries.geojson", new / "boundaries.geojson")
-    rollups.write(new)  # the rollups of the new version, in the same atomic swap as its tables
+    # the rollups of the new version, in the same atomic swap as its tables: only what the batch touched
+    if months is not None:
+        rollups.update(base, new, months)  # a full rebuild when more than those months changed
+    else:
+        rollups.write(new)
     _crash_point("after_write")
     meta = new / META
     meta.mkdir()

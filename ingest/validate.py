@@ -31,6 +31,9 @@ class Merge:
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    # fact table → first days of the months whose rows the batch adds, changes or moves (from or to): what the
+    # rollups recompute (coopdash/data/rollups.py `update`); a table merged row by row is not listed
+    months: dict[str, set] = field(default_factory=dict)
 
 
 def _key(table: str, row: dict) -> tuple:
@@ -132,8 +135,8 @@ def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], to
         if not incoming[t.name] and t.name not in _needed_for_checks(incoming):
             continue
         if t.name not in CHECKED and len(t.key) == 1:  # a fact table: merged in Arrow, never as Python rows
-            columnar[t.name], merge.added[t.name], merge.updated[t.name], merge.unchanged[t.name] = \
-                _merge_columnar(t.name, existing.get(t.name), incoming[t.name])
+            (columnar[t.name], merge.added[t.name], merge.updated[t.name], merge.unchanged[t.name],
+             merge.months[t.name]) = _merge_columnar(t.name, existing.get(t.name), incoming[t.name])
             continue
         old = existing.get(t.name)
         rows = {} if old is None else {_key(t.name, r): r for r in old.to_pylist()}
@@ -221,27 +224,32 @@ def needed_tables(names: set[str]) -> set[str]:
     return set(names) | _needed_for_checks({t.name: [None] if t.name in names else [] for t in TABLES})
 
 
-def _merge_columnar(name: str, old: pa.Table | None, locs: list[Located]) -> tuple[pa.Table, int, int, int]:
+def _merge_columnar(name: str, old: pa.Table | None, locs: list[Located]) -> tuple[pa.Table, int, int, int, set]:
     """Insert or update by a one-column key, in Arrow: the existing rows whose key the batch holds are the only
-    ones compared as Python values. Returns (merged table sorted as `_sort_key`, added, updated, unchanged)."""
+    ones compared as Python values. Returns (merged table sorted as `_sort_key`, added, updated, unchanged, the
+    months touched: of every row added or changed, before and after)."""
     import pyarrow.compute as pc
 
-    key = TABLES_BY_NAME[name].key[0]
+    t = TABLES_BY_NAME[name]
+    key = t.key[0]
+    time_cols = [c.name for c in t.columns if c.type in ("DATE", "TIMESTAMP") and not c.nullable]
     new = to_arrow(name, [loc.row for loc in locs])
+    before: dict = {}
     if old is None or old.num_rows == 0:
-        merged, added, updated, unchanged = new, new.num_rows, 0, 0
+        merged = new
     else:
         old = old.select(new.column_names).cast(new.schema)
         hit = pc.is_in(old[key], value_set=new[key])
         before = {r[key]: r for r in old.filter(hit).to_pylist()}
-        updated = sum(1 for loc in locs if loc.row[key] in before and before[loc.row[key]] != loc.row)
-        unchanged = len(before) - updated
-        added = len(locs) - len(before)
         merged = pa.concat_tables([old.filter(pc.invert(hit)), new])
-    t = TABLES_BY_NAME[name]
-    time_cols = [c.name for c in t.columns if c.type in ("DATE", "TIMESTAMP") and not c.nullable]
+    changed = [loc.row for loc in locs if before.get(loc.row[key]) != loc.row]
+    updated = sum(1 for r in changed if r[key] in before)
+    unchanged, added = len(before) - updated, len(locs) - len(before)
+    month = lambda v: dt.date(v.year, v.month, 1)  # noqa: E731
+    months = {month(r[time_cols[0]]) for r in changed} | {month(before[r[key]][time_cols[0]]) for r in changed
+                                                           if r[key] in before}
     order = [(c, "ascending") for c in time_cols[:1] + list(t.key)]
-    return merged.sort_by(order), added, updated, unchanged
+    return merged.sort_by(order), added, updated, unchanged, months
 
 
 def _needed_for_checks(incoming: dict[str, list]) -> set[str]:

@@ -401,8 +401,10 @@ def test_a_fact_table_merges_in_arrow_as_the_row_by_row_merge_would():
     new1 = {**old_rows[0], "order_id": "Z1", "submitted_at": dt.datetime(2020, 1, 1, 8)}  # sorts first
     new2 = {**old_rows[0], "order_id": "A0", "submitted_at": old_rows[0]["submitted_at"]}  # same time, id before
     locs = [Located(r, Where("f", ""), i, {}) for i, r in enumerate([same, changed, new1, new2])]
-    merged, added, updated, unchanged = _merge_columnar("service_orders", to_arrow("service_orders", old_rows), locs)
+    merged, added, updated, unchanged, months = _merge_columnar("service_orders", to_arrow("service_orders", old_rows),
+                                                                locs)
     assert (added, updated, unchanged) == (2, 1, 1)
+    assert months == {dt.date(2020, 1, 1), dt.date(2023, 6, 1), dt.date(2023, 7, 1)}  # the unchanged O1's is not
     by_key = {r["order_id"]: r for r in old_rows} | {r["order_id"]: r for r in (same, changed, new1, new2)}
     expected = sorted(by_key.values(), key=lambda r: (r["submitted_at"], r["order_id"]))
     assert merged.to_pylist() == expected

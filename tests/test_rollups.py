@@ -176,3 +176,81 @@ def test_orders_open_at_a_day_equal_the_raw_rows(which, con, con_memory):
             assert rows(c, OPEN_AT, None, end, streets, communities) == expected, (end, streets, communities)
             seen += len(expected)
     assert seen > 1_000
+
+
+def _random_batch(folder, table: str, rng: random.Random, n: int) -> list[dict]:
+    """n rows for `table`: new ones, updates of existing ones (some moved to another month), unchanged ones."""
+    rows = pq.read_table(folder / f"{table}.parquet").to_pylist()
+    key = {"service_orders": "order_id", "cleanups": "cleanup_id", "repairs": "repair_id"}[table]
+    time = "submitted_at" if table == "service_orders" else "done_on"
+    out = []
+    for i in range(n):
+        row = dict(rng.choice(rows))
+        kind = rng.choice(["new", "update", "move", "same"])
+        if kind == "new":
+            row[key] = f"NEW{i}"
+        if kind == "move":  # to another month, earlier or later: both months change
+            shift = dt.timedelta(days=rng.choice([-70, -40, 35, 65]))
+            row[time] = row[time] + shift
+            if table == "service_orders" and row["resolved_at"] is not None:
+                row["resolved_at"] = row["resolved_at"] + shift
+        if kind == "update" and table == "service_orders":
+            row["rating"] = None if row["status"] != "resolved" else rng.choice([1, 2, 3, 4, 5])
+        elif kind == "update":
+            row["tonnes" if table == "cleanups" else "quantity"] = round(rng.uniform(0.1, 9), 2)
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("seed,tables", [(1, ("service_orders",)), (2, ("cleanups", "repairs")),
+                                         (3, ("service_orders", "cleanups", "repairs"))])
+def test_rollups_updated_for_the_touched_months_equal_a_full_rebuild(seed, tables, city, tmp_path):
+    """A publish recomputes only the months its batch touched (coopdash/data/rollups.py `update`): after random
+    batches of new rows, updates and rows moved between months, every rollup file equals a full rebuild, row for
+    row and in order."""
+    from coopdash.data.dataset import write_dataset
+    from ingest.parse import Where
+    from ingest.store import read_tables
+    from ingest.validate import Located, _merge_columnar
+    base = tmp_path / "base"
+    shutil.copytree(city, base)
+    rng = random.Random(seed)
+    new = tmp_path / "new"
+    (new / rollups.FOLDER).mkdir(parents=True)
+    months = {}
+    for f in base.glob("*.parquet"):
+        if f.stem not in tables:
+            import os
+            os.link(f, new / f.name)  # unchanged tables are the base's own files
+    for table in tables:
+        batch = [Located(r, Where("f", ""), i, {}) for i, r in enumerate(_random_batch(base, table, rng, 40))]
+        merged, added, updated, _, months[table] = _merge_columnar(table, read_tables(base, {table})[table], batch)
+        assert added > 0 and updated > 0
+        pq.write_table(merged, new / f"{table}.parquet")
+    assert sum(len(m) for m in months.values()) >= 3
+    rollups.update(base, new, months)
+    assert all(rollups.is_current(new, name) for name in rollups.NAMES)
+    full = tmp_path / "full"
+    write_dataset({t: pq.read_table(new / f"{t}.parquet") for t in (p.stem for p in new.glob("*.parquet"))}, full)
+    for name in rollups.NAMES:
+        got = pq.read_table(rollups.path(new, name)).to_pylist()
+        assert got == pq.read_table(rollups.path(full, name)).to_pylist(), name
+        if rollups.FACT[name] not in tables:  # built from the same files: the base's rollup, linked
+            assert rollups.path(new, name).stat().st_ino == rollups.path(base, name).stat().st_ino
+
+
+def test_rollups_are_rebuilt_whole_when_the_places_change(city, tmp_path):
+    base = tmp_path / "base"
+    shutil.copytree(city, base)
+    new = tmp_path / "new"
+    shutil.copytree(base, new, ignore=shutil.ignore_patterns(rollups.FOLDER))
+    compounds = pq.read_table(new / "compounds.parquet")
+    pq.write_table(compounds, new / "compounds.parquet", compression="gzip")  # rewritten: another file
+    calls = []
+    original = rollups.write
+    rollups.write = lambda folder: calls.append(folder) or original(folder)
+    try:
+        rollups.update(base, new, {})
+    finally:
+        rollups.write = original
+    assert calls == [new] and all(rollups.is_current(new, name) for name in rollups.NAMES)

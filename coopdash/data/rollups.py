@@ -10,16 +10,26 @@ the demo and city generators, and `ingest`'s new versions), and read by the tabl
 rollups; by street or community, the whole months of a window from the monthly rollup and its
 partial first and last months from the raw rows. Every figure is exact.
 
-Each rollup file carries a signature of the source files it was built from (names and sizes of the
-service_orders, cleanups, repairs, compounds and communities files). When the folder has no rollups,
-or the tables were replaced without them (a signature that does not match), `attach` (called by
+Each rollup file carries a signature of the source files it was built from (names and sizes of its fact
+table's files — service_orders, cleanups or repairs — and of compounds and communities). When the folder has
+no rollups, or the tables were replaced without them (a signature that does not match), `attach` (called by
 `db.open_dataset`) builds them in memory from the same SQL: slower to open on a large dataset, never wrong.
+
+A publish recomputes only what its batch touched (`update`): a rollup whose sources did not change is linked
+from the version before; one whose fact table did is the old rollup's rows outside the touched months plus its
+SQL run over the touched months' rows only (every rollup but `orders_resolved` is a sum per month, or a row
+per order, of its fact table: a month's rows depend on that month alone); `orders_resolved`, ranked over every
+resolved order, is rebuilt whole, as is everything when compounds or communities change. A test holds the
+result equal, row for row and in order, to a full rebuild.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -37,6 +47,13 @@ ROW_GROUPS = {"orders_flat": 1 << 16, "orders_resolved": 1 << 20}
 ROW_GROUP_DEFAULT = 1 << 14  # the rollups: a query reads one level, or one street office, of them
 FOLDER = "_rollups"
 SOURCES = ("service_orders", "cleanups", "repairs", "compounds", "communities")
+PLACES = ("compounds", "communities")
+FACT = {"orders": "service_orders", "orders_daily": "service_orders", "orders_flat": "service_orders",
+        "orders_resolved": "service_orders", "cleanups": "cleanups", "cleanups_daily": "cleanups",
+        "repairs": "repairs", "repairs_daily": "repairs"}
+# the rollup column that says which month of its fact table a row comes from; orders_resolved has none
+MONTH_OF = {"orders": "sub_month", "orders_daily": "sub_day", "orders_flat": "submitted_at", "cleanups": "month",
+            "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on"}
 _META_KEY = b"coopdash.rollup.signature"
 
 
@@ -49,10 +66,12 @@ def sql(name: str) -> str:
     return (ROOT / "queries" / f"_rollup_{name}.sql").read_text(encoding="utf-8")
 
 
-def signature(folder: Path) -> str:
-    """Names and sizes of the source files: changes whenever a source table is rewritten."""
+def signature(folder: Path, name: str | None = None) -> str:
+    """Names and sizes of the source files of rollup `name` (its fact table and the places; every source when
+    no name is given): changes whenever one of them is rewritten."""
     folder = Path(folder)
-    parts = [f"{f.relative_to(folder)}:{f.stat().st_size}" for t in SOURCES for f in table_files(folder, t)]
+    tables = SOURCES if name is None else (FACT[name], *PLACES)
+    parts = [f"{f.relative_to(folder)}:{f.stat().st_size}" for t in tables for f in table_files(folder, t)]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
@@ -69,47 +88,116 @@ def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
         meta = pq.read_schema(file).metadata or {}
     except (OSError, pa.ArrowException):
         return False
-    return meta.get(_META_KEY, b"").decode() == (sig or signature(folder))
+    return meta.get(_META_KEY, b"").decode() == (sig or signature(folder, name))
+
+
+def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None) -> int:
+    """One rollup file from `query`, streamed in batches (orders_flat is as long as service_orders), stamped with
+    its signature, written under a temporary name and renamed. Returns its rows."""
+    sig = signature(folder, name)
+    out = folder / FOLDER
+    cur = con.cursor()
+    try:
+        reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else \
+            cur.sql(query).to_arrow_reader(1 << 16)
+        schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
+        tmp = out / f".{name}.parquet.tmp"
+        group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
+        n = 0
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_batch(batch, row_group_size=group)
+                n += batch.num_rows
+    finally:
+        cur.close()
+    tmp.replace(path(folder, name))
+    return n
+
+
+def _record(folder: Path, rows: dict[str, int]) -> None:
+    (folder / FOLDER / "rollups.json").write_text(json.dumps({"signature": signature(folder), "rows": rows},
+                                                             indent=1), encoding="utf-8")
 
 
 def write(folder: Path) -> dict[str, int]:
     """Build every rollup from the dataset in `folder` and write it into `folder/_rollups/`.
     Returns the rows per rollup. Each file is written under a temporary name and renamed."""
     folder = Path(folder)
-    sig = signature(folder)
-    out = folder / FOLDER
-    out.mkdir(exist_ok=True)
+    (folder / FOLDER).mkdir(exist_ok=True)
     con = views.connect(folder)
-    rows = {}
     try:
-        for name in NAMES:  # streamed in batches: orders_flat is as long as service_orders
-            cur = con.cursor()
-            try:
-                reader = cur.sql(sql(name)).to_arrow_reader(1 << 16)
-                schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
-                tmp = out / f".{name}.parquet.tmp"
-                group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
-                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                    n = 0
-                    for batch in reader:
-                        writer.write_batch(batch, row_group_size=group)
-                        n += batch.num_rows
-            finally:
-                cur.close()
-            tmp.replace(path(folder, name))
-            rows[name] = n
+        rows = {name: _write_one(con, folder, name, sql(name)) for name in NAMES}
     finally:
         con.close()
-    (out / "rollups.json").write_text(json.dumps({"signature": sig, "rows": rows}, indent=1), encoding="utf-8")
+    _record(folder, rows)
     return rows
+
+
+def _order_by(name: str) -> str:
+    """The ORDER BY list of a rollup's SQL (its last clause), with table qualifiers dropped: the order the
+    merged file keeps, so a query skips the same row groups as in a full rebuild."""
+    clause = sql(name).rsplit("ORDER BY", 1)[1]
+    return re.sub(r"\b[a-z]+\.(?=[a-z_])", "", clause).strip()
+
+
+def _same_files(base: Path, folder: Path, table: str) -> bool:
+    """`folder`'s files of `table` are `base`'s (linked or copied with their times: same names, sizes, mtimes)."""
+    a, b = table_files(base, table), table_files(folder, table)
+    key = lambda files, root: [(str(f.relative_to(root)), f.stat().st_size, f.stat().st_mtime_ns) for f in files]  # noqa: E731
+    return key(a, base) == key(b, folder)
+
+
+def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str, int]:
+    """The rollups of `folder`, a new version of `base` whose fact tables named in `months` changed in those
+    months only (table → the first days of the months a batch added, changed or moved rows in) and whose other
+    sources are `base`'s own files, recomputing only what changed. Anything else (no current rollups in `base`,
+    the places changed, a fact table changed but not named) is a full `write`. Returns the rows per rollup."""
+    folder = Path(folder)
+    if base is None or not all(is_current(base, n) for n in NAMES) or not all(
+            _same_files(base, folder, t) for t in SOURCES if t not in months):
+        return write(folder)
+    (folder / FOLDER).mkdir(exist_ok=True)
+    touched = views.connect(folder, months={t: sorted(m) for t, m in months.items()})
+    whole = views.connect(folder)
+    rows = {}
+    try:
+        for name in NAMES:
+            fact = FACT[name]
+            if fact not in months:  # built from the base's own files: the same rollup
+                _link_or_copy(path(base, name), path(folder, name))
+                rows[name] = pq.ParquetFile(path(folder, name)).metadata.num_rows
+            elif name not in MONTH_OF:  # ranked over every row: rebuilt whole
+                rows[name] = _write_one(whole, folder, name, sql(name))
+            else:  # the base's rows of the untouched months, and the touched months' rows computed afresh
+                column = MONTH_OF[name]
+                old = folder / FOLDER / f".{name}.base.parquet"  # linked in: the connection reads this folder only
+                _link_or_copy(path(base, name), old)
+                try:
+                    kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {column}) AS DATE) "
+                            f"NOT IN (SELECT month FROM touched_months WHERE table_name = '{fact}')")
+                    query = f"SELECT * FROM ({kept} UNION ALL BY NAME ({sql(name)})) ORDER BY {_order_by(name)}"
+                    rows[name] = _write_one(touched, folder, name, query, {"old": str(old)})
+                finally:
+                    old.unlink(missing_ok=True)
+    finally:
+        touched.close()
+        whole.close()
+    _record(folder, rows)
+    return rows
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """Make every rollup available on `con` under its view name: a view of the folder's rollup file
     when it matches the current tables, else a table built here in memory from the same SQL."""
-    sig = signature(folder)
     for name in NAMES:
-        if is_current(folder, name, sig):
+        if is_current(folder, name):
             con.read_parquet(str(path(folder, name))).create_view(view(name))
         else:
             # the name is one of NAMES' fixed identifiers (ident checks it); the SQL is queries/_rollup_<name>.sql

@@ -18,6 +18,9 @@ from coopdash.data.errors import DataError
 from coopdash.data.files import ident, table_location
 from coopdash.data.settings import settings
 
+# The column whose month places a fact table's row (connect's `months`; the rollups are sums per that month).
+MONTH_TIME = {"service_orders": "submitted_at", "cleanups": "done_on", "repairs": "done_on"}
+
 
 def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation:
     """The Parquet scan for one table (a file, or a folder of hive partitions), or DataError."""
@@ -32,11 +35,15 @@ def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> du
     return con.read_parquet(str(where / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
 
 
-def connect(folder: Path, memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(folder: Path, memory_limit: str | None = None, threads: int | None = None,
+            months: dict[str, list] | None = None) -> duckdb.DuckDBPyConnection:
     """A new in-memory connection that may read `folder` only, with the contract views, the
     service-order deadlines of config/dashboard.toml (table `service_deadlines`, hours) and each repair
     kind's unit (table `repair_units`: 'km' or 'items'). Not yet
-    configuration-locked: the caller adds what it needs, then locks."""
+    configuration-locked: the caller adds what it needs, then locks.
+
+    `months` (fact table → first days of months; for coopdash/data/rollups.py's incremental update): those
+    tables' views hold the rows of those months only, listed in the table `touched_months`."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise DataError(f"数据集文件夹不存在：{folder}", f"Dataset folder does not exist: {folder}")
@@ -65,9 +72,18 @@ def connect(folder: Path, memory_limit: str | None = None, threads: int | None =
     if missing:
         listed = ", ".join(f"{t}.{c}" for t, c in missing)
         raise DataError(f"数据集 {folder} 缺少列：{listed}", f"Dataset {folder} is missing columns: {listed}")
+    if months is not None:
+        con.execute("CREATE TABLE touched_months (table_name VARCHAR, month DATE)")
+        if touched := [(t, m) for t, ms in months.items() for m in ms]:
+            con.executemany("INSERT INTO touched_months VALUES (?, ?)", touched)
     for t in TABLES:  # each view exposes the contract's columns only, cast to the contract's types
         casts = ", ".join(f"CAST({ident(c.name)} AS {c.type}) AS {ident(c.name)}" for c in t.columns)
-        sources[t.name].project(casts).create_view(t.name)
+        view = sources[t.name].project(casts)
+        if months is not None and t.name in months:
+            time = ident(MONTH_TIME[t.name])
+            view = view.filter(f"CAST(date_trunc('month', {time}) AS DATE) IN "
+                               f"(SELECT month FROM touched_months WHERE table_name = '{t.name}')")
+        view.create_view(t.name)
     lookup_tables(con)
     return con
 
