@@ -25,6 +25,7 @@ result equal, row for row and in order, to a full rebuild.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -91,27 +92,54 @@ def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
     return meta.get(_META_KEY, b"").decode() == (sig or signature(folder, name))
 
 
-def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None) -> int:
-    """One rollup file from `query`, streamed in batches (orders_flat is as long as service_orders), stamped with
-    its signature, written under a temporary name and renamed. Returns its rows."""
+def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None,
+               parts: list[tuple[str, dict]] | None = None) -> int:
+    """One rollup file from `query` (or from `parts`, queries whose results follow each other in the file),
+    streamed in batches (orders_flat is as long as service_orders), stamped with its signature, written under a
+    temporary name and renamed. Returns its rows."""
     sig = signature(folder, name)
-    out = folder / FOLDER
-    cur = con.cursor()
+    tmp = folder / FOLDER / f".{name}.parquet.tmp"
+    group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
+    n, writer = 0, None
     try:
-        reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else \
-            cur.sql(query).to_arrow_reader(1 << 16)
-        schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
-        tmp = out / f".{name}.parquet.tmp"
-        group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
-        n = 0
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for batch in reader:
-                writer.write_batch(batch, row_group_size=group)
-                n += batch.num_rows
+        for q, p in parts or [(query, params)]:
+            cur = con.cursor()
+            try:
+                reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
+                if writer is None:
+                    schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
+                    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                for batch in reader:
+                    writer.write_batch(batch.cast(writer.schema) if batch.schema != writer.schema else batch,
+                                       row_group_size=group)
+                    n += batch.num_rows
+            finally:
+                cur.close()
     finally:
-        cur.close()
+        if writer is not None:
+            writer.close()
     tmp.replace(path(folder, name))
     return n
+
+
+def _flat_parts(name: str, months: list) -> list[tuple[str, dict]]:
+    """orders_flat without sorting ten million rows again: the file is ordered by (pending DESC, submitted_at,
+    order_id), so the touched months' rows fall exactly where those months' rows were. Its parts, in file
+    order: for the pending orders and then the rest, the base's rows up to each touched month (in the order
+    they are in, DuckDB keeping a scan's order), that month's rows computed afresh, …, the base's rows after."""
+    parts = []
+    fresh = f"SELECT * FROM ({sql(name)}) WHERE pending = $p AND CAST(date_trunc('month', submitted_at) AS DATE) = $m " \
+            "ORDER BY submitted_at, order_id"
+    kept = "SELECT * FROM read_parquet($old) WHERE pending = $p AND ($a IS NULL OR submitted_at >= $a) " \
+           "AND ($b IS NULL OR submitted_at < $b)"
+    for pending in (True, False):
+        start = None
+        for m in months:
+            parts.append((kept, {"p": pending, "a": start, "b": m}))
+            parts.append((fresh, {"p": pending, "m": m}))
+            start = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
+        parts.append((kept, {"p": pending, "a": start, "b": None}))
+    return parts
 
 
 def _record(folder: Path, rows: dict[str, int]) -> None:
@@ -173,6 +201,11 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
                 old = folder / FOLDER / f".{name}.base.parquet"  # linked in: the connection reads this folder only
                 _link_or_copy(path(base, name), old)
                 try:
+                    if name == "orders_flat":  # as long as the orders: merged in file order, not sorted again
+                        parts = [(q, {**p, "old": str(old)} if "$old" in q else p)
+                                 for q, p in _flat_parts(name, sorted(months[fact]))]
+                        rows[name] = _write_one(touched, folder, name, "", parts=parts)
+                        continue
                     kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {column}) AS DATE) "
                             f"NOT IN (SELECT month FROM touched_months WHERE table_name = '{fact}')")
                     query = f"SELECT * FROM ({kept} UNION ALL BY NAME ({sql(name)})) ORDER BY {_order_by(name)}"
