@@ -75,5 +75,7 @@ def before_after(r: Review, dataset: Path, folder: Path) -> tuple[list[str], pd.
     after = figures(after_con, streets) if streets else {}
     frame = pd.DataFrame([{"key": key, "zh": zh, "en": en, "unit": unit, "before": before.get(key, 0.0),
                            "after": after.get(key, 0.0)} for key, zh, en, unit, _q, _c in HEADLINE])
-    frame["change"] = frame["after"] - frame["before"]
+    # sums of floating-point tonnes and kilometres added in another order differ in their last bits: a change
+    # smaller than a millionth of a unit is none (it showed as "-0" at city scale)
+    frame["change"] = (frame["after"] - frame["before"]).round(6) + 0.0
     return streets, frame
