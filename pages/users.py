@@ -50,7 +50,8 @@ with users_tab:
             name = st.text_input(t("users.name"), max_chars=64, key="users_new_name")
             role = st.selectbox(t("users.role"), list(ROLES), format_func=lambda r: ROLES[r].label,
                                 key="users_new_role")
-            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get, key="users_new_streets")
+            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get, key="users_new_streets",
+                                     placeholder=t("filter.choose"), select_all=False)
             password = st.text_input(t("users.password"), type="password", key="users_new_password")
             again = st.text_input(t("users.password_again"), type="password", key="users_new_again")
             if st.form_submit_button(t("users.submit_add"), type="primary", key="users_submit"):

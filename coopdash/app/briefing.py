@@ -62,7 +62,8 @@ def ranking_section(f: Filters) -> None:
     rows = [[f"{BAND_MARK[mark]} {cell}" if j == len(row) - 1 and cell else cell for j, cell in enumerate(row)]
             for row, mark in zip(table.rows, table.marks)]
     shown = pa.table({label: pa.array([r[j] for r in rows], pa.string()) for j, label in enumerate(table.columns)})
-    st.dataframe(shown, hide_index=True, width="stretch", height="content", key="overview_ranking")
+    st.dataframe(shown, hide_index=True, width="stretch", height="content", key="overview_ranking",
+                 placeholder=t("delta.none"))
     st.caption(document.ranking_method())
     ui.downloads(ranked, {"rank": t("ranking.col.rank"), "street_name": t("col.street_name"),
                           "score": t("ranking.col.score"), "resolution_rate": t("ranking.col.resolution_rate"),

@@ -112,7 +112,9 @@ def upload_section() -> None:
     st.subheader(t("office.heading"))
     st.caption(t("office.intro"))
     lim = uploads.limits()
-    files = st.file_uploader(t("office.upload"), type=["xlsx", "csv", "zip"], accept_multiple_files=True,
+    types = ["xlsx", "csv", "zip"]
+    ui.uploader_texts(types, lim.max_file // uploads.MB)
+    files = st.file_uploader(t("office.upload"), type=types, accept_multiple_files=True,
                              key="office_files", help=t("office.limits", file=lim.max_file // uploads.MB,
                                                         batch=lim.max_batch // uploads.MB, files=lim.max_files))
     if done := ss.pop(K_DONE, None):

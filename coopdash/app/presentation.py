@@ -9,6 +9,7 @@ import streamlit as st
 
 from coopdash.app import session
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESENT_ALLOWED
+from coopdash.i18n.labels import lang
 
 CHART_HEIGHT_PRESENT = 430  # two charts side by side fill a 1080-pixel screen below the cards
 
@@ -42,9 +43,48 @@ h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !i
 """
 
 
+# Every mode: captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
+# grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
+A11Y_CSS = """
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
+.st-key-coop_page_lang { display: none !important; }
+"""
+
+# The document's language follows the session's (Streamlit's page says lang="en" whatever it shows), and
+# the sectioned page list, which Streamlit draws as <ul><div><header/><li/>…</div></ul> (not a valid list),
+# is made a plain group of links. Kept true across re-renders by one observer per tab.
+LANG_SCRIPT = """<script>
+(function () {
+  const w = window;
+  w.__coopLang = "%s";
+  w.__coopFix = w.__coopFix || function () {
+    const root = document.documentElement;
+    if (root.lang !== w.__coopLang) root.lang = w.__coopLang;
+    document.querySelectorAll('[data-testid="stSidebarNavItems"]:not([role]), '
+                              + '[data-testid="stSidebarNavItems"] li:not([role])')
+      .forEach(function (e) { e.setAttribute("role", "none"); });
+  };
+  w.__coopFix();
+  if (!w.__coopObserver) {
+    w.__coopObserver = new MutationObserver(w.__coopFix);
+    w.__coopObserver.observe(document.body, {childList: true, subtree: true});
+  }
+})();
+</script>"""
+
+
+def html_lang() -> str:
+    """The session's language as a BCP 47 tag for <html lang>: zh-CN or en."""
+    return "en" if lang() == "en" else "zh-CN"
+
+
 def styles(present: bool) -> None:
-    """Inject the print styles, and the projection styles when `present`."""
-    st.markdown(f"<style>{PRINT_CSS}{PRESENT_CSS if present else ''}</style>", unsafe_allow_html=True)
+    """Inject the print and accessibility styles, the projection styles when `present`, and the script
+    that keeps <html lang> in the session's language."""
+    st.html(f"<style>{A11Y_CSS}{PRINT_CSS}{PRESENT_CSS if present else ''}</style>")
+    with st.sidebar.container(key="coop_page_lang"):  # hidden; its script runs all the same
+        st.html(LANG_SCRIPT % html_lang(), unsafe_allow_javascript=True)
 
 
 def allow(allowed: bool) -> None:

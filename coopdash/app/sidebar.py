@@ -87,7 +87,7 @@ def _view_settings(page_titles: dict[str, str]) -> None:
         ss[K_CAROUSEL_PAGES] = [p for p in ss.get(K_CAROUSEL_PAGES, [])
                                              if p in page_titles]
         st.multiselect(t("view.carousel_pages"), options=list(page_titles), format_func=page_titles.get,
-                       key=K_CAROUSEL_PAGES)
+                       key=K_CAROUSEL_PAGES, placeholder=t("filter.choose"), select_all=False)
         st.number_input(t("view.carousel_seconds"), min_value=settings().carousel_min_seconds,
                         max_value=settings().carousel_max_seconds, step=5,
                         key=K_CAROUSEL_SECONDS)
@@ -146,7 +146,7 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         ss[K_STREETS] = [c for c in ss[K_STREETS] if c in street_names]  # the scope may have changed
         st.multiselect(t("filter.streets"), options=list(street_names), format_func=street_names.get,
                        key=K_STREETS, placeholder=t("auth.own_streets" if session.scope().limited
-                                                    else "filter.all_streets"))
+                                                    else "filter.all_streets"), select_all=False)
         community_names = cache.community_names(*version, tuple(ss[K_STREETS]))
         dropped = [c for c in ss[K_COMMUNITIES] if c not in community_names]
         if dropped:  # cascading: a community of a street no longer chosen goes, and the user is told
@@ -155,7 +155,7 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
             st.warning(t("filter.communities_dropped", names="、".join(all_names.get(c, c) for c in dropped)))
         st.multiselect(t("filter.communities"), options=list(community_names),
                        format_func=community_names.get, key=K_COMMUNITIES,
-                       placeholder=t("filter.all_communities"))
+                       placeholder=t("filter.all_communities"), select_all=False)
         for problem in ss[K_PROBLEMS]:
             st.warning(problem)
         st.caption(t("filter.link_help"))

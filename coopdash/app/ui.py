@@ -13,7 +13,7 @@ from coopdash.app import charts, export, presentation, session
 from coopdash.app.sidebar import current, scope_text
 from coopdash.app.state import K_LAST_DAY, K_PAGE_TABLES
 from coopdash.i18n import fmt
-from coopdash.i18n.labels import t
+from coopdash.i18n.labels import lang, t
 
 
 def header(page_key: str) -> None:
@@ -52,6 +52,23 @@ def cards(items: list[Card], per_row: int = 4) -> None:
                        border=True, delta=card.delta, delta_description=card.delta_note,
                        delta_color="off" if card.delta and card.delta.split()[0] in ("0", "-0") else
                        "inverse" if card.worse_when_up else "normal")
+
+
+def uploader_texts(types: list[str], max_mb: int) -> None:
+    """The file uploader's own words (Streamlit draws "Upload" and "20MB per file • XLSX, CSV, ZIP" in
+    English whatever the language) in the session's language, by a style that replaces them on screen and
+    for screen readers. Nothing to do in English."""
+    if lang() == "en":
+        return
+    button = t("upload.button").replace('"', "")
+    note = t("upload.note", mb=max_mb, types="、".join(x.upper() for x in types)).replace('"', "")
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 1rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{note}"; font-size: .875rem; }}
+</style>""")
 
 
 def with_unit(label: str, unit_key: str) -> str:
@@ -130,7 +147,8 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
     # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
     # its two strings, not a string per row
     shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
-    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key,
+                 placeholder=t("delta.none"))  # a missing value reads "—", not Streamlit's English "None"
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
                   [c for c, (_, kind) in columns.items() if kind == "mark"])

@@ -31,6 +31,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter.streets": ("街道（乡镇）", "Street offices"),
     "filter.communities": ("社区", "Communities"),
     "filter.all_streets": ("全部街道", "All street offices"),
+    "filter.choose": ("请选择", "Choose"),
     "filter.all_communities": ("全部社区", "All communities"),
     "filter.report_window": ("截至报道日", "As reported"),
     "filter.report_window_help": ("项目启动日至报道日：显示报道中的数字", "Launch to the article's date"),
