@@ -21,6 +21,7 @@ from coopdash.app.state import (
     K_LANG,
     K_LAST_DAY,
     K_NAMES,
+    K_NOTICE,
     K_PRESENT,
     K_PRESENT_ALLOWED,
     K_PROBLEMS,
@@ -35,7 +36,7 @@ from coopdash.app.state import (
 )
 from coopdash.data.filters import Filters, from_query
 from coopdash.data.settings import settings
-from coopdash.i18n.labels import LANGUAGES, t
+from coopdash.i18n.labels import LANGUAGES, lang, t
 
 
 def init_view() -> None:
@@ -124,12 +125,17 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
     if K_READY not in ss:  # first run of this session: take the filters from the link
         query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
         limited = session.scope().limited
+        # a scoped user's link to another street: said once, at the top of the page, naming their own
+        # streets (the codes asked for are not theirs to learn about)
+        own = t("auth.outside_scope", names=(", " if lang() == "en" else "、").join(
+            street_names.get(c, c) for c in session.scope().streets)) if limited else ""
         f, problems = from_query(query, Filters(cfg.launch, last), set(street_names),
                                  set(cache.community_names(*version, ())),
-                                 outside=session.both("auth.outside_scope", codes="{codes}") if limited else None)
+                                 outside=own.replace("{", "{{").replace("}", "}}") if limited else None)
         ss[K_START], ss[K_END] = f.start, f.end
         ss[K_STREETS], ss[K_COMMUNITIES] = list(f.streets), list(f.communities)
-        ss[K_PROBLEMS], ss[K_READY] = problems, True
+        ss[K_NOTICE] = [p for p in problems if limited and p == own]
+        ss[K_PROBLEMS], ss[K_READY] = [p for p in problems if p not in ss[K_NOTICE]], True
     ss[K_START] = _clamp(ss.get(K_START), lo, hi, cfg.launch)
     ss[K_END] = _clamp(ss.get(K_END), lo, hi, last)
 
@@ -175,6 +181,13 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
     ss[K_FILTERS] = f
     ss[K_NAMES] = {**street_names, **community_names}
     return f
+
+
+def notices() -> None:
+    """What the link asked for and this account may not see, at the top of the page (dashboard.py, before
+    the page runs), in the session's language."""
+    for notice in st.session_state.get(K_NOTICE, []):
+        st.warning(notice, icon=":material/info:")
 
 
 def current() -> Filters:
