@@ -104,6 +104,7 @@ else:
                            "orders_resolved": (t("col.orders_resolved"), "int"),
                            "tonnes": (t("col.tonnes"), "float"),
                            "road_km": (t("col.road_km"), "float"),
-                           "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street")
+                           "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street",
+                 phone=["street_name", "orders_resolved", "tonnes"])
 
 briefing.ranking_section(f)

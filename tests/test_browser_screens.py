@@ -108,3 +108,138 @@ def test_no_streamlit_english_in_the_chinese_ui(server, browser):  # noqa: F811
         assert outside == []
     finally:
         context.close()
+
+
+def phone_tab(browser):
+    """A phone's tab (390×844, touch, a phone's User-Agent, DPR 3), every non-local request blocked."""
+    from playwright.sync_api import sync_playwright  # noqa: F401 — the devices list comes with the browser's playwright
+    from tests.test_browser import LOCAL
+    device = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
+              "device_scale_factor": 3, "is_mobile": True, "has_touch": True, "locale": "zh-CN",
+              "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                            "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
+    context = browser.new_context(**device)
+    outside: list[str] = []
+
+    def route(r):
+        host = r.request.url.split("/")[2] if "://" in r.request.url else ""
+        if r.request.url.startswith(("data:", "blob:")) or host.split(":")[0] in LOCAL or host.startswith("[::1]"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    context.set_default_timeout(90_000)
+    return context, context.new_page(), outside
+
+
+def open_phone(browser, url: str):
+    context, page, outside = phone_tab(browser)
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"] h1', timeout=60_000)
+    page.wait_for_timeout(1500)
+    return context, page, outside
+
+
+def swipe_up(page, x: float, y: float, distance: float = 300) -> None:
+    """A finger's vertical swipe from (x, y) upwards by `distance` CSS pixels, as touch events (CDP)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": x, "y": y - distance * step / 10}]})
+        page.wait_for_timeout(16)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(600)
+
+
+SCROLL_TOP = "() => document.querySelector('[data-testid=\"stMain\"]').scrollTop"
+
+
+def test_on_a_phone_a_swipe_that_starts_on_a_chart_scrolls_the_page(server, browser):  # noqa: F811
+    context, page, outside = open_phone(browser, f"{server}/?{WINDOW}")
+    try:
+        chart = page.locator(".stPlotlyChart").first
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = chart.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # the whole chart on the screen
+        ranges = "e => JSON.stringify(e.querySelector('.js-plotly-plot')._fullLayout.yaxis.range)"
+        before, y_range = page.evaluate(SCROLL_TOP), chart.evaluate(ranges)
+        swipe_up(page, box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)
+        after = page.evaluate(SCROLL_TOP)
+        assert after - before >= 150, (before, after)  # the page moved with the finger
+        assert chart.evaluate(ranges) == y_range  # and the chart did not zoom
+        assert page.locator(".modebar-container:visible").count() == 0  # no toolbar over titles and legends
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_on_a_phone_cards_sit_two_a_row_and_the_filters_open_from_the_top(server, browser):  # noqa: F811
+    context, page, outside = open_phone(browser, f"{server}/?{WINDOW}")
+    try:
+        page.wait_for_function("""() => { const m = document.querySelectorAll('[data-testid="stMetric"]');
+            return m.length > 3 && m[0].getBoundingClientRect().top === m[1].getBoundingClientRect().top; }""",
+                               timeout=15_000)
+        boxes = [page.locator('[data-testid="stMetric"]').nth(i).bounding_box() for i in range(4)]
+        assert boxes[0]["y"] == boxes[1]["y"] and boxes[2]["y"] == boxes[3]["y"] > boxes[0]["y"]
+        assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1 and boxes[1]["x"] + boxes[1]["width"] <= 390
+        # the filters: the first thing on the page, above the title, one tap away
+        filters = page.locator('[data-testid="stExpander"]').filter(has_text="筛选").first
+        title = page.locator("h1").first
+        assert filters.bounding_box()["y"] < title.bounding_box()["y"] < 844
+        filters.locator("summary").click()
+        street = page.locator('[data-testid="stMain"] [data-testid="stMultiSelect"]').filter(has_text="街道（乡镇）")
+        street.wait_for(timeout=10_000)
+        assert street.bounding_box()["y"] < 844  # reachable without scrolling
+        assert outside == []
+    finally:
+        context.close()
+
+
+TABLES = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(d => {
+    const scroller = d.querySelector('.dvn-scroller');
+    return {headers: [...d.querySelectorAll('th')].map(t => t.textContent.trim()),
+            hidden: scroller ? scroller.scrollWidth - scroller.clientWidth : 0};
+})"""
+
+
+@pytest.mark.parametrize("path, keys", [
+    ("", [["街道", "解决点单（次）", "清运垃圾（吨）"], ["名次", "街道", "榜单", "综合得分"]]),
+    ("service_orders", [["街道", "解决（次）", "解决率"], ["服务类别", "解决（次）", "解决率"]]),
+])
+def test_on_a_phone_tables_keep_their_key_columns_in_view(server, browser, path, keys):  # noqa: F811
+    context, page, outside = open_phone(browser, f"{server}/{path}?{WINDOW}")
+    try:
+        frames = page.locator('[data-testid="stDataFrame"]')
+        frames.first.wait_for(timeout=20_000)
+        for i in range(frames.count()):  # each drawn (tables below the fold are drawn when scrolled to)
+            frames.nth(i).scroll_into_view_if_needed()
+            page.wait_for_timeout(400)
+        tables = page.evaluate(TABLES)
+        for want in keys:
+            table = next((t for t in tables if t["headers"][:2] == want[:2]), {"headers": tables, "hidden": 0})
+            assert table["headers"] == want and table["hidden"] <= 1, table  # all of them, nothing off-screen
+        assert all(t["hidden"] <= 1 for t in tables), tables
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_map_is_half_a_screen_and_a_swipe_on_it_scrolls_the_page(server, browser):  # noqa: F811
+    context, page, outside = open_phone(browser, f"{server}/compound_map?{WINDOW}")
+    try:
+        deck = page.locator('[data-testid="stDeckGlJsonChart"]').first
+        deck.wait_for(timeout=20_000)
+        deck.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        box = deck.bounding_box()
+        assert box["height"] <= 844 / 2 and box["width"] <= 390  # was 620 of 844
+        before = page.evaluate(SCROLL_TOP)
+        swipe_up(page, box["x"] + box["width"] / 2, min(box["y"] + box["height"] * 0.6, 800))
+        assert page.evaluate(SCROLL_TOP) - before >= 150  # the page scrolled; the map did not take the swipe
+        assert outside == []
+    finally:
+        context.close()

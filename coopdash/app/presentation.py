@@ -3,6 +3,7 @@ and the page carousel. Pure CSS served by the app itself: nothing is fetched fro
 
 from __future__ import annotations
 
+import re
 import time
 
 import streamlit as st
@@ -12,6 +13,8 @@ from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESEN
 from coopdash.i18n.labels import lang
 
 CHART_HEIGHT_PRESENT = 430  # two charts side by side fill a 1080-pixel screen below the cards
+CHART_HEIGHT_PHONE = 300  # a chart and its title in a third of a 390×844 phone screen
+PHONE_AGENT = re.compile(r"Mobi|Android|iPhone|iPod|HarmonyOS", re.IGNORECASE)  # phones' browsers say so
 
 # A4 landscape handouts: only the page's content, no chrome, cards and charts not split across sheets.
 PRINT_CSS = """
@@ -42,6 +45,35 @@ h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !i
 [data-testid="stDataFrame"] { font-size: 1.2rem; }
 """
 
+
+# A narrow screen (a phone, whatever its browser says): KPI cards two per row, values sized to fit them,
+# and no chart toolbar on a touch screen (it covers titles and legends; charts are static there).
+PHONE_CSS = """
+@media (max-width: 640px) {
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) {
+    flex-direction: row !important; flex-wrap: wrap !important; gap: .5rem !important; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) > [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - .25rem) !important; min-width: calc(50% - .25rem) !important;
+    max-width: calc(50% - .25rem) !important; width: calc(50% - .25rem) !important; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) > [data-testid="stColumn"]:not(:has([data-testid="stMetric"])) {
+    display: none !important; }
+  [data-testid="stMetric"] { padding: .55rem .6rem !important; }
+  [data-testid="stMetricValue"] { font-size: 1.55rem !important; }
+  [data-testid="stMetricLabel"] p { font-size: .85rem !important; }
+  [data-testid="stMetricLabel"] * { white-space: normal !important; text-overflow: clip !important; }
+  [data-testid="stMetricDelta"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] p { font-size: .75rem !important; }
+  h1 { font-size: 1.8rem !important; }
+  .stMainBlockContainer, .block-container { padding-left: .75rem !important; padding-right: .75rem !important;
+                                            padding-top: 3.75rem !important; }
+}
+@media (pointer: coarse) { .modebar-container { display: none !important; } }
+"""
+
+# A phone's browser (presentation.is_phone): the map is a picture a finger scrolls past (deck.gl takes every
+# touch on its canvas, whatever touch-action says); a compound is chosen from the list under it instead.
+PHONE_AGENT_CSS = """
+[data-testid="stDeckGlJsonChart"], [data-testid="stDeckGlJsonChart"] * { pointer-events: none !important; }
+"""
 
 # Every mode: captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
 # grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
@@ -82,7 +114,8 @@ def html_lang() -> str:
 def styles(present: bool) -> None:
     """Inject the print and accessibility styles, the projection styles when `present`, and the script
     that keeps <html lang> in the session's language."""
-    st.html(f"<style>{A11Y_CSS}{PRINT_CSS}{PRESENT_CSS if present else ''}</style>")
+    st.html(f"<style>{A11Y_CSS}{PHONE_CSS}{PHONE_AGENT_CSS if is_phone() else ''}{PRINT_CSS}"
+            f"{PRESENT_CSS if present else ''}</style>")
     with st.sidebar.container(key="coop_page_lang"):  # hidden; its script runs all the same
         st.html(LANG_SCRIPT % html_lang(), unsafe_allow_javascript=True)
 
@@ -100,6 +133,19 @@ def allow(allowed: bool) -> None:
 
 def is_present() -> bool:
     return bool(st.session_state.get(K_PRESENT, False))
+
+
+def is_phone() -> bool:
+    """Whether this session's browser is a phone's (its User-Agent says Mobile, Android, iPhone …): charts
+    static on touch, the filters at the top of the page, the map half a screen, tables their key columns.
+    Never in projection mode; False outside a browser session."""
+    if is_present():
+        return False
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except Exception:  # noqa: BLE001 — no browser session (tests, the command line)
+        return False
+    return bool(PHONE_AGENT.search(agent))
 
 
 def carousel(pages: list, current, seconds: float) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from coopdash.app import cache, multipage, session
+from coopdash.app import cache, multipage, presentation, session
 from coopdash.app.state import (
     K_CAROUSEL,
     K_CAROUSEL_PAGES,
@@ -36,6 +36,7 @@ from coopdash.app.state import (
 )
 from coopdash.data.filters import Filters, from_query
 from coopdash.data.settings import settings
+from coopdash.i18n import fmt
 from coopdash.i18n.labels import LANGUAGES, lang, t
 
 
@@ -141,7 +142,14 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
 
     with st.sidebar:
         _view_settings(page_titles or {})
-        st.header(t("filter.heading"))
+    # on a phone the sidebar is folded away and its foot a long way down: the filters open from the top of
+    # the page instead, their summary on the fold
+    phone = presentation.is_phone()
+    place = st.expander(t("filter.phone_heading", window=fmt.window(ss[K_START], ss[K_END])),
+                        icon=":material/filter_list:") if phone else st.sidebar
+    with place:
+        if not phone:
+            st.header(t("filter.heading"))
         left, right = st.columns(2)
         left.button(t("filter.report_window"), on_click=_set_window, args=(cfg.launch, cfg.report_date),
                     help=t("filter.report_window_help"), width="stretch", key="flt_report_window")

@@ -113,18 +113,26 @@ def figure(fig: charts.Figure | go.Figure) -> go.Figure:
 
 
 def chart(fig: charts.Figure | go.Figure, key: str) -> None:
+    config = {"displaylogo": False}
     if presentation.is_present():  # sized and lettered for a 1920×1080 projector
         fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
-    st.plotly_chart(figure(fig), key=key, width="stretch", config={"displaylogo": False})
+    elif presentation.is_phone():  # a picture on a touch screen: a swipe scrolls the page, no zoom, no toolbar
+        fig.update_layout(height=presentation.CHART_HEIGHT_PHONE, margin={"l": 4, "r": 4, "t": 60, "b": 4},
+                          dragmode=False, legend={"orientation": "h", "yanchor": "top", "y": -0.28, "xanchor": "left",
+                                                  "x": 0})  # under the chart: the title and marks keep the top
+        config.update(staticPlot=True, scrollZoom=False, displayModeBar=False)
+    st.plotly_chart(figure(fig), key=key, width="stretch", config=config)
 
 
 _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
 
 
-def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
+def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True,
+          phone: list[str] | None = None) -> None:
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
     percent (a 0–1 share), date, datetime, bool (a checkbox column), mark (a boolean shown as ✓ / ✗,
-    in the downloads too), auto (Streamlit's own formatting)."""
+    in the downloads too), auto (Streamlit's own formatting). `phone`: the key columns a phone shows
+    (default: the first three); the others are in the downloads, and the table says so."""
     marks = _marks()
     config = {}
     for column, (label, kind) in columns.items():
@@ -147,11 +155,22 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
     # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
     # its two strings, not a string per row
     shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
+    order = phone_columns(list(columns), phone)
     st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key,
-                 placeholder=t("delta.none"))  # a missing value reads "—", not Streamlit's English "None"
+                 placeholder=t("delta.none"), column_order=order)  # a missing value: "—", not English "None"
+    if order is not None and len(order) < len(columns):
+        st.caption(t("table.phone_columns", n=len(columns) - len(order)))
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
                   [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+def phone_columns(columns: list[str], key_columns: list[str] | None = None) -> list[str] | None:
+    """The columns a table shows on a phone (its key columns; by default the first three), or None for
+    all of them (not a phone)."""
+    if not presentation.is_phone():
+        return None
+    return [c for c in key_columns if c in columns] if key_columns else columns[:3]
 
 
 def start_page() -> None:

@@ -32,6 +32,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter.communities": ("社区", "Communities"),
     "filter.all_streets": ("全部街道", "All street offices"),
     "filter.choose": ("请选择", "Choose"),
+    "table.phone_columns": ("手机上只显示主要列，另有 {n} 列在下载的表格中", "On a phone only the key columns: "
+                            "{n} more are in the download"),
+    "filter.phone_heading": ("筛选 · {window}", "Filters · {window}"),  # a phone's filters, at the top
     "filter.all_communities": ("全部社区", "All communities"),
     "filter.report_window": ("截至报道日", "As reported"),
     "filter.report_window_help": ("项目启动日至报道日：显示报道中的数字", "Launch to the article's date"),
