@@ -243,3 +243,54 @@ def test_on_a_phone_the_map_is_half_a_screen_and_a_swipe_on_it_scrolls_the_page(
         assert outside == []
     finally:
         context.close()
+
+
+SMALL_TEXT = """() => {
+    // every text drawn in the page's main area (HTML and the charts' SVG) smaller than 20 px: [size, text]
+    const out = [];
+    const walk = document.createTreeWalker(document.querySelector('[data-testid="stMain"]'), NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walk.nextNode())) {
+        const el = n.parentElement;
+        if (!n.textContent.trim() || !el || el.closest('style, script, [data-testid="stIconMaterial"]')) continue;
+        const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+        if (!r.width || !r.height || cs.visibility === 'hidden') continue;
+        if (parseFloat(cs.fontSize) < 20) out.push([parseFloat(cs.fontSize), n.textContent.slice(0, 30)]);
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("path", ["", "service_orders", "environment", "organisation"])
+def test_projection_letters_every_text_at_least_20_px(server, browser, path):  # noqa: F811
+    context, page, outside = open_page(browser, f"{server}/{path}?{WINDOW}&mode=present")
+    try:
+        shown = page.locator('.stPlotlyChart, [data-testid="stTable"], [data-testid="stMetric"]')
+        assert shown.count() > 0
+        for i in range(shown.count()):  # everything drawn (charts below the fold are drawn when scrolled to)
+            shown.nth(i).scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        # chart ticks, legends, notes, axis titles; table cells; the cards and their 环比/同比 lines
+        ticks = page.locator(".stPlotlyChart .xtick text").first
+        assert float(ticks.evaluate("e => getComputedStyle(e).fontSize").rstrip("px")) >= 20
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0  # tables as text, not a canvas
+        assert page.evaluate(SMALL_TEXT) == []
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_the_carousel_walks_down_the_page_before_moving_on(server, browser):  # noqa: F811
+    context, page, outside = open_page(
+        browser, f"{server}/?{WINDOW}&mode=present&carousel=overview,organisation&every=20")
+    try:
+        tops = []
+        for _ in range(8):  # within the overview's 20 s: the first screen, then the ones below
+            tops.append(page.evaluate(SCROLL_TOP))
+            page.wait_for_timeout(2000)
+        assert tops[0] < 50 and max(tops) > 2000, tops  # the charts and the ranking reached the screen
+        assert tops == sorted(tops), tops  # downwards, a screen at a time
+        page.wait_for_url("**/organisation**", timeout=30_000)
+        assert outside == []
+    finally:
+        context.close()

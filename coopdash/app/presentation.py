@@ -12,7 +12,8 @@ from coopdash.app import session
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESENT_ALLOWED
 from coopdash.i18n.labels import lang
 
-CHART_HEIGHT_PRESENT = 430  # two charts side by side fill a 1080-pixel screen below the cards
+CHART_HEIGHT_PRESENT = 480  # two charts side by side fill most of a 1080-pixel screen
+PRESENT_TEXT_PX = 22  # the smallest text of projection mode (issue 23 asks at least 20 px at 1080p)
 CHART_HEIGHT_PHONE = 300  # a chart and its title in a third of a 390×844 phone screen
 PHONE_AGENT = re.compile(r"Mobi|Android|iPhone|iPod|HarmonyOS", re.IGNORECASE)  # phones' browsers say so
 
@@ -43,6 +44,12 @@ h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !i
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.6rem !important; color: #8b0000 !important; font-weight: 800 !important; line-height: 1.15 !important; }
 [data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
 [data-testid="stDataFrame"] { font-size: 1.2rem; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.4rem !important; padding: .3rem .9rem !important;
+  color: #000 !important; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetric"] [data-testid="stCaptionContainer"] p {
+  font-size: 1.4rem !important; }
+[data-testid="stMarkdownContainer"] li, [data-testid="stAlert"] p, [data-testid="stWidgetLabel"] p, button p,
+[data-testid="stExpander"] summary p { font-size: 1.4rem !important; }
 """
 
 
@@ -80,7 +87,7 @@ PHONE_AGENT_CSS = """
 A11Y_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
-.st-key-coop_page_lang { display: none !important; }
+.st-key-coop_page_lang, .st-key-coop_carousel_walk { display: none !important; }
 """
 
 # The document's language follows the session's (Streamlit's page says lang="en" whatever it shows), and
@@ -148,6 +155,36 @@ def is_phone() -> bool:
     return bool(PHONE_AGENT.search(agent))
 
 
+# The carousel walks each page a screen at a time: its time on the page shared between its screens, the
+# first screen first, so the charts and the ranking below the cards reach the room too.
+WALK_SCRIPT = """<script>
+(function () {
+  const w = window, page = "%s", seconds = %d;
+  if (w.__coopWalk && w.__coopWalk.page === page) return;  // a rerun of the same page: keep walking
+  if (w.__coopWalk) clearInterval(w.__coopWalk.timer);
+  const start = Date.now();
+  const main = () => document.querySelector('[data-testid="stMain"]');
+  const m0 = main();
+  if (m0) m0.scrollTop = 0;
+  w.__coopWalk = {page: page, timer: setInterval(function () {
+    const m = main();
+    if (!m) return;
+    const step = Math.max(1, m.clientHeight - 80);  // a screen, a strip of the last one kept for context
+    const screens = Math.max(1, Math.ceil((m.scrollHeight - 80) / step));
+    const at = Math.min(screens - 1, Math.floor((Date.now() - start) / (seconds * 1000 / screens)));
+    const top = Math.min(at * step, m.scrollHeight - m.clientHeight);
+    if (Math.abs(m.scrollTop - top) > 2) m.scrollTo({top: top, behavior: "smooth"});
+  }, 500)};
+})();
+</script>"""
+
+
+def walk(page: str, seconds: float) -> None:
+    """Scroll the page in screens over the `seconds` the carousel shows it (projection mode)."""
+    with st.sidebar.container(key="coop_carousel_walk"):  # the sidebar is hidden when projecting
+        st.html(WALK_SCRIPT % (re.sub(r"[^a-z_]", "", page), int(seconds)), unsafe_allow_javascript=True)
+
+
 def carousel(pages: list, current, seconds: float) -> None:
     """Advance to the next of `pages` every `seconds`, keeping the session's filters.
 
@@ -159,6 +196,8 @@ def carousel(pages: list, current, seconds: float) -> None:
     shown = ss.get(K_CAROUSEL_SHOWN)
     if shown is None or shown[0] != current.url_path:
         ss[K_CAROUSEL_SHOWN] = (current.url_path, time.monotonic())
+
+    walk(current.url_path or "overview", seconds)
 
     @st.fragment(run_every=max(seconds / 3, 1.0))
     def _tick() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
@@ -112,16 +113,61 @@ def figure(fig: charts.Figure | go.Figure) -> go.Figure:
     return _Built(fig.to_dict()) if isinstance(fig, charts.Figure) else fig
 
 
+def _legend_clear_of_marks(fig: charts.Figure | go.Figure, lift: float) -> None:
+    """A monthly trend's marks (项目启动, 报道日) are noted along the plot's top edge, where the legend sits:
+    the legend goes up a row, over the notes, so neither covers the other."""
+    if not isinstance(fig, charts.Figure) or not fig.layout.get("annotations"):
+        return
+    if not any(trace.get("showlegend", fig.layout.get("showlegend", True)) for trace in fig.data) or \
+            fig.layout.get("showlegend") is False:
+        return
+    top = fig.layout.get("margin", {}).get("t", 50)
+    fig.update_layout(legend={"y": 1.0 + lift, "yanchor": "bottom"}, margin={"t": top + 28})
+
+
+def _rows(fig: charts.Figure | go.Figure) -> int:
+    """How many categories a horizontal bar chart lists (0 for other charts)."""
+    if not isinstance(fig, charts.Figure):
+        return 0
+    return max((len(trace.get("y", ())) for trace in fig.data if trace.get("orientation") == "h"), default=0)
+
+
 def chart(fig: charts.Figure | go.Figure, key: str) -> None:
     config = {"displaylogo": False}
     if presentation.is_present():  # sized and lettered for a 1920×1080 projector
-        fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
+        projected(fig)
+        _legend_clear_of_marks(fig, 0.12)
     elif presentation.is_phone():  # a picture on a touch screen: a swipe scrolls the page, no zoom, no toolbar
         fig.update_layout(height=presentation.CHART_HEIGHT_PHONE, margin={"l": 4, "r": 4, "t": 60, "b": 4},
                           dragmode=False, legend={"orientation": "h", "yanchor": "top", "y": -0.28, "xanchor": "left",
                                                   "x": 0})  # under the chart: the title and marks keep the top
         config.update(staticPlot=True, scrollZoom=False, displayModeBar=False)
+    else:
+        _legend_clear_of_marks(fig, 0.09)
     st.plotly_chart(figure(fig), key=key, width="stretch", config=config)
+
+
+def projected(fig: charts.Figure | go.Figure) -> None:
+    """A figure lettered for the back of a meeting room: every text of it at least PRESENT_TEXT_PX (ticks,
+    axis titles, legend, the marks' notes, a colour bar), set on the figure itself (Streamlit's chart theme
+    and Plotly's template size ticks and legends at 12 px whatever the layout's font says)."""
+    size = presentation.PRESENT_TEXT_PX
+    big = {"size": size}
+    # a horizontal bar chart: a line for every category's name at this size
+    height = max(presentation.CHART_HEIGHT_PRESENT, 160 + 36 * _rows(fig))
+    fig.update_layout(height=height, font={"size": size}, title_font={"size": 28},
+                      legend={"font": big}, hoverlabel={"font": big}, margin={"t": 100},
+                      xaxis={"tickfont": big, "title": {"font": big}},
+                      yaxis={"tickfont": big, "title": {"font": big}})
+    if isinstance(fig, charts.Figure):
+        for note in fig.layout.get("annotations", []):
+            note.setdefault("font", {})["size"] = size
+        for trace in fig.data:
+            if "colorbar" in trace:
+                trace["colorbar"] = {**trace["colorbar"], "tickfont": big,
+                                     "title": {**trace["colorbar"].get("title", {}), "font": big}}
+    else:
+        fig.update_annotations(font_size=size)
 
 
 _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
@@ -150,6 +196,9 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
             config[column] = label
         else:
             config[column] = st.column_config.TextColumn(label)
+    if presentation.is_present():  # real text a projector's CSS can letter large (a grid is drawn on a canvas)
+        st.table(_as_text(df, columns, marks), hide_index=True)
+        return
     height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
     # to Arrow here, column by column and the shown columns only (Streamlit would copy the frame's
     # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
@@ -163,6 +212,27 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
                   [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+def _as_text(df, columns: dict[str, tuple[str, str]], marks: tuple[str, str]) -> pd.DataFrame:
+    """The table as the grid would show it, every cell text, under its labels (projection mode's st.table)."""
+    def cell(value, kind: str) -> str:
+        if kind in ("mark", "bool"):
+            return "—" if pd.isna(value) else marks[bool(value)]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return "—"
+        if kind == "int":
+            return fmt.number(value, 0)
+        if kind in ("float", "float1"):
+            return fmt.number(value, 1 if kind == "float1" else 2)
+        if kind == "percent":
+            return fmt.percent(value)
+        if kind == "date":
+            return fmt.date(value)
+        if kind == "datetime":
+            return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+        return str(value)
+    return pd.DataFrame({label: [cell(v, kind) for v in df[column]] for column, (label, kind) in columns.items()})
 
 
 def phone_columns(columns: list[str], key_columns: list[str] | None = None) -> list[str] | None:
