@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,32 @@ def header(page_key: str) -> None:
     f = current()
     st.title(t(page_key))
     asof = st.session_state.get(K_LAST_DAY)
-    st.caption(t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
-                 scope=scope_text(f)))
+    line = t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
+             scope=scope_text(f))
+    st.caption(line)
+    print_header(f"{t('app.title')} · {t(page_key)} · {line}")
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal (quotes, backslashes and line ends escaped; no markup can close it)."""
+    out = "".join(f"\\{ord(c):06x}" if c in '"\\<>\n\r' else c for c in text)
+    return f'"{out}"'
+
+
+def _sheet_number() -> str:
+    """'第 {page} 页，共 {pages} 页' as CSS content: the strings quoted, the numbers the page counters."""
+    parts = re.split(r"(\{page\}|\{pages\})", t("print.sheet"))
+    return " ".join({"{page}": "counter(page)", "{pages}": "counter(pages)"}.get(p) or _css_string(p)
+                    for p in parts if p)
+
+
+def print_header(text: str) -> None:
+    """The line printed at the top of every sheet of a handout (the page, its window and scope) and the
+    sheet's number, as the page's margin boxes (@page @top-left / @top-right)."""
+    st.html(f"""<style>@media print {{ @page {{
+  @top-left {{ content: {_css_string(text)}; font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; }}
+  @top-right {{ content: {_sheet_number()};
+               font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; }} }} }}</style>""")
 
 
 @dataclass(frozen=True)
