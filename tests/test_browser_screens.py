@@ -346,3 +346,28 @@ def test_the_overview_prints_on_three_a4_sheets_with_a_header_and_no_buttons(ser
         assert outside == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["", "service_orders", "environment", "organisation"])
+def test_at_1440_a_table_shows_every_column_or_says_it_scrolls(server, browser, path):  # noqa: F811
+    context, page, outside = open_page(browser, f"{server}/{path}?{WINDOW}")
+    try:
+        page.set_viewport_size({"width": 1440, "height": 900})
+        frames = page.locator('[data-testid="stDataFrame"]')
+        frames.first.wait_for(timeout=20_000)
+        for i in range(frames.count()):
+            frames.nth(i).scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        page.wait_for_timeout(1200)
+        tables = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(d => {
+            const sc = d.querySelector('.dvn-scroller');
+            return {headers: [...d.querySelectorAll('th')].map(t => t.textContent.trim()).slice(0, 3),
+                    hidden: sc ? sc.scrollWidth - sc.clientWidth : 0,
+                    says: getComputedStyle(d, '::after').content};
+        })""")
+        assert tables
+        for table in tables:  # all columns in view, or a visible line saying the table scrolls sideways
+            assert table["hidden"] <= 1 or "左右滚动" in table["says"], table
+        assert outside == []
+    finally:
+        context.close()

@@ -10,7 +10,7 @@ import streamlit as st
 
 from coopdash.app import session
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESENT_ALLOWED
-from coopdash.i18n.labels import lang
+from coopdash.i18n.labels import lang, t
 
 CHART_HEIGHT_PRESENT = 480  # two charts side by side fill most of a 1080-pixel screen
 PRESENT_TEXT_PX = 22  # the smallest text of projection mode (issue 23 asks at least 20 px at 1080p)
@@ -100,12 +100,21 @@ PHONE_AGENT_CSS = """
 [data-testid="stDeckGlJsonChart"], [data-testid="stDeckGlJsonChart"] * { pointer-events: none !important; }
 """
 
-# Every mode: captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
+# Every mode: a table wider than its place says so (Streamlit's scroll bar is transparent until hovered, so
+# nothing showed that columns were hidden to the right): its scroll bar, a shade on its right edge and a
+# line under it (LANG_SCRIPT marks the tables that overflow). Captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
 # grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
 A11Y_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
 .st-key-coop_page_lang, .st-key-coop_carousel_walk { display: none !important; }
+.stDataFrameGlideDataEditor.dvn-scroller { scrollbar-color: #8a8b94 #ecedf0 !important; }
+[data-testid="stDataFrame"][data-coop-scrolls] { position: relative; margin-bottom: 1.3rem; }
+[data-testid="stDataFrame"][data-coop-scrolls]::before { content: ""; position: absolute; top: 0; right: 0; bottom: 0;
+  width: 2.2rem; pointer-events: none; z-index: 2; border-radius: 0 .5rem .5rem 0;
+  background: linear-gradient(to right, rgba(255, 255, 255, 0), rgba(178, 34, 34, .16)); }
+[data-testid="stDataFrame"][data-coop-scrolls]::after { content: attr(data-coop-scrolls); position: absolute; right: 0;
+  bottom: -1.35rem; font-size: .8rem; color: #5c5d66; white-space: nowrap; }
 """
 
 # The document's language follows the session's (Streamlit's page says lang="en" whatever it shows), and
@@ -115,17 +124,25 @@ LANG_SCRIPT = """<script>
 (function () {
   const w = window;
   w.__coopLang = "%s";
+  w.__coopScrolls = "%s";
   w.__coopFix = w.__coopFix || function () {
     const root = document.documentElement;
     if (root.lang !== w.__coopLang) root.lang = w.__coopLang;
     document.querySelectorAll('[data-testid="stSidebarNavItems"]:not([role]), '
                               + '[data-testid="stSidebarNavItems"] li:not([role])')
       .forEach(function (e) { e.setAttribute("role", "none"); });
+    document.querySelectorAll('[data-testid="stDataFrame"]').forEach(function (d) {
+      const sc = d.querySelector(".dvn-scroller");
+      const wide = !!sc && sc.scrollWidth > sc.clientWidth + 1;
+      if (wide && d.getAttribute("data-coop-scrolls") !== w.__coopScrolls) d.setAttribute("data-coop-scrolls", w.__coopScrolls);
+      if (!wide && d.hasAttribute("data-coop-scrolls")) d.removeAttribute("data-coop-scrolls");
+    });
   };
   w.__coopFix();
   if (!w.__coopObserver) {
     w.__coopObserver = new MutationObserver(w.__coopFix);
     w.__coopObserver.observe(document.body, {childList: true, subtree: true});
+    setInterval(w.__coopFix, 1000);  // a grid's width changes without a node added
   }
 })();
 </script>"""
@@ -142,7 +159,8 @@ def styles(present: bool) -> None:
     st.html(f"<style>{A11Y_CSS}{PHONE_CSS}{PHONE_AGENT_CSS if is_phone() else ''}{PRINT_CSS}"
             f"{PRESENT_CSS if present else ''}</style>")
     with st.sidebar.container(key="coop_page_lang"):  # hidden; its script runs all the same
-        st.html(LANG_SCRIPT % html_lang(), unsafe_allow_javascript=True)
+        hint = t("table.scrolls").replace("\\", "").replace('"', "")
+        st.html(LANG_SCRIPT % (html_lang(), hint), unsafe_allow_javascript=True)
 
 
 def allow(allowed: bool) -> None:

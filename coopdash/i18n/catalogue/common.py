@@ -32,6 +32,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter.communities": ("社区", "Communities"),
     "filter.all_streets": ("全部街道", "All street offices"),
     "filter.choose": ("请选择", "Choose"),
+    "table.scrolls": ("表格较宽：左右滚动可看全部列 →", "Wider than the page: scroll sideways for every column →"),
     "print.sheet": ("第 {page} 页，共 {pages} 页", "page {page} of {pages}"),  # a printed sheet, top right
     "table.phone_columns": ("手机上只显示主要列，另有 {n} 列在下载的表格中", "On a phone only the key columns: "
                             "{n} more are in the download"),
