@@ -100,7 +100,8 @@ PHONE_AGENT_CSS = """
 [data-testid="stDeckGlJsonChart"], [data-testid="stDeckGlJsonChart"] * { pointer-events: none !important; }
 """
 
-# Every mode: a table wider than its place says so (Streamlit's scroll bar is transparent until hovered, so
+# Every mode: a card's value sized to its card (in English "113.8 hours" was cut to "113.8 ho…") and its
+# 环比/同比 note wrapped, not cut. A table wider than its place says so (Streamlit's scroll bar is transparent until hovered, so
 # nothing showed that columns were hidden to the right): its scroll bar, a shade on its right edge and a
 # line under it (LANG_SCRIPT marks the tables that overflow). Captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
 # grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
@@ -108,6 +109,10 @@ A11Y_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
 .st-key-coop_page_lang, .st-key-coop_carousel_walk { display: none !important; }
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"] { font-size: clamp(1.25rem, 12cqi, 2.25rem); }
+[data-testid="stMetric"] [data-testid="stCaptionContainer"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] * {
+  white-space: normal !important; text-overflow: clip !important; }
 .stDataFrameGlideDataEditor.dvn-scroller { scrollbar-color: #8a8b94 #ecedf0 !important; }
 [data-testid="stDataFrame"][data-coop-scrolls] { position: relative; margin-bottom: 1.3rem; }
 [data-testid="stDataFrame"][data-coop-scrolls]::before { content: ""; position: absolute; top: 0; right: 0; bottom: 0;
