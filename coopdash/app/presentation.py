@@ -85,7 +85,6 @@ PHONE_CSS = """
   [data-testid="stMetric"] { padding: .55rem .6rem !important; }
   [data-testid="stMetricValue"] { font-size: 1.55rem !important; }
   [data-testid="stMetricLabel"] p { font-size: .85rem !important; }
-  [data-testid="stMetricLabel"] * { white-space: normal !important; text-overflow: clip !important; }
   [data-testid="stMetricDelta"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] p { font-size: .75rem !important; }
   h1 { font-size: 1.8rem !important; }
   .stMainBlockContainer, .block-container { padding-left: .75rem !important; padding-right: .75rem !important;
@@ -110,6 +109,7 @@ A11Y_CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
 .st-key-coop_page_lang, .st-key-coop_carousel_walk { display: none !important; }
 [data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricLabel"] * { white-space: normal !important; text-overflow: clip !important; }
 [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 12cqi, 2.25rem); }
 [data-testid="stMetric"] [data-testid="stCaptionContainer"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] * {
   white-space: normal !important; text-overflow: clip !important; }
