@@ -144,8 +144,10 @@ LANG_SCRIPT = """<script>
     });
   };
   w.__coopFix();
-  if (!w.__coopObserver) {
-    w.__coopObserver = new MutationObserver(w.__coopFix);
+  if (!w.__coopObserver) {  // at most one pass per 250 ms, however many nodes a run adds (not one per node)
+    w.__coopObserver = new MutationObserver(function () {
+      if (!w.__coopPending) w.__coopPending = setTimeout(function () { w.__coopPending = 0; w.__coopFix(); }, 250);
+    });
     w.__coopObserver.observe(document.body, {childList: true, subtree: true});
     setInterval(w.__coopFix, 1000);  // a grid's width changes without a node added
   }
