@@ -34,7 +34,7 @@ from coopdash.app.state import (
     URL_LANG,
     URL_MODE,
 )
-from coopdash.data.filters import Filters, from_query
+from coopdash.data.filters import URL_END, URL_START, Filters, from_query
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import LANGUAGES, lang, t
@@ -102,6 +102,14 @@ def data_window(version: tuple[str, str] | None = None) -> tuple[dt.date, dt.dat
             last if last is not None else settings().report_date)
 
 
+def latest_month(last: dt.date, launch: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest complete month of data: the month of `last` when `last` is its final day, else the month
+    before; never starting before `launch` (then from the launch to `last`)."""
+    end = last if (last + dt.timedelta(days=1)).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    return (start, end) if start >= launch else (launch, last)
+
+
 def _set_window(start: dt.date, end: dt.date) -> None:
     st.session_state[K_START], st.session_state[K_END] = start, end
 
@@ -130,7 +138,11 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         # streets (the codes asked for are not theirs to learn about)
         own = t("auth.outside_scope", names=(", " if lang() == "en" else "、").join(
             street_names.get(c, c) for c in session.scope().streets)) if limited else ""
-        f, problems = from_query(query, Filters(cfg.launch, last), set(street_names),
+        # a link without dates opens on the latest complete month (with its 环比 and 同比); a link with one
+        # date fills the other as before (from the launch, to the last record)
+        undated = not (query.get(URL_START) or query.get(URL_END))
+        default = Filters(*latest_month(last, cfg.launch)) if undated else Filters(cfg.launch, last)
+        f, problems = from_query(query, default, set(street_names),
                                  set(cache.community_names(*version, ())),
                                  outside=own.replace("{", "{{").replace("}", "}}") if limited else None)
         ss[K_START], ss[K_END] = f.start, f.end

@@ -61,6 +61,7 @@ class Card:
     delta: str | None = None  # the change against the earlier period, e.g. "+3" (coloured)
     delta_note: str | None = None  # what it is compared with, e.g. "环比；同比 +5"
     worse_when_up: bool = False  # more is bad (overdue orders): the delta's colours are inverted
+    label: str | None = None  # the card's label as shown, when not t(label_key) (e.g. "协商会议（累计）")
 
     def text(self) -> str:
         """'10.24 公里', '77.8%', or a bare '—' (no unit) when there is no value."""
@@ -74,7 +75,7 @@ def cards(items: list[Card], per_row: int = 4) -> None:
     for i in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, items[i:i + per_row]):
-            col.metric(t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
+            col.metric(card.label or t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
                        border=True, delta=card.delta, delta_description=card.delta_note,
                        delta_color="off" if card.delta and card.delta.split()[0] in ("0", "-0") else
                        "inverse" if card.worse_when_up else "normal")
