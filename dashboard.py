@@ -69,6 +69,7 @@ if present:
         presentation.carousel(chosen, page, ss[K_CAROUSEL_SECONDS])
 
 ui.start_page()
+sidebar.notices()
 try:
     page.run()
     ui.page_workbook(page.title)

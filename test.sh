@@ -5,6 +5,7 @@ cd "$(dirname "$0")"
 REQUIREMENTS=requirements-dev.txt
 source scripts/bootstrap.sh
 source scripts/browser-deps.sh
+source scripts/axe-deps.sh
 source scripts/nginx-deps.sh
 source scripts/office-deps.sh
 exec .venv/bin/python -m pytest "$@"

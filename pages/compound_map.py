@@ -77,14 +77,16 @@ if aggregated:
                  limit=fmt.number(settings().map_aggregate_above), communities=fmt.number(size["communities"])))
 
 present = presentation.is_present()
-height = maps.MAP_HEIGHT_PRESENT if present else maps.MAP_HEIGHT
+phone = presentation.is_phone()
+height = maps.MAP_HEIGHT_PRESENT if present else maps.MAP_HEIGHT_PHONE if phone else maps.MAP_HEIGHT
 chosen = st.session_state[chosen_key]
 deck = maps.build_deck(
     cache.map_records_json(points, state, level, lang()), seats,
-    maps.fit_view(points["lon"], points["lat"], height_px=height), boundaries.geojson,
+    maps.fit_view(points["lon"], points["lat"], width_px=maps.FIT_WIDTH_PHONE if phone else maps.FIT_WIDTH,
+                  height_px=height), boundaries.geojson,
     settings().tile_url, settings().tile_attribution,
     selected=maps.one_record(points, state, level, chosen) if chosen else None, height=height, level=level,
-    outline=outline)
+    outline=outline, phone=phone)
 
 left, right = st.columns([3, 1])
 with left:

@@ -40,7 +40,7 @@ right.toggle(t("explorer.use_window"), key="x_window", help=t("explorer.use_wind
 labels = {f.name: f.label for f in src.fields}
 
 st.multiselect(t("explorer.filter_fields"), options=list(labels), format_func=labels.get, key="x_filters",
-               placeholder=t("explorer.filter_placeholder"))
+               placeholder=t("explorer.filter_placeholder"), select_all=False)
 spec = Spec(src.name, use_window=ss["x_window"])
 for name in ss["x_filters"]:
     f = src.field(name)
@@ -51,7 +51,8 @@ for name in ss["x_filters"]:
         ss.setdefault(f"x_in_{name}", [])
         ss[f"x_in_{name}"] = [v for v in ss[f"x_in_{name}"] if v in options]
         chosen = st.multiselect(f.label, options, key=f"x_in_{name}",
-                                format_func=lambda v, f=f: explorer.label_values(f, [v])[0])
+                                format_func=lambda v, f=f: explorer.label_values(f, [v])[0],
+                                placeholder=t("filter.choose"), select_all=False)
         if chosen:
             spec.values[name] = chosen
     elif f.kind == "text":
@@ -71,10 +72,10 @@ for name in ss["x_filters"]:
 
 group_col, measure_col = st.columns(2)
 group_col.multiselect(t("explorer.group_by"), options=list(labels), format_func=labels.get, key="x_group",
-                      placeholder=t("explorer.group_placeholder"))
+                      placeholder=t("explorer.group_placeholder"), select_all=False)
 measure_col.multiselect(t("explorer.measures"), options=explorer.measure_options(src),
                         format_func=lambda m: explorer.measure_label(src, m), key="x_measure",
-                        placeholder=t("explorer.measure_placeholder"))
+                        placeholder=t("explorer.measure_placeholder"), select_all=False)
 spec.group_by, spec.measures = list(ss["x_group"]), list(ss["x_measure"])
 spec = explorer.sanitize(spec)
 

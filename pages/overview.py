@@ -5,10 +5,13 @@ import streamlit as st
 from coopdash.app import briefing, cache, charts, compare, presentation, ui
 from coopdash.app.sidebar import current
 from coopdash.data.contract import WASTE_TYPE
+from coopdash.data.settings import settings
+from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
 f = current()
 p = f.params()
+launch = settings().launch
 org, orders, outcomes, compounds, trend, streets = cache.run_many(
     ["kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds", "monthly_trend", "by_street"], **p)
 org, orders, outcomes, compounds = org.iloc[0], orders.iloc[0], outcomes.iloc[0], compounds.iloc[0]
@@ -67,6 +70,28 @@ ui.cards([
          **flow(outcomes["owners_committees"], earlier, "owners_committees")),
 ])
 
+# where the program stands since the launch, as its own row, when the window is a part of it (by default
+# the latest complete month): the same queries from the launch to the window's end
+if f.start > launch:
+    since = {**p, "start": launch}
+    org_all, orders_all, outcomes_all = (frame.iloc[0] for frame in cache.run_many(
+        ["kpi_organisation", "kpi_orders", "kpi_outcomes"], **since))
+    st.subheader(t("section.since_launch", window=fmt.window(launch, f.end)))
+
+    def total(key: str, value, unit: str) -> ui.Card:
+        return Card(key, value, unit, "help.since_launch", label=t("kpi.since", label=t(key)))
+
+    ui.cards([
+        total("kpi.meetings", org_all["meetings"], "unit.times"),
+        total("kpi.problems_resolved", org_all["problems_resolved"], "unit.items"),
+        total("kpi.orders_resolved", orders_all["resolved"], "unit.times"),
+        total("kpi.owners_committees", outcomes_all["owners_committees"], "unit.items"),
+        total("kpi.household_t", outcomes_all["household_t"], "unit.t"),
+        total("kpi.construction_t", outcomes_all["construction_t"], "unit.t"),
+        total("kpi.road_km", outcomes_all["road_km"], "unit.km"),
+        total("kpi.pipe_km", outcomes_all["pipe_km"], "unit.km"),
+    ])
+
 ui.section("section.baseline")
 ui.cards([
     Card("kpi.compounds", compounds["compounds"], "unit.items"),
@@ -76,6 +101,9 @@ ui.cards([
 ])
 
 st.divider()
+if f.start > launch and (f.end - f.start).days < 85:  # a month's trend is one bar: the months since the launch
+    trend = cache.run("monthly_trend", **{**p, "start": launch})
+    st.caption(t("chart.trend_since_launch", window=fmt.window(launch, f.end)))
 left, right = st.columns(2)
 with left:
     ui.chart_or_empty(trend, ["orders_resolved"], "chart.orders_by_month", "orders_by_month",
@@ -104,6 +132,7 @@ else:
                            "orders_resolved": (t("col.orders_resolved"), "int"),
                            "tonnes": (t("col.tonnes"), "float"),
                            "road_km": (t("col.road_km"), "float"),
-                           "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street")
+                           "pipe_km": (t("col.pipe_km"), "float")}, key="overview_by_street",
+                 phone=["street_name", "orders_resolved", "tonnes"])
 
 briefing.ranking_section(f)

@@ -96,7 +96,7 @@ else:
                            "resolved": (t("orders.col.resolved"), "int"),
                            "resolution_rate": (t("orders.col.resolution_rate"), "percent"),
                            "median_hours": (t("orders.col.median_hours"), "float1")},
-                 key="orders_street_table")
+                 key="orders_street_table", phone=["street_name", "resolved", "resolution_rate"])
 
     categories = hours.attach(by_category, times["category"], "category")
     categories = categories.assign(category_zh=categories["category"].map(category_label),
@@ -116,7 +116,7 @@ else:
                               "median_hours": (t("orders.col.median_hours"), "float1"),
                               "deadline": (t("orders.col.deadline"), "text"),
                               "within_deadline_share": (t("orders.col.within_deadline"), "percent")},
-                 key="orders_category_table")
+                 key="orders_category_table", phone=["category_zh", "resolved", "resolution_rate"])
     st.caption(t("orders.note.submitted"))
 
 ui.section("orders.section.trend")
@@ -163,4 +163,4 @@ else:
                        "age_days": (t("orders.col.age_days"), "float1"),
                        "deadline": (t("orders.col.deadline"), "text"),
                        "status_zh": (t("orders.col.status"), "text")},
-             key="orders_overdue_table")
+             key="orders_overdue_table", phone=["compound_name", "category_zh", "age_days"])

@@ -2,12 +2,11 @@
 for data administrators. The same operations as `python -m coopdash.users`, recorded the same way."""
 
 import datetime as dt
-import json
 
 import pandas as pd
 import streamlit as st
 
-from coopdash.app import cache, session, ui
+from coopdash.app import audit_view, cache, session, ui
 from coopdash.app.sidebar import current
 from coopdash.auth.roles import ROLES
 from coopdash.data.errors import CoopError
@@ -41,9 +40,10 @@ with users_tab:
     users = store.users()
     frame = pd.DataFrame({"name": [u.name for u in users], "role": [ROLES[u.role].label for u in users],
                           "streets": ["、".join(names.get(s, s) for s in u.streets) for u in users],
-                          "disabled": [u.disabled for u in users]})
+                          "status": [t("users.status_disabled" if u.disabled else "users.status_active")
+                                     for u in users]})
     ui.table(frame, {"name": (t("col.user"), "text"), "role": (t("col.role"), "text"),
-                     "streets": (t("col.streets"), "text"), "disabled": (t("col.disabled"), "mark")},
+                     "streets": (t("col.streets"), "text"), "status": (t("col.status"), "text")},
              key="users_list")
 
     with st.expander(t("users.add")):
@@ -51,7 +51,8 @@ with users_tab:
             name = st.text_input(t("users.name"), max_chars=64, key="users_new_name")
             role = st.selectbox(t("users.role"), list(ROLES), format_func=lambda r: ROLES[r].label,
                                 key="users_new_role")
-            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get, key="users_new_streets")
+            streets = st.multiselect(t("users.streets"), list(names), format_func=names.get, key="users_new_streets",
+                                     placeholder=t("filter.choose"), select_all=False)
             password = st.text_input(t("users.password"), type="password", key="users_new_password")
             again = st.text_input(t("users.password_again"), type="password", key="users_new_again")
             if st.form_submit_button(t("users.submit_add"), type="primary", key="users_submit"):
@@ -90,19 +91,22 @@ with users_tab:
             language="bash")
 
 with audit_tab:
-    today = dt.date.today()
+    today = dt.datetime.now(audit_view.zone()).date()
     c1, c2, c3, c4 = st.columns(4)
     since = c1.date_input(t("audit.since"), value=today - dt.timedelta(days=30), key="audit_since")
     until = c2.date_input(t("audit.until"), value=today, key="audit_until")
     who = c3.selectbox(t("audit.user"), [None, *[u.name for u in store.users()]], key="audit_user",
                        format_func=lambda v: t("audit.all") if v is None else v)
-    action = c4.text_input(t("audit.action"), key="audit_action")
-    rows = store.audit_rows(since=dt.datetime.combine(since, dt.time.min).astimezone(),
-                            until=dt.datetime.combine(until, dt.time.max).astimezone(),
-                            user=who, action=action.strip() or None)
+    action = c4.selectbox(t("audit.action"), [None, *audit_view.ACTIONS], key="audit_action",
+                          format_func=lambda v: t("audit.all") if v is None else audit_view.action_label(v))
+    first, last = audit_view.day_bounds(since, until)  # the days as the reader's clock has them
+    rows = store.audit_rows(since=first, until=last, user=who, action=action)
     trail = pd.DataFrame(rows, columns=["id", "at", "user", "role", "client", "action", "details"])
-    trail["details"] = [json.dumps(d, ensure_ascii=False, default=str) for d in trail["details"]]
-    st.caption(t("audit.rows", n=len(trail)))
+    trail["at"] = [audit_view.local_time(v) for v in trail["at"]]
+    trail["role"] = [audit_view.role_label(v) for v in trail["role"]]
+    trail["action"] = [audit_view.action_label(v) for v in trail["action"]]
+    trail["details"] = [audit_view.details_text(d, names) for d in trail["details"]]
+    st.caption(t("audit.rows", n=len(trail)) + " · " + t("audit.zone", zone=audit_view.zone_name()))
     ui.table(trail, {"at": (t("col.at"), "text"), "user": (t("col.user"), "text"), "role": (t("col.role"), "text"),
                      "client": (t("col.client"), "text"), "action": (t("col.action"), "text"),
                      "details": (t("col.details"), "text")}, key="audit_trail")

@@ -26,19 +26,43 @@ def test_report_window_link_shows_every_article_figure():
 
 def test_report_window_button_sets_the_window_and_the_url():
     at = open_app()
-    assert metrics(at)["点单服务（已解决）"] != ARTICLE["点单服务（已解决）"]  # default: all data to date
+    assert metrics(at)["点单服务（已解决）"] != ARTICLE["点单服务（已解决）"]  # default: the latest month
     at.button(key="flt_report_window").click().run()
     assert {k: metrics(at).get(k) for k in ARTICLE} == ARTICLE
     cfg = settings()  # the button's window: [program] launch to report_date
     assert (at.query_params["from"], at.query_params["to"]) == (cfg.launch.isoformat(), cfg.report_date.isoformat())
 
 
-def test_default_window_runs_from_launch_to_the_last_record(demo_con):
+def test_default_window_is_the_latest_complete_month_with_the_total_since_the_launch_beside_it(demo_con):
+    # issue 23: a link without dates opens on "how did the last month go, and where do we stand since the
+    # launch". The demo's last record is on 2026-10-31, so the month is October 2026.
+    import datetime as dt
     at = open_app()
     last = db.execute(demo_con, "data_bounds", params()).iloc[0]["last_day"]
-    assert (at.query_params["from"], at.query_params["to"]) == (settings().launch.isoformat(), last.isoformat())
-    expected = db.execute(demo_con, "kpi_orders", params(start=settings().launch, end=last)).iloc[0]["resolved"]
-    assert metrics(at)["点单服务（已解决）"] == f"{fmt.number(expected)} 次"
+    assert last == dt.date(2026, 10, 31)
+    assert (at.query_params["from"], at.query_params["to"]) == ("2026-10-01", "2026-10-31")
+    month = db.execute(demo_con, "kpi_orders", params(start=dt.date(2026, 10, 1), end=last)).iloc[0]["resolved"]
+    before = db.execute(demo_con, "kpi_orders", params(start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30))
+                        ).iloc[0]["resolved"]
+    total = db.execute(demo_con, "kpi_orders", params(start=settings().launch, end=last)).iloc[0]["resolved"]
+    shown = metrics(at)
+    assert shown["点单服务（已解决）"] == f"{fmt.number(month)} 次"  # the month's
+    assert shown["点单服务（已解决）（累计）"] == f"{fmt.number(total)} 次"  # since the launch, its own row
+    assert month != total
+    delta = {m.label: m for m in at.metric}["点单服务（已解决）"]
+    assert delta.proto.delta == f"{int(month - before):+d}"  # 环比: against September 2026
+    assert "项目启动以来累计（2023年4月1日至2026年10月31日）" in texts(at)
+    # a link with dates keeps them (the report window: no since-launch row, it is the whole window)
+    at = open_app(from_=LAUNCH.isoformat(), to=REPORT.isoformat())
+    assert not [k for k in metrics(at) if k.endswith("（累计）")]
+
+
+def test_a_link_with_one_date_fills_the_other_as_before(demo_con):
+    at = open_app(from_="2024-01-01")
+    last = db.execute(demo_con, "data_bounds", params()).iloc[0]["last_day"]
+    assert (at.query_params["from"], at.query_params["to"]) == ("2024-01-01", last.isoformat())
+    at = open_app(to="2023-11-30")
+    assert (at.query_params["from"], at.query_params["to"]) == (settings().launch.isoformat(), "2023-11-30")
 
 
 def test_street_filter_changes_figures_and_lands_in_the_url(demo_con):

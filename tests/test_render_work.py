@@ -313,8 +313,13 @@ def test_language_and_projection_reach_the_figures(query):
     assert layout["title"]["text"] == \
         ("Road and pipe repaired, cumulative (km)" if en else "道路与管线累计修缮（公里）")
     assert layout.get("height") == (presentation.CHART_HEIGHT_PRESENT if present_ else None)
-    assert layout["font"] == {"family": charts.FONT, "size": 20 if present_ else 14}
-    assert layout["title"].get("font") == ({"size": 26} if present_ else None)
+    size = presentation.PRESENT_TEXT_PX  # projection: every text of the figure at least 20 px (issue 23)
+    assert layout["font"] == {"family": charts.FONT, "size": size if present_ else 14}
+    assert layout["title"].get("font") == ({"size": 28} if present_ else None)
+    if present_:  # set on the figure: the chart theme and template would letter ticks and legends at 12 px
+        assert size >= 20 and layout["legend"]["font"] == {"size": size}
+        for axis in ("xaxis", "yaxis"):
+            assert layout[axis]["tickfont"] == {"size": size} and layout[axis]["title"]["font"] == {"size": size}
 
 
 # ---------------------------------------------------------------------------- labels and the sidebar

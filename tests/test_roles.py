@@ -109,11 +109,21 @@ def test_every_page_of_a_street_user_shows_only_their_street(store, page):
 
 def test_a_link_to_another_street_shows_a_notice_and_the_users_own(store):
     at = session(store, "s2", street="S1")
-    assert "不在本账号的数据范围内" in texts(at) and "outside your account's scope" in texts(at)
+    # at the top of the page (not the sidebar's foot), in the session's language only, naming the account's
+    # own street by name (not the refused street's code)
+    notice = [w.value for w in at.main.warning if "不在本账号的数据范围内" in w.value]
+    assert notice == ["链接中的街道或社区不在本账号的数据范围内，已改为本账号的街道：乙街道"]
+    assert "outside your account's scope" not in texts(at) and "S1" not in texts(at)
+    assert not [w for w in at.sidebar.warning if "数据范围" in w.value]
     assert metrics(at)["点单服务（已解决）"] == "1 次"  # S2's, not S1's 3
     at = session(store, "s2", community="C1")
     assert "不在本账号的数据范围内" in texts(at)
     assert metrics(at)["点单服务（已解决）"] == "1 次"
+    at = session(store, "s2", street="S1", lang="en")
+    assert [w.value for w in at.main.warning if "scope" in w.value] == [
+        "The link's street offices or communities are outside your account's scope: showing your own instead "
+        "(乙街道)"]
+    assert "不在本账号的数据范围内" not in texts(at)
 
 
 def test_the_street_filter_of_a_street_user_offers_their_streets_only(store):
@@ -276,7 +286,7 @@ def test_an_admin_adds_disables_and_removes_a_user_in_the_browser_and_it_is_audi
     actions = [r["action"] for r in store.audit_rows(user="adm") if r["action"].startswith("user_")]
     assert actions == ["user_removed", "user_disabled", "user_added"]
     trail = next(df.value for df in at.dataframe if "action" in df.value.columns)
-    assert {"user_added", "user_disabled", "user_removed", "login_ok"} <= set(trail["action"])
+    assert {"新增用户", "停用用户", "删除用户", "登录成功"} <= set(trail["action"])  # the trail in words
 
 
 def test_a_refused_change_says_why_and_changes_nothing(store):

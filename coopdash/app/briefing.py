@@ -13,7 +13,7 @@ import pyarrow as pa
 import streamlit as st
 
 from coopdash import briefing as brief
-from coopdash.app import cache, session, sidebar, ui
+from coopdash.app import cache, presentation, session, sidebar, ui
 from coopdash.app.state import K_LAST_DAY
 from coopdash.briefing import document, fonts, render
 from coopdash.data.errors import Refused
@@ -62,7 +62,14 @@ def ranking_section(f: Filters) -> None:
     rows = [[f"{BAND_MARK[mark]} {cell}" if j == len(row) - 1 and cell else cell for j, cell in enumerate(row)]
             for row, mark in zip(table.rows, table.marks)]
     shown = pa.table({label: pa.array([r[j] for r in rows], pa.string()) for j, label in enumerate(table.columns)})
-    st.dataframe(shown, hide_index=True, width="stretch", height="content", key="overview_ranking")
+    if presentation.is_present():  # real text, lettered for the room (a grid is drawn on a canvas)
+        st.table(shown.to_pandas(), hide_index=True)
+        st.caption(document.ranking_method())
+        return
+    # a phone: rank, street, band and score (the rest in the download)
+    order = ui.phone_columns(table.columns, [table.columns[i] for i in (0, 1, len(table.columns) - 1, 2)])
+    st.dataframe(shown, hide_index=True, width="stretch", height="content", key="overview_ranking",
+                 placeholder=t("delta.none"), column_order=order)
     st.caption(document.ranking_method())
     ui.downloads(ranked, {"rank": t("ranking.col.rank"), "street_name": t("col.street_name"),
                           "score": t("ranking.col.score"), "resolution_rate": t("ranking.col.resolution_rate"),

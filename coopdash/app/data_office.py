@@ -153,8 +153,10 @@ def upload_section() -> None:
     st.subheader(t("office.heading"))
     st.caption(t("office.intro"))
     lim = uploads.limits()
+    types = ["xlsx", "xls", "csv", "zip"]
+    ui.uploader_texts(types, lim.max_file // uploads.MB)
     # every type is let through to ingest/uploads.py, which refuses what it cannot read with a message that says
-    # what to do (Streamlit's own refusal is English and gives no advice)
+    # what to do (Streamlit's own refusal is English and gives no advice); `types` only names what is read
     files = st.file_uploader(t("office.upload"), type=None, accept_multiple_files=True,
                              key="office_files", help=t("office.limits", file=lim.max_file // uploads.MB,
                                                         batch=lim.max_batch // uploads.MB, files=lim.max_files))

@@ -84,6 +84,11 @@ RADIUS_MIN_M = 25.0         # standalone buildings (24–100 households) stay vi
 MAP_HEIGHT = 620            # px
 MAP_HEIGHT_PRESENT = 500    # px: projection mode, so title, switch, cards and map fit a 1080-pixel screen
 FIT_WIDTH = 800             # px: the map column's width on a meeting-room screen (for the initial zoom)
+MAP_HEIGHT_PHONE = 400      # px: under half of a 390×844 phone screen, so the page scrolls past it
+FIT_WIDTH_PHONE = 360       # px: the map's width on a 390-pixel phone
+# a phone's map: still tappable (a point's details), but a swipe scrolls the page rather than panning
+PHONE_CONTROLLER = {"dragPan": False, "dragRotate": False, "scrollZoom": False, "touchZoom": False,
+                    "touchRotate": False, "doubleClickZoom": True, "keyboard": False}
 FIT_PADDING = 0.85          # share of the map the points' extent may fill
 MAX_FIT_ZOOM = 15.5         # one compound in scope: do not zoom in further than a neighbourhood
 MIN_ZOOM, MAX_ZOOM = 6, 19
@@ -381,13 +386,15 @@ class Deck(pdk.Deck):
 
 def build_deck(points: list[dict] | str, seats: pd.DataFrame, view: pdk.ViewState, boundaries: dict | None = None,
                tile_url: str = "", tile_attribution: str = "", selected: dict | None = None,
-               height: int = MAP_HEIGHT, level: str = LAYER_POINTS, outline: dict | str | None = None) -> pdk.Deck:
+               height: int = MAP_HEIGHT, level: str = LAYER_POINTS, outline: dict | str | None = None,
+               phone: bool = False) -> pdk.Deck:
     """The map, bottom to top: the district's outline (`outline`: district_outline(), or its JSON
     text district_outline_json(), which the page passes), optional boundary outlines, one point per
     compound (`level` LAYER_POINTS, rows of point_records) or per community (LAYER_COMMUNITIES, rows
     of community_records), a ring round the chosen one, and the street offices' seats, labelled in
     Chinese when there are at most MAX_STREET_LABELS of them. `points` is the rows, or the rows as
-    JSON text (records_json). No basemap unless `tile_url` is set."""
+    JSON text (records_json). No basemap unless `tile_url` is set. `phone`: a swipe scrolls the page (no
+    panning or pinching the map), a tap still picks."""
     assert level in (LAYER_POINTS, LAYER_COMMUNITIES), level
     raw = {}
     if isinstance(points, str):
@@ -438,7 +445,8 @@ def build_deck(points: list[dict] | str, seats: pd.DataFrame, view: pdk.ViewStat
             background=True, get_background_color=[255, 255, 255, 170], background_padding=[4, 2],
             pickable=False))
     basemap = {"map_style": basemap_style(tile_url, tile_attribution)} if tile_url else {}
-    return Deck(layers=layers, initial_view_state=view, map_provider=None,
+    views = {"views": [pdk.View(type="MapView", controller=PHONE_CONTROLLER)]} if phone else {}
+    return Deck(layers=layers, initial_view_state=view, map_provider=None, **views,
                 tooltip=community_tooltip() if per_community else tooltip(), height=height, raw=raw, **basemap)
 
 

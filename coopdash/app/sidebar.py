@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from coopdash.app import cache, multipage, session
+from coopdash.app import cache, multipage, presentation, session
 from coopdash.app.state import (
     K_CAROUSEL,
     K_CAROUSEL_PAGES,
@@ -21,6 +21,7 @@ from coopdash.app.state import (
     K_LANG,
     K_LAST_DAY,
     K_NAMES,
+    K_NOTICE,
     K_PRESENT,
     K_PRESENT_ALLOWED,
     K_PROBLEMS,
@@ -33,10 +34,10 @@ from coopdash.app.state import (
     URL_LANG,
     URL_MODE,
 )
-from coopdash.data.filters import Filters, from_query
+from coopdash.data.filters import URL_END, URL_START, Filters, from_query
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
-from coopdash.i18n.labels import LANGUAGES, t
+from coopdash.i18n.labels import LANGUAGES, lang, t
 
 
 def init_view() -> None:
@@ -88,7 +89,7 @@ def _view_settings(page_titles: dict[str, str]) -> None:
         ss[K_CAROUSEL_PAGES] = [p for p in ss.get(K_CAROUSEL_PAGES, [])
                                              if p in page_titles]
         st.multiselect(t("view.carousel_pages"), options=list(page_titles), format_func=page_titles.get,
-                       key=K_CAROUSEL_PAGES)
+                       key=K_CAROUSEL_PAGES, placeholder=t("filter.choose"), select_all=False)
         st.number_input(t("view.carousel_seconds"), min_value=settings().carousel_min_seconds,
                         max_value=settings().carousel_max_seconds, step=5,
                         key=K_CAROUSEL_SECONDS)
@@ -99,6 +100,14 @@ def data_window(version: tuple[str, str] | None = None) -> tuple[dt.date, dt.dat
     first, last = cache.bounds(*(version or cache.version()))
     return (first if first is not None else settings().launch,
             last if last is not None else settings().report_date)
+
+
+def latest_month(last: dt.date, launch: dt.date) -> tuple[dt.date, dt.date]:
+    """The latest complete month of data: the month of `last` when `last` is its final day, else the month
+    before; never starting before `launch` (then from the launch to `last`)."""
+    end = last if (last + dt.timedelta(days=1)).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
+    start = end.replace(day=1)
+    return (start, end) if start >= launch else (launch, last)
 
 
 def _set_window(start: dt.date, end: dt.date) -> None:
@@ -125,18 +134,34 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
     if K_READY not in ss:  # first run of this session: take the filters from the link
         query = {key: st.query_params.get_all(key) for key in st.query_params.keys()}
         limited = session.scope().limited
-        f, problems = from_query(query, Filters(cfg.launch, last), set(street_names),
+        # a scoped user's link to another street: said once, at the top of the page, naming their own
+        # streets (the codes asked for are not theirs to learn about)
+        own = t("auth.outside_scope", names=(", " if lang() == "en" else "、").join(
+            street_names.get(c, c) for c in session.scope().streets)) if limited else ""
+        # a link without dates opens on the latest complete month (with its 环比 and 同比); a link with one
+        # date fills the other as before (from the launch, to the last record)
+        undated = not (query.get(URL_START) or query.get(URL_END))
+        default = Filters(*latest_month(last, cfg.launch)) if undated else Filters(cfg.launch, last)
+        f, problems = from_query(query, default, set(street_names),
                                  set(cache.community_names(*version, ())),
-                                 outside=session.both("auth.outside_scope", codes="{codes}") if limited else None)
+                                 outside=own.replace("{", "{{").replace("}", "}}") if limited else None)
         ss[K_START], ss[K_END] = f.start, f.end
         ss[K_STREETS], ss[K_COMMUNITIES] = list(f.streets), list(f.communities)
-        ss[K_PROBLEMS], ss[K_READY] = problems, True
+        ss[K_NOTICE] = [p for p in problems if limited and p == own]
+        ss[K_PROBLEMS], ss[K_READY] = [p for p in problems if p not in ss[K_NOTICE]], True
     ss[K_START] = _clamp(ss.get(K_START), lo, hi, cfg.launch)
     ss[K_END] = _clamp(ss.get(K_END), lo, hi, last)
 
     with st.sidebar:
         _view_settings(page_titles or {})
-        st.header(t("filter.heading"))
+    # on a phone the sidebar is folded away and its foot a long way down: the filters open from the top of
+    # the page instead, their summary on the fold
+    phone = presentation.is_phone()
+    place = st.expander(t("filter.phone_heading", window=fmt.window(ss[K_START], ss[K_END])),
+                        icon=":material/filter_list:") if phone else st.sidebar
+    with place:
+        if not phone:
+            st.header(t("filter.heading"))
         left, right = st.columns(2)
         left.button(t("filter.report_window"), on_click=_set_window, args=(cfg.launch, cfg.report_date),
                     help=t("filter.report_window_help"), width="stretch", key="flt_report_window")
@@ -147,7 +172,7 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         ss[K_STREETS] = [c for c in ss[K_STREETS] if c in street_names]  # the scope may have changed
         st.multiselect(t("filter.streets"), options=list(street_names), format_func=street_names.get,
                        key=K_STREETS, placeholder=t("auth.own_streets" if session.scope().limited
-                                                    else "filter.all_streets"))
+                                                    else "filter.all_streets"), select_all=False)
         community_names = cache.community_names(*version, tuple(ss[K_STREETS]))
         dropped = [c for c in ss[K_COMMUNITIES] if c not in community_names]
         if dropped:  # cascading: a community of a street no longer chosen goes, and the user is told
@@ -156,7 +181,7 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
             st.warning(t("filter.communities_dropped", names=fmt.md("、".join(all_names.get(c, c) for c in dropped))))
         st.multiselect(t("filter.communities"), options=list(community_names),
                        format_func=community_names.get, key=K_COMMUNITIES,
-                       placeholder=t("filter.all_communities"))
+                       placeholder=t("filter.all_communities"), select_all=False)
         for problem in ss[K_PROBLEMS]:
             st.warning(fmt.md(problem))  # it quotes the link: text, never a link or an image
         st.caption(t("filter.link_help"))
@@ -176,6 +201,13 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
     ss[K_FILTERS] = f
     ss[K_NAMES] = {**street_names, **community_names}
     return f
+
+
+def notices() -> None:
+    """What the link asked for and this account may not see, at the top of the page (dashboard.py, before
+    the page runs), in the session's language."""
+    for notice in st.session_state.get(K_NOTICE, []):
+        st.warning(notice, icon=":material/info:")
 
 
 def current() -> Filters:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
@@ -13,7 +15,7 @@ from coopdash.app import charts, export, presentation, session
 from coopdash.app.sidebar import current, scope_text
 from coopdash.app.state import K_LAST_DAY, K_PAGE_TABLES
 from coopdash.i18n import fmt
-from coopdash.i18n.labels import t
+from coopdash.i18n.labels import lang, t
 
 
 def header(page_key: str) -> None:
@@ -21,8 +23,33 @@ def header(page_key: str) -> None:
     f = current()
     st.title(t(page_key))
     asof = st.session_state.get(K_LAST_DAY)
-    st.caption(t("window.caption", asof=fmt.date(asof) if asof else "—", window=fmt.window(f.start, f.end),
-                 scope=fmt.md(scope_text(f))))
+    asof_text, window = fmt.date(asof) if asof else "—", fmt.window(f.start, f.end)
+    st.caption(t("window.caption", asof=asof_text, window=window, scope=fmt.md(scope_text(f))))
+    # the printed header is CSS text, not Markdown: the scope as it reads
+    line = t("window.caption", asof=asof_text, window=window, scope=scope_text(f))
+    print_header(f"{t('app.title')} · {t(page_key)} · {line}")
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal (quotes, backslashes and line ends escaped; no markup can close it)."""
+    out = "".join(f"\\{ord(c):06x}" if c in '"\\<>\n\r' else c for c in text)
+    return f'"{out}"'
+
+
+def _sheet_number() -> str:
+    """'第 {page} 页，共 {pages} 页' as CSS content: the strings quoted, the numbers the page counters."""
+    parts = re.split(r"(\{page\}|\{pages\})", t("print.sheet"))
+    return " ".join({"{page}": "counter(page)", "{pages}": "counter(pages)"}.get(p) or _css_string(p)
+                    for p in parts if p)
+
+
+def print_header(text: str) -> None:
+    """The line printed at the top of every sheet of a handout (the page, its window and scope) and the
+    sheet's number, as the page's margin boxes (@page @top-left / @top-right)."""
+    st.html(f"""<style>@media print {{ @page {{
+  @top-left {{ content: {_css_string(text)}; font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; }}
+  @top-right {{ content: {_sheet_number()};
+               font: 8pt "Noto Sans CJK SC", sans-serif; color: #333; }} }} }}</style>""")
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,7 @@ class Card:
     delta: str | None = None  # the change against the earlier period, e.g. "+3" (coloured)
     delta_note: str | None = None  # what it is compared with, e.g. "环比；同比 +5"
     worse_when_up: bool = False  # more is bad (overdue orders): the delta's colours are inverted
+    label: str | None = None  # the card's label as shown, when not t(label_key) (e.g. "协商会议（累计）")
 
     def text(self) -> str:
         """'10.24 公里', '77.8%', or a bare '—' (no unit) when there is no value."""
@@ -48,10 +76,27 @@ def cards(items: list[Card], per_row: int = 4) -> None:
     for i in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, card in zip(cols, items[i:i + per_row]):
-            col.metric(t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
+            col.metric(card.label or t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
                        border=True, delta=card.delta, delta_description=card.delta_note,
                        delta_color="off" if card.delta and card.delta.split()[0] in ("0", "-0") else
                        "inverse" if card.worse_when_up else "normal")
+
+
+def uploader_texts(types: list[str], max_mb: int) -> None:
+    """The file uploader's own words (Streamlit draws "Upload" and "20MB per file • XLSX, CSV, ZIP" in
+    English whatever the language) in the session's language, by a style that replaces them on screen and
+    for screen readers. Nothing to do in English."""
+    if lang() == "en":
+        return
+    button = t("upload.button").replace('"', "")
+    note = t("upload.note", mb=max_mb, types="、".join(x.upper() for x in types)).replace('"', "")
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{button}"; font-size: 1rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{note}"; font-size: .875rem; }}
+</style>""")
 
 
 def with_unit(label: str, unit_key: str) -> str:
@@ -95,19 +140,72 @@ def figure(fig: charts.Figure | go.Figure) -> go.Figure:
     return _Built(fig.to_dict()) if isinstance(fig, charts.Figure) else fig
 
 
+def _legend_clear_of_marks(fig: charts.Figure | go.Figure, lift: float) -> None:
+    """A monthly trend's marks (项目启动, 报道日) are noted along the plot's top edge, where the legend sits:
+    the legend goes up a row, over the notes, so neither covers the other."""
+    if not isinstance(fig, charts.Figure) or not fig.layout.get("annotations"):
+        return
+    if not any(trace.get("showlegend", fig.layout.get("showlegend", True)) for trace in fig.data) or \
+            fig.layout.get("showlegend") is False:
+        return
+    top = fig.layout.get("margin", {}).get("t", 50)
+    fig.update_layout(legend={"y": 1.0 + lift, "yanchor": "bottom"}, margin={"t": top + 28})
+
+
+def _rows(fig: charts.Figure | go.Figure) -> int:
+    """How many categories a horizontal bar chart lists (0 for other charts)."""
+    if not isinstance(fig, charts.Figure):
+        return 0
+    return max((len(trace.get("y", ())) for trace in fig.data if trace.get("orientation") == "h"), default=0)
+
+
 def chart(fig: charts.Figure | go.Figure, key: str) -> None:
+    config = {"displaylogo": False}
     if presentation.is_present():  # sized and lettered for a 1920×1080 projector
-        fig.update_layout(height=presentation.CHART_HEIGHT_PRESENT, font={"size": 20}, title_font={"size": 26})
-    st.plotly_chart(figure(fig), key=key, width="stretch", config={"displaylogo": False})
+        projected(fig)
+        _legend_clear_of_marks(fig, 0.12)
+    elif presentation.is_phone():  # a picture on a touch screen: a swipe scrolls the page, no zoom, no toolbar
+        fig.update_layout(height=presentation.CHART_HEIGHT_PHONE, margin={"l": 4, "r": 4, "t": 60, "b": 4},
+                          dragmode=False, legend={"orientation": "h", "yanchor": "top", "y": -0.28, "xanchor": "left",
+                                                  "x": 0})  # under the chart: the title and marks keep the top
+        config.update(staticPlot=True, scrollZoom=False, displayModeBar=False)
+    else:
+        _legend_clear_of_marks(fig, 0.09)
+    st.plotly_chart(figure(fig), key=key, width="stretch", config=config)
+
+
+def projected(fig: charts.Figure | go.Figure) -> None:
+    """A figure lettered for the back of a meeting room: every text of it at least PRESENT_TEXT_PX (ticks,
+    axis titles, legend, the marks' notes, a colour bar), set on the figure itself (Streamlit's chart theme
+    and Plotly's template size ticks and legends at 12 px whatever the layout's font says)."""
+    size = presentation.PRESENT_TEXT_PX
+    big = {"size": size}
+    # a horizontal bar chart: a line for every category's name at this size
+    height = max(presentation.CHART_HEIGHT_PRESENT, 160 + 36 * _rows(fig))
+    fig.update_layout(height=height, font={"size": size}, title_font={"size": 28},
+                      legend={"font": big}, hoverlabel={"font": big}, margin={"t": 100},
+                      xaxis={"tickfont": big, "title": {"font": big}},
+                      yaxis={"tickfont": big, "title": {"font": big}})
+    if isinstance(fig, charts.Figure):
+        for note in fig.layout.get("annotations", []):
+            note.setdefault("font", {})["size"] = size
+        for trace in fig.data:
+            if "colorbar" in trace:
+                trace["colorbar"] = {**trace["colorbar"], "tickfont": big,
+                                     "title": {**trace["colorbar"].get("title", {}), "font": big}}
+    else:
+        fig.update_annotations(font_size=size)
 
 
 _FORMATS = {"int": "%d", "float": "%.2f", "float1": "%.1f"}
 
 
-def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True) -> None:
+def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, download: bool = True,
+          phone: list[str] | None = None) -> None:
     """A read-only table of `columns` (column → (label, kind)); kind: text, int, float, float1,
     percent (a 0–1 share), date, datetime, bool (a checkbox column), mark (a boolean shown as ✓ / ✗,
-    in the downloads too), auto (Streamlit's own formatting)."""
+    in the downloads too), auto (Streamlit's own formatting). `phone`: the key columns a phone shows
+    (default: the first three); the others are in the downloads, and the table says so."""
     marks = _marks()
     config = {}
     for column, (label, kind) in columns.items():
@@ -125,15 +223,51 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
             config[column] = label
         else:
             config[column] = st.column_config.TextColumn(label)
+    if presentation.is_present():  # real text a projector's CSS can letter large (a grid is drawn on a canvas)
+        st.table(_as_text(df, columns, marks), hide_index=True)
+        return
     height = "content" if len(df) <= 25 else "auto"  # short tables in full; long ones scroll
     # to Arrow here, column by column and the shown columns only (Streamlit would copy the frame's
     # selection and convert it through pandas' metadata: 3–4× slower); a mark column is a dictionary of
     # its two strings, not a string per row
     shown = pa.table({column: _arrow(df[column], kind, marks) for column, (_, kind) in columns.items()})
-    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)
+    order = phone_columns(list(columns), phone)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key,
+                 placeholder=t("delta.none"), column_order=order)  # a missing value: "—", not English "None"
+    if order is not None and len(order) < len(columns):
+        st.caption(t("table.phone_columns", n=len(columns) - len(order)))
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
                   [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+def _as_text(df, columns: dict[str, tuple[str, str]], marks: tuple[str, str]) -> pd.DataFrame:
+    """The table as the grid would show it, every cell text, under its labels (projection mode's st.table)."""
+    def cell(value, kind: str) -> str:
+        if kind in ("mark", "bool"):
+            return "—" if pd.isna(value) else marks[bool(value)]
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return "—"
+        if kind == "int":
+            return fmt.number(value, 0)
+        if kind in ("float", "float1"):
+            return fmt.number(value, 1 if kind == "float1" else 2)
+        if kind == "percent":
+            return fmt.percent(value)
+        if kind == "date":
+            return fmt.date(value)
+        if kind == "datetime":
+            return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+        return str(value)
+    return pd.DataFrame({label: [cell(v, kind) for v in df[column]] for column, (label, kind) in columns.items()})
+
+
+def phone_columns(columns: list[str], key_columns: list[str] | None = None) -> list[str] | None:
+    """The columns a table shows on a phone (its key columns; by default the first three), or None for
+    all of them (not a phone)."""
+    if not presentation.is_phone():
+        return None
+    return [c for c in key_columns if c in columns] if key_columns else columns[:3]
 
 
 def start_page() -> None:

@@ -55,11 +55,25 @@ def _style(ax, unit: str) -> None:
     ax.set_axisbelow(True)
 
 
+def month_ticks(days: list) -> tuple[list[int], list[str]]:
+    """Where a monthly axis of `days` (first days of months) is labelled, and with what: every month up
+    to 12, the quarters' first months (and the first month shown) up to 36, else each January as the year
+    (and the first month shown) — labels that never run into each other at the briefing's width."""
+    if len(days) <= 12:
+        return list(range(len(days))), [fmt.month(d) for d in days]
+    if len(days) <= 36:
+        at = [i for i, d in enumerate(days) if i == 0 or d.month in (1, 4, 7, 10)]
+        return at, [fmt.month(days[i]) for i in at]
+    at = [i for i, d in enumerate(days) if d.month == 1 or (i == 0 and d.month <= 9)]
+    return at, [fmt.month(days[i]) if days[i].month != 1 else fmt.year(days[i]) for i in at]
+
+
 def monthly_bars(trend, series: dict[str, str], unit: str, stacked: bool = False) -> bytes:
     """Bars per month of `trend` (column month) for `series` (column → legend label)."""
     fig = _figure()
     ax = fig.add_subplot()
-    months = [fmt.month(m) for m in trend["month"]]
+    days = list(trend["month"])
+    months = [fmt.month(m) for m in days]
     x = range(len(months))
     bottom = [0.0] * len(months)
     width = 0.8 if stacked or len(series) == 1 else 0.8 / len(series)
@@ -70,7 +84,8 @@ def monthly_bars(trend, series: dict[str, str], unit: str, stacked: bool = False
                color=COLOURS[i % len(COLOURS)])
         if stacked:
             bottom = [b + v for b, v in zip(bottom, values)]
-    ax.set_xticks(list(x), months, rotation=45 if len(months) > 8 else 0, ha="right" if len(months) > 8 else "center")
+    at, labels = month_ticks(days)
+    ax.set_xticks(at, labels, rotation=45 if len(at) > 8 else 0, ha="right" if len(at) > 8 else "center")
     _style(ax, unit)
     if len(series) > 1:
         ax.legend(prop={"family": _family(), "size": 8}, frameon=False)

@@ -57,6 +57,7 @@ class Settings:
     keep_days: float  # … and any younger than this (coopdash/backup.py prune)
     events: tuple[tuple[dt.date, str, str], ...]  # (date, zh, en) marked on monthly trends, besides launch and report
     ranking_weights: dict[str, float]  # [ranking]: the street-office ranking's indicator → weight (coopdash/data/ranking.py)
+    audit_timezone: str = ""  # [audit] timezone: the audit page's clock (an IANA name); "" the server's own
 
 
 @cache
@@ -92,6 +93,7 @@ def settings() -> Settings:
         console_workers=int(raw["console"].get("workers", 2)),
         explorer_row_limit=int(explorer["row_limit"]),
         explorer_cache_entries=int(explorer["cache_entries"]),
+        audit_timezone=str(raw.get("audit", {}).get("timezone", "")),
         carousel_seconds=int(carousel["seconds"]),
         carousel_min_seconds=int(carousel["min_seconds"]),
         carousel_max_seconds=int(carousel["max_seconds"]),

@@ -47,6 +47,11 @@ def month(day: dt.date) -> str:
     return f"{day.year}-{day.month:02d}" if lang() == "en" else f"{day.year}年{day.month}月"
 
 
+def year(day: dt.date) -> str:
+    """'2024年' / '2024'."""
+    return f"{day.year}" if lang() == "en" else f"{day.year}年"
+
+
 def window(start: dt.date, end: dt.date) -> str:
     """'2023年4月1日至2023年11月30日' / '2023-04-01 to 2023-11-30'."""
     return f"{date(start)} to {date(end)}" if lang() == "en" else f"{date_zh(start)}至{date_zh(end)}"

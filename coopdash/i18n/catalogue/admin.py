@@ -33,6 +33,8 @@ LABELS: dict[str, tuple[str, str]] = {
                      "headers, instruction sheets, totals rows and the form's footer are recognised and skipped. An "
                      "upload is reviewed first and changes nothing; it can be published only without errors."),
     "office.upload": ("选择台账文件", "Choose ledger files"),
+    "upload.button": ("上传", "Upload"),  # the uploader's button (Streamlit's own word replaced, ui.uploader_texts)
+    "upload.note": ("每个文件不超过 {mb} MB · {types}", "{mb} MB per file · {types}"),
     "office.limits": ("单个文件不超过 {file} MB，一次不超过 {batch} MB、{files} 个文件", "Up to {file} MB a file, "
                       "{batch} MB and {files} files an upload"),
     "office.refused": ("上传被拒绝，数据集未改动：", "The upload was refused; the dataset is unchanged:"),

@@ -31,6 +31,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter.streets": ("街道（乡镇）", "Street offices"),
     "filter.communities": ("社区", "Communities"),
     "filter.all_streets": ("全部街道", "All street offices"),
+    "filter.choose": ("请选择", "Choose"),
+    "table.scrolls": ("表格较宽：左右滚动可看全部列 →", "Wider than the page: scroll sideways for every column →"),
+    "print.sheet": ("第 {page} 页，共 {pages} 页", "page {page} of {pages}"),  # a printed sheet, top right
+    "table.phone_columns": ("手机上只显示主要列，另有 {n} 列在下载的表格中", "On a phone only the key columns: "
+                            "{n} more are in the download"),
+    "filter.phone_heading": ("筛选 · {window}", "Filters · {window}"),  # a phone's filters, at the top
     "filter.all_communities": ("全部社区", "All communities"),
     "filter.report_window": ("截至报道日", "As reported"),
     "filter.report_window_help": ("项目启动日至报道日：显示报道中的数字", "Launch to the article's date"),
