@@ -103,7 +103,7 @@ def test_no_streamlit_english_in_the_chinese_ui(server, browser):  # noqa: F811
     try:  # the uploader says 上传 and its limits in Chinese, and nothing of Streamlit's English
         page.locator('[data-testid="stFileUploaderDropzone"]').wait_for(timeout=20_000)
         shown = page.evaluate(VISIBLE_TEXT)
-        assert "上传" in shown and "每个文件不超过 20 MB" in shown and "XLSX、CSV、ZIP" in shown
+        assert "上传" in shown and "每个文件不超过 20 MB" in shown and "XLSX、XLS、CSV、ZIP" in shown
         assert [w for w in STREAMLIT_ENGLISH if w in shown] == []
         assert outside == []
     finally:
