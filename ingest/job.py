@@ -159,8 +159,8 @@ def start(kind: str, folder: Path, dataset: Path, files: list[Path], names: list
         args += ["--base", base]
     if by:
         args += ["--by", by]
-    return subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=open(folder / f".{kind}.log", "wb"))
+    with open(folder / f".{kind}.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def wait(proc: subprocess.Popen, kind: str, folder: Path, on_status=None, poll: float = 0.25) -> dict:
