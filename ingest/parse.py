@@ -26,6 +26,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coopdash.data.contract import TABLES, TABLES_BY_NAME, UNIT_WORDS, Column, Table
 from coopdash.data.errors import CellError
@@ -356,10 +357,6 @@ def _expected_unit(column: Column) -> tuple[str, str]:
     if set(column.units) >= set(UNIT_WORDS["km"]) | set(UNIT_WORDS["items"]):
         return "公里（道路、管线）或个（其他修缮）", "km (road and pipes) or items (other repairs)"
     return column.units[0], column.units[-1] if column.units[-1].isascii() else column.units[0]
-
-
-def _number(value) -> float:
-    return number_and_unit(value)[0]
 
 
 def parse_cell(column: Column, value):
@@ -764,11 +761,10 @@ def parse_sheet(sheet: Sheet, problems: list[Problem], file_name: str | None = N
 def _choose_header(sheet: Sheet, where: Where, problems: list[Problem]) -> Header | None:
     """The sheet's table and header, decided by the header; the names break a tie. Noted as info."""
     headers, count = find_header(sheet)
-    named = tables_named(sheet.file.stem if where.file == sheet.file.name else where.file.rsplit(".", 1)[0],
-                         sheet.sheet)
+    stem = Path(where.file).stem  # the name the user gave the file (a staged upload's path is sanitised)
+    named = tables_named(stem, sheet.sheet)
     if not headers:
-        by_name, _ = detect_table(sheet.file.stem if where.file == sheet.file.name else where.file.rsplit(".", 1)[0],
-                                  sheet.sheet)
+        by_name, _ = detect_table(stem, sheet.sheet)
         if by_name is not None:
             problems.append(where.problem(
                 "error", f"找不到表头：前 {HEADER_SEARCH_ROWS} 行中没有“{by_name.zh}”的列名（应有："

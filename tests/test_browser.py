@@ -86,10 +86,10 @@ def browser():
         b.close()
 
 
-def blank_tab(browser):
-    """A 1920×1080 tab, not yet navigated, with every non-local request blocked and recorded: (context,
-    page, the list of outside requests)."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+def blank_tab(browser, **device):
+    """A 1920×1080 tab (or one made with `device`'s context options), not yet navigated, with every non-local
+    request blocked and recorded: (context, page, the list of outside requests)."""
+    context = browser.new_context(**(device or {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}))
     outside: list[str] = []
 
     def route(r):

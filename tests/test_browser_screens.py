@@ -112,26 +112,12 @@ def test_no_streamlit_english_in_the_chinese_ui(server, browser):  # noqa: F811
 
 def phone_tab(browser):
     """A phone's tab (390×844, touch, a phone's User-Agent, DPR 3), every non-local request blocked."""
-    from playwright.sync_api import sync_playwright  # noqa: F401 — the devices list comes with the browser's playwright
-    from tests.test_browser import LOCAL
+    from tests.test_browser import blank_tab
     device = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
               "device_scale_factor": 3, "is_mobile": True, "has_touch": True, "locale": "zh-CN",
               "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
                             "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}
-    context = browser.new_context(**device)
-    outside: list[str] = []
-
-    def route(r):
-        host = r.request.url.split("/")[2] if "://" in r.request.url else ""
-        if r.request.url.startswith(("data:", "blob:")) or host.split(":")[0] in LOCAL or host.startswith("[::1]"):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    context.set_default_timeout(90_000)
-    return context, context.new_page(), outside
+    return blank_tab(browser, **device)
 
 
 def open_phone(browser, url: str):

@@ -206,10 +206,12 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
                                  for q, p in _flat_parts(name, sorted(months[fact]))]
                         rows[name] = _write_one(touched, folder, name, "", parts=parts)
                         continue
-                    kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {column}) AS DATE) "
-                            f"NOT IN (SELECT month FROM touched_months WHERE table_name = '{fact}')")
+                    # `column` is one of MONTH_OF's fixed identifiers (ident checks it); the rest is
+                    # queries/_rollup_<name>.sql, its own ORDER BY, and bound parameters
+                    kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {ident(column)}) AS DATE) "
+                            "NOT IN (SELECT month FROM touched_months WHERE table_name = $fact)")
                     query = f"SELECT * FROM ({kept} UNION ALL BY NAME ({sql(name)})) ORDER BY {_order_by(name)}"
-                    rows[name] = _write_one(touched, folder, name, query, {"old": str(old)})
+                    rows[name] = _write_one(touched, folder, name, query, {"old": str(old), "fact": fact})
                 finally:
                     old.unlink(missing_ok=True)
     finally:
