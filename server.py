@@ -22,4 +22,5 @@ except web.CoopError as exc:
 
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
              middleware=[Middleware(web.FrameHeaders), Middleware(web.ProxyProof), Middleware(warmup.Ready),
+                         Middleware(warmup.EagerElements),
                          Middleware(web.Gate)])

@@ -54,3 +54,78 @@ class Ready:
             await PlainTextResponse("warming up", status_code=503)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+# The browser's warm-up. Streamlit's page fetches the code for each kind of element only when the first
+# element of that kind arrives over the websocket, a wave of downloads after each other, and shows the new
+# elements only once every one of them is ready: on the overview the KPI cards waited for Plotly's 4.7 MB
+# (first KPI at 2.3–3.4 s, bench/browser_time.py). The page's document asks for the element code the report
+# pages draw as soon as it loads, while it is still connecting, so it is ready (the same URLs, one copy in
+# the browser's module map) when the figures arrive.
+EAGER = ("Metric", "PlotlyChart", "DataFrame", "Multiselect", "DateInput", "ButtonGroup", "Checkbox", "Html",
+         "DownloadButton", "Button")
+_NOT_DOCUMENTS = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
+
+
+def eager_tags(js_dir) -> tuple[bytes, bytes]:
+    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has, to go before the page's
+    own script: fetched and compiled while the page's code loads; a `<script type="module">` importing them,
+    for the end of the head: run as soon as the page's code has run, before the websocket's first figures).
+    Their names carry a hash of the build, so they are looked up, not written down; empty when none is found."""
+    import re
+    from pathlib import Path
+    names = {}
+    for path in sorted(Path(js_dir).glob("*.js")):
+        m = re.fullmatch(r"([A-Za-z]+)\.[A-Za-z0-9_-]+\.js", path.name)
+        if m and m.group(1) in EAGER:
+            names[m.group(1)] = path.name
+    found = [names[n] for n in EAGER if n in names]
+    if not found:
+        return b"", b""
+    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">' for name in found)
+    imports = "".join(f'import("./static/js/{name}");' for name in found)
+    return links.encode(), f'<script type="module">{imports}</script>'.encode()
+
+
+class EagerElements:
+    """ASGI middleware: Streamlit's page document (any GET answered with HTML) gets `eager_script` before
+    `</head>`; everything else passes untouched. The document is asked for uncompressed (3 kB)."""
+
+    def __init__(self, app, js_dir=None):
+        import streamlit
+        from pathlib import Path
+        self.app = app
+        self.links, self.script = eager_tags(js_dir or Path(streamlit.__file__).parent / "static" / "static" / "js")
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] != "GET" or not self.script
+                or any(part in path for part in _NOT_DOCUMENTS) or "." in path.rsplit("/", 1)[-1]):
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        start: dict | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict((k.lower(), v) for k, v in message.get("headers", []))
+                if b"text/html" in headers.get(b"content-type", b"") and b"content-encoding" not in headers:
+                    start = message
+                    return
+                start = None
+            elif start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks).replace(b"<script type=\"module\"", self.links + b"<script type=\"module\"", 1)
+                body = body.replace(b"</head>", self.script + b"</head>", 1)
+                headers = [(k, str(len(body)).encode() if k.lower() == b"content-length" else v)
+                           for k, v in start.get("headers", [])]
+                await send({**start, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
