@@ -14,8 +14,11 @@ from starlette.middleware import Middleware
 from coopdash import ROOT
 from coopdash.app import warmup
 from coopdash.auth import web
+from coopdash.data.settings import settings
 
-try:  # proxy mode on a public interface with no proxy secret: refused before anything listens
+try:  # a settings file with an unknown key or a wrong type, or proxy mode on a public interface with no proxy
+    # secret: refused before anything listens
+    settings()
     web.refuse_unsafe_proxy(st.get_option("server.address"))
 except web.CoopError as exc:
     sys.exit(f"{exc.zh}\n{exc.en}")

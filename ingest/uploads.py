@@ -17,14 +17,13 @@ import io
 import re
 import secrets
 import stat
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
 from coopdash.data.errors import ReadError
-from coopdash.data.settings import CONFIG_FILE, state_dir
+from coopdash.data.settings import state_dir, values
 from ingest.readers import sheet_extent, unsupported
 
 LEDGER_TYPES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -47,10 +46,10 @@ class Limits:
 
 @cache
 def limits() -> Limits:
-    u = tomllib.loads(CONFIG_FILE.read_text(encoding="utf-8"))["upload"]
-    return Limits(int(u["max_file_mb"] * MB), int(u["max_batch_mb"] * MB), int(u["max_files"]),
-                  int(u["max_uncompressed_mb"] * MB), float(u["max_ratio"]), int(u["max_sheets"]), int(u["max_cells"]),
-                  int(u.get("job_memory_mb", 8192)))
+    u = values()["upload"]
+    return Limits(int(u["max_file_mb"] * MB), int(u["max_batch_mb"] * MB), u["max_files"],
+                  int(u["max_uncompressed_mb"] * MB), float(u["max_ratio"]), u["max_sheets"], u["max_cells"],
+                  u["job_memory_mb"])
 
 
 def safe_name(name: str) -> str:
