@@ -5,7 +5,9 @@
 - no import cycles between the project's modules (coopdash/, ingest/, pages/, dashboard.py);
 - the layers import one way: those packages never import the app layer or the pages; only
   coopdash/app/cache.py holds `st.cache_data` / `st.cache_resource`; the pages never reach the query
-  layer (coopdash.data.db) but through coopdash.app.cache.
+  layer (coopdash.data.db) but through coopdash.app.cache;
+- docs/architecture.md's table "What each folder may import" is read and held as written: every import
+  of every file, project or third-party, is in its row (the standard library aside).
 
 The import graph is read with `ast` from the source files (imports inside functions count too), so a
 module that is never imported at run time is checked as well.
@@ -18,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -341,3 +344,133 @@ def test_tests_do_not_import_bench():
              for name, line in imports_of(ast.parse(path.read_text(encoding="utf-8")), "tests." + path.stem, set())
              if name.split(".")[0] == "bench"]
     assert not found, found
+
+
+# ---------------------------------------------------------------------------- d. the table of docs/architecture.md
+@dataclass(frozen=True)
+class Rule:
+    files: tuple[str, ...]  # paths from the repo root: "coopdash/data/" (a folder) or "server.py"
+    may: tuple[tuple[str, bool, tuple[str, ...], bool], ...]  # (name, exact, only these files, inside functions)
+    must_not: tuple[str, ...]
+
+
+def _entries(cell: str) -> list[tuple[str, tuple[str, ...], bool]]:
+    """A cell's backticked names, each with the files of its "(only `file`, …)" and its "inside functions";
+    other words in brackets explain and are passed over."""
+    import re
+    out = []
+    cell = re.sub(r"\((?!only )[^)]*\)", "", cell)
+    for m in re.finditer(r"`([^`]+)`(\s*\(only ((?:`[^`]+`,?\s*)+)(inside functions)?[^)]*\))?", cell):
+        only = tuple(re.findall(r"`([^`]+)`", m.group(3) or ""))
+        out.append((m.group(1), only, bool(m.group(4))))
+    return out
+
+
+def table_rules() -> list[Rule]:
+    import re
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## 各层可以引用什么", 1)[1].split("\n## ", 1)[0]
+    rules = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        files = tuple(re.findall(r"`([^`]+)`", cells[0].split("(")[0]))
+        if any(f in ("tests/", "bench/") for f in files):
+            continue
+        may = tuple((name, name == "coopdash.ROOT", only, inside) for name, only, inside in _entries(cells[1]))
+        rules.append(Rule(files, may, tuple(name for name, _, _ in _entries(cells[2]))))
+    return rules
+
+
+def rule_of(path: Path, rules: list[Rule]) -> Rule | None:
+    """The row for a file: one naming the file, else the one of its innermost folder."""
+    rel = path.relative_to(ROOT).as_posix()
+    best = None
+    for rule in rules:
+        for f in rule.files:
+            if rel == f:
+                return rule
+            if f.endswith("/") and rel.startswith(f) and (best is None or len(f) > len(best[0])):
+                best = (f, rule)
+    return best[1] if best else None
+
+
+def _module_of_file(f: str) -> str:
+    return module_name(ROOT / f) if f.endswith(".py") else f.rstrip("/").replace("/", ".")
+
+
+def imports_in_functions(tree: ast.Module) -> set[int]:
+    """The lines of the import statements inside a function (run when it is called, not on import)."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines |= {n.lineno for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)}
+    return lines
+
+
+def table_breaches(rules: list[Rule]) -> list[str]:
+    import sys
+    modules, stdlib = project_modules(), set(sys.stdlib_module_names) | {"__future__"}
+    found = []
+    for module, path in modules.items():
+        rule = rule_of(path, rules)
+        if rule is None:
+            found.append(f"{path.relative_to(ROOT)}: no row of the table names it")
+            continue
+        rel = path.relative_to(ROOT).as_posix()
+        own = [_module_of_file(f) for f in rule.files if f.endswith("/")]
+        tree = syntax_tree(path)
+        nested = imports_in_functions(tree)
+        for name, line in imports_of(tree, module, {m for m, p in modules.items() if p.name == "__init__.py"}):
+            target = resolve(name, modules) or name.split(".")[0]
+            third_party = resolve(name, modules) is None
+            if third_party and target in stdlib:
+                continue
+            at = f"{rel}:{line} imports {name}"
+            if any(is_within(target, bad) or (bad == name) for bad in rule.must_not):
+                found.append(f"{at}: the table says it must not")
+                continue
+            if not third_party and any(is_within(target, o) for o in own):
+                continue
+            allowed = False
+            for entry, exact, only, inside in rule.may:
+                entry_module = resolve(entry, modules) or entry
+                hit = (target == entry_module) if exact else (is_within(target, entry_module) or name == entry)
+                if hit and (not only or rel in only) and (not inside or line in nested):
+                    allowed = True
+                    break
+            if not allowed:
+                found.append(f"{at}: not in its row of the table")
+    return found
+
+
+def test_the_import_table_of_the_architecture_document_holds():
+    rules = table_rules()
+    assert len(rules) >= 14
+    by_file = {f: r for r in rules for f in r.files}
+    assert ("coopdash.i18n.labels", False, ("coopdash/data/contract.py",), True) in by_file["coopdash/data/"].may
+    assert "streamlit" in by_file["coopdash/data/"].must_not
+    breaches = table_breaches(rules)
+    assert not breaches, "docs/architecture.md's import table is not what the code does:\n" + "\n".join(breaches)
+
+
+def test_the_table_check_sees_a_breach_of_each_kind():
+    rules = table_rules()
+    by_file = {f: r for r in rules for f in r.files}
+    data, app = by_file["coopdash/data/"], by_file["coopdash/app/"]
+    # the data layer without pandas: its modules that import pandas are named
+    import dataclasses
+    no_pandas = dataclasses.replace(data, may=tuple(e for e in data.may if e[0] != "pandas"))
+    found = table_breaches([no_pandas if r is data else r for r in rules])
+    assert any(line.startswith("coopdash/data/") and "imports pandas: not in its row" in line for line in found)
+    # ingest allowed to the whole app layer instead of data_office.py: still fine; restricted to another file: not
+    other = dataclasses.replace(app, may=tuple((n, x, ("coopdash/app/ui.py",) if n == "ingest" else o, i)
+                                               for n, x, o, i in app.may))
+    found = table_breaches([other if r is app else r for r in rules])
+    assert found and all(line.startswith("coopdash/app/data_office.py") for line in found), found
+    # labels imported at the top of contract.py would break "inside functions"; forbidding streamlit to the app: named
+    banned = dataclasses.replace(app, must_not=app.must_not + ("streamlit",))
+    found = table_breaches([banned if r is app else r for r in rules])
+    assert any("coopdash/app/cache.py" in line and "imports streamlit: the table says it must not" in line
+               for line in found)
