@@ -78,6 +78,36 @@ STREAMLIT_ENGLISH = ["Select all", "Choose options", "Choose an option", "Upload
                      "Browse files", "None"]
 
 
+LABELS = """() => { const out = [];
+  document.querySelectorAll('[aria-label], [title], [data-title]').forEach(e => {
+    for (const a of ['aria-label', 'title', 'data-title']) if (e.hasAttribute(a)) out.push(e.getAttribute(a));
+  });
+  return out; }"""
+
+
+@pytest.mark.parametrize("path", ["", "explorer", "data_admin"])
+def test_streamlits_and_plotlys_control_labels_speak_the_sessions_language(server, browser, path):  # noqa: F811
+    """What a screen reader reads out for the sidebar's buttons, the date pickers, the tables' toolbars and
+    Plotly's toolbar (and what Plotly shows on hover): Chinese on a Chinese page, Streamlit's own in English."""
+    from coopdash.i18n.catalogue.builtin import ZH
+    for query, english_left in (("", False), ("&lang=en", True)):
+        context, page, outside = open_page(browser, f"{server}/{path}?{WINDOW}{query}")
+        try:
+            page.wait_for_timeout(1500)  # the script's pass runs within a second of a change
+            labels = page.evaluate(LABELS)
+            english = sorted({v for v in labels if v in ZH})
+            if english_left:
+                assert english and not any(v in ZH.values() for v in labels), english
+            else:
+                assert english == [], english
+                assert "收起侧栏" in labels or "展开侧栏" in labels
+                if path == "":
+                    assert "下载为图片（PNG）" in labels and "还原坐标轴" in labels  # Plotly's toolbar
+            assert outside == []
+        finally:
+            context.close()
+
+
 def test_no_streamlit_english_in_the_chinese_ui(server, browser):  # noqa: F811
     context, page, outside = open_page(browser, f"{server}/?{WINDOW}")
     try:

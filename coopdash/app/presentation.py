@@ -3,6 +3,7 @@ and the page carousel. Pure CSS served by the app itself: nothing is fetched fro
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from coopdash.app import session
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_SHOWN, K_PRESENT, K_PRESENT_ALLOWED
+from coopdash.i18n.catalogue import builtin
 from coopdash.i18n.labels import lang, t
 
 CHART_HEIGHT_PRESENT = 480  # two charts side by side fill most of a 1080-pixel screen
@@ -122,17 +124,25 @@ A11Y_CSS = """
   bottom: -1.35rem; font-size: .8rem; color: #5c5d66; white-space: nowrap; }
 """
 
-# The document's language follows the session's (Streamlit's page says lang="en" whatever it shows), and
-# the sectioned page list, which Streamlit draws as <ul><div><header/><li/>…</div></ul> (not a valid list),
+# The document's language follows the session's (Streamlit's page says lang="en" whatever it shows), the
+# English that Streamlit and Plotly write on their own controls is said in it (coopdash/i18n/catalogue/builtin.py;
+# screen readers read those labels out), and the sectioned page list, which Streamlit draws as <ul><div><header/><li/>…</div></ul> (not a valid list),
 # is made a plain group of links. Kept true across re-renders by one observer per tab.
 LANG_SCRIPT = """<script>
 (function () {
   const w = window;
   w.__coopLang = "%s";
   w.__coopScrolls = "%s";
+  w.__coopWords = %s;
   w.__coopFix = w.__coopFix || function () {
     const root = document.documentElement;
     if (root.lang !== w.__coopLang) root.lang = w.__coopLang;
+    ["aria-label", "title", "data-title"].forEach(function (a) {
+      document.querySelectorAll("[" + a + "]").forEach(function (e) {
+        const zh = w.__coopWords[e.getAttribute(a)];
+        if (zh) e.setAttribute(a, zh);
+      });
+    });
     document.querySelectorAll('[data-testid="stSidebarNavItems"]:not([role]), '
                               + '[data-testid="stSidebarNavItems"] li:not([role])')
       .forEach(function (e) { e.setAttribute("role", "none"); });
@@ -167,7 +177,8 @@ def styles(present: bool) -> None:
             f"{PRESENT_CSS if present else ''}</style>")
     with st.sidebar.container(key="coop_page_lang"):  # hidden; its script runs all the same
         hint = t("table.scrolls").replace("\\", "").replace('"', "")
-        st.html(LANG_SCRIPT % (html_lang(), hint), unsafe_allow_javascript=True)
+        words = json.dumps({} if lang() == "en" else builtin.ZH, ensure_ascii=False).replace("</", "<\\/")
+        st.html(LANG_SCRIPT % (html_lang(), hint, words), unsafe_allow_javascript=True)
 
 
 def allow(allowed: bool) -> None:

@@ -1,0 +1,46 @@
+"""The words Streamlit and Plotly put on their own controls, in English whatever the page's language
+(screen readers read them out; Plotly's toolbar shows them on hover), and what a Chinese page says
+instead. The page's script (coopdash/app/presentation.py, LANG_SCRIPT) replaces them in `aria-label`,
+`title` and Plotly's `data-title` as they appear. Not catalogue keys: the source here is their English."""
+
+ZH: dict[str, str] = {
+    # Streamlit
+    "App pages": "页面导航",
+    "Sidebar": "侧栏",
+    "Collapse sidebar": "收起侧栏",
+    "Expand sidebar": "展开侧栏",
+    "Choose date": "选择日期",
+    "Previous month.": "上个月",
+    "Next month.": "下个月",
+    "Decrement": "减少",
+    "Increment": "增加",
+    "Link to heading": "本节链接",
+    "Open": "展开选项",
+    "Clear all": "全部清除",
+    "Clear value": "清除",
+    "Close": "关闭",
+    "Fullscreen": "全屏",
+    "Close fullscreen": "退出全屏",
+    "Search": "搜索",
+    "Show/hide columns": "显示或隐藏列",
+    "Download as CSV": "下载为 CSV",
+    "file upload": "上传文件",
+    "Show password": "显示密码",
+    "Hide password": "隐藏密码",
+    "Copy to clipboard": "复制",
+    # Plotly's toolbar
+    "Download plot as a PNG": "下载为图片（PNG）",
+    "Zoom": "框选放大",
+    "Pan": "平移",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Autoscale": "自动缩放",
+    "Reset axes": "还原坐标轴",
+    "Box Select": "框选",
+    "Lasso Select": "套索选择",
+    "Toggle Spike Lines": "显示或隐藏参考线",
+    "Show closest data on hover": "悬停显示最近的数据",
+    "Compare data on hover": "悬停比较数据",
+    "Reset view": "还原视图",
+    "Produced with Plotly.js": "Plotly.js 绘制",
+}
