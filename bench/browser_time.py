@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.browser_time                       # this checkout, median of 5
     .venv/bin/python -m bench.browser_time --also /work/other    # and another checkout, runs interleaved
+    .venv/bin/python -m bench.browser_time --phone              # on a phone (390×844, touch, DPR 3)
 
 One `streamlit run server.py` per checkout on the demo data (sign-in off), opened once to warm its caches;
 then, for each round, a fresh Chromium tab (a new context: nothing cached, as a forwarded link opens)
@@ -71,8 +72,14 @@ def start(checkout: Path, data: Path, log: Path):
     raise SystemExit(f"{checkout}: the server did not start; see {log}")
 
 
-def one_view(browser, url: str, viewport: dict) -> dict:
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+PHONE = {"viewport": {"width": 390, "height": 844}, "screen": {"width": 390, "height": 844},
+         "device_scale_factor": 3, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                       "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"}  # tests/test_browser_screens
+
+
+def one_view(browser, url: str, device: dict) -> dict:
+    context = browser.new_context(locale="zh-CN", **device)
     context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url or r.request.url.startswith(
         ("data:", "blob:")) else r.abort())
     page = context.new_page()
@@ -95,21 +102,22 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--phone", action="store_true", help="a phone instead: 390×844, touch, DPR 3, a phone's UA")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     checkouts = [ROOT] + ([args.also.resolve()] if args.also else [])
     servers = [start(c, args.data, Path(f"/tmp/browser_time-{i}.log")) for i, c in enumerate(checkouts)]
-    viewport = {"width": args.width, "height": args.height}
+    device = PHONE if args.phone else {"viewport": {"width": args.width, "height": args.height}}
     results: dict[int, list[dict]] = {i: [] for i in range(len(checkouts))}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             for _, url in servers:  # warm each server's caches
-                one_view(browser, url, viewport)
+                one_view(browser, url, device)
             for r in range(args.rounds):
                 for i, (_, url) in enumerate(servers):
-                    results[i].append(one_view(browser, url, viewport))
+                    results[i].append(one_view(browser, url, device))
                     m = results[i][-1]
                     print(f"round {r + 1} {checkouts[i]}: first KPI {m.get('kpi', 0):.0f} ms, charts "
                           f"{m.get('charts', 0):.0f} ms ({m.get('plots')}), settled {m['last']:.0f} ms; app {m.get('app', 0):.0f}, "
@@ -119,7 +127,8 @@ def main() -> None:
     finally:
         for proc, _ in servers:
             proc.terminate()
-    print(f"\nOverview at {args.width}×{args.height}, demo data, warm server; median of {args.rounds} (ms since "
+    size = "a phone (390×844, touch, DPR 3)" if args.phone else f"{args.width}×{args.height}"
+    print(f"\nOverview on {size}, demo data, warm server; median of {args.rounds} (ms since "
           "navigation started)\n")
     print("| checkout | first KPI | all charts drawn | settled |\n|---|---:|---:|---:|")
     for i, c in enumerate(checkouts):
