@@ -74,6 +74,12 @@ def _run_many(folder: str, fingerprint: str, names: tuple[str, ...], params: dic
     return db.execute_many(_connection(folder, fingerprint), names, params, scope)
 
 
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _run_periods(folder: str, fingerprint: str, name: str, params: dict, windows: tuple,
+                 scope: Scope) -> list[pd.DataFrame]:
+    return db.execute_periods(_connection(folder, fingerprint), name, params, windows, scope)
+
+
 @st.cache_data(max_entries=_cfg.explorer_cache_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
 def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFrame:
     return db.fetch(_connection(folder, fingerprint), sql, params, "explorer")
@@ -89,6 +95,17 @@ def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
     """Several named queries on the same filters, run side by side and cached together. The results
     in the order of `names`."""
     return _run_many(*version(), tuple(names), db.used(params, names), session.scope())
+
+
+def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params) -> list[pd.DataFrame]:
+    """One named query over several windows [(start, end), …] in one statement (db.execute_periods: the
+    metrics layer's passes, coopdash/data/metrics.py), cached per dataset version, windows, the other
+    parameters the query reads and the scope. Each window's rows in the order of `windows`."""
+    reads = db.load_query(name)[1]
+    rest = {k: v for k, v in db.used(params, [name]).items() if k not in ("start", "end")}
+    # a window's day the query does not read would only split the cache (kpi_compounds reads no $start)
+    windows = tuple((start if "start" in reads else None, end if "end" in reads else None) for start, end in windows)
+    return _run_periods(*version(), name, rest, windows, session.scope())
 
 
 def explore(spec: explorer.Spec, filters) -> pd.DataFrame:

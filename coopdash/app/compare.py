@@ -30,8 +30,8 @@ from functools import partial
 import pandas as pd
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from coopdash.app import cache, sidebar
-from coopdash.data import periods
+from coopdash.app import cache, sidebar, ui
+from coopdash.data import metrics, periods
 from coopdash.data.filters import Filters
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
@@ -92,8 +92,12 @@ def at_launch(f: Filters, name: str) -> dict:
 def compared(now, before: dict[str, dict | None], key: str, share: bool = False, decimals: int = 2) -> dict:
     """A flow card's delta (环比, coloured) and note (同比), from the earlier periods' rows (None: no data
     then): {"delta": …, "delta_note": …} for Card(**…)."""
-    mom = change(now, before["previous"][key], share, decimals) if before["previous"] is not None else None
-    yoy = change(now, before["year"][key], share, decimals) if before["year"] is not None else None
+    return _flow_delta(now, None if before["previous"] is None else before["previous"][key],
+                       None if before["year"] is None else before["year"][key], share, decimals)
+
+
+def _flow_delta(now, previous, year, share: bool, decimals: int) -> dict:
+    mom, yoy = change(now, previous, share, decimals), change(now, year, share, decimals)
     return {"delta": mom, "delta_note": t("delta.mom") + (" — " if mom is None else "") + pick("；", "; ")
             + t("delta.yoy", d=yoy or "—")}
 
@@ -102,14 +106,91 @@ def at_previous_end(now, before: dict[str, dict | None], key: str, share: bool =
                     decimals: int = 2) -> dict:
     """A backlog card's delta: its change since the end of the previous period (the window's start),
     from `earlier(…, at_end=[…])`; "—" when that period has no data."""
-    delta = change(now, before["previous"][key], share, decimals) if before["previous"] is not None else None
+    return _previous_end_delta(now, None if before["previous"] is None else before["previous"][key], share,
+                               decimals)
+
+
+def _previous_end_delta(now, before, share: bool, decimals: int) -> dict:
+    delta = change(now, before, share, decimals)
     return {"delta": delta, "delta_note": t("delta.previous_end") + (" —" if delta is None else "")}
 
 
 def since_launch(now, at_launch, key: str, share: bool = False, decimals: int = 2) -> dict:
     """A stock card's delta: its change since the program's launch."""
-    delta = change(now, at_launch[key], share, decimals)
+    return _launch_delta(now, at_launch[key], share, decimals)
+
+
+def _launch_delta(now, at_launch, share: bool, decimals: int) -> dict:
+    delta = change(now, at_launch, share, decimals)
     return {"delta": delta, "delta_note": t("delta.since_launch") + (" —" if delta is None else "")}
+
+
+# ---------------------------------------------------------------------------- through the metrics layer
+class CacheRunner:
+    """metrics.Runner over the app's cache: each pass one cached statement, within the session's scope."""
+
+    def periods(self, query, params, windows):
+        return cache.run_periods(query, windows, **params)
+
+    def hours(self, params):
+        return cache.hours_summary(**params)
+
+
+ALL = (metrics.PREVIOUS, metrics.YEAR, metrics.LAUNCH, metrics.PREVIOUS_END)  # every card comparison
+
+
+def window(f: Filters) -> metrics.Window:
+    return metrics.Window(f.start, f.end, settings().launch, sidebar.data_window()[0])
+
+
+def figures(f: Filters, names: Sequence[str], comparisons: Sequence[str] = ALL, **params) -> metrics.Figures:
+    """The metrics `names` for the sidebar's window and scope, with the comparisons their kinds get
+    (metrics.COMPARED) among `comparisons`, in the metrics layer's passes, run side by side and cached.
+    `params`: extra query parameters."""
+    return metrics.evaluate(CacheRunner(), names, window(f), {**f.params(), **params}, comparisons, side_by_side)
+
+
+def delta(fig: metrics.Figures, name: str) -> dict:
+    """A metric's card delta and note for its kind (see the module's docstring), from the periods `fig`
+    holds; {} when none of them was asked for."""
+    m, now = metrics.metric(name), fig.value(name)
+    if m.kind in (metrics.FLOW, metrics.RATIO, metrics.QUANTILE) and metrics.PREVIOUS in fig.rows:
+        return _flow_delta(now, fig.value(name, metrics.PREVIOUS), fig.value(name, metrics.YEAR), m.share,
+                           m.decimals)
+    if m.kind == metrics.STOCK and metrics.LAUNCH in fig.rows:
+        return _launch_delta(now, fig.value(name, metrics.LAUNCH), m.share, m.decimals)
+    if m.kind == metrics.BACKLOG and metrics.PREVIOUS_END in fig.rows:
+        return _previous_end_delta(now, fig.value(name, metrics.PREVIOUS_END), m.share, m.decimals)
+    return {}
+
+
+def card(fig: metrics.Figures, name: str, label: str | None = None, help: str | None = None, **given) -> ui.Card:
+    """The card of metric `name`: its value, unit, decimals, colour sense and delta from the registry;
+    `label` / `help`: a page's own label and help keys; `given`: Card fields set by the page (e.g. a
+    value it computed another way)."""
+    m = metrics.metric(name)
+    fields = {"label_key": label or m.label, "value": fig.value(name), "unit_key": m.unit,
+              "help_key": help if help is not None else m.help, "decimals": m.decimals,
+              "worse_when_up": m.worse_when_up, **delta(fig, name)}
+    return ui.Card(**{**fields, **given})
+
+
+def cards(fig: metrics.Figures, names: Sequence[str], labels: dict[str, str] | None = None,
+          helps: dict[str, str] | None = None) -> list[ui.Card]:
+    """The cards of `names`, in order (`labels` / `helps`: a page's own keys by metric name)."""
+    labels, helps = labels or {}, helps or {}
+    return [card(fig, name, labels.get(name), helps.get(name)) for name in names]
+
+
+def since_launch_cards(fig: metrics.Figures, names: Sequence[str]) -> list[ui.Card]:
+    """The flows `names` from the launch to the window's end (their SINCE_LAUNCH values), labelled as
+    totals (总览's "since the launch" row)."""
+    out = []
+    for name in names:
+        m = metrics.metric(name)
+        out.append(ui.Card(m.label, fig.value(name, metrics.SINCE_LAUNCH), m.unit, "help.since_launch",
+                           label=t("kpi.since", label=t(m.label))))
+    return out
 
 
 def change(now, before, share: bool = False, decimals: int = 2) -> str | None:

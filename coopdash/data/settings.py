@@ -27,6 +27,7 @@ class Settings:
     memory_limit: str
     threads: int
     query_pool_threads: int  # threads shared by every session's side-by-side queries (db.execute_many)
+    query_time_limit: float  # seconds before a page's statement is interrupted by DuckDB (db.fetch)
     deadlines: dict[str, float]  # hours per service-order category (every contract category)
     tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
     tile_attribution: str
@@ -82,6 +83,7 @@ def settings() -> Settings:
         memory_limit=str(query["memory_limit"]),
         threads=int(query["threads"]),
         query_pool_threads=int(query["pool_threads"]),
+        query_time_limit=float(query.get("time_limit_seconds", 30)),
         deadlines=deadlines,
         tile_url=str(map_cfg.get("tile_url", "")),
         tile_attribution=str(map_cfg.get("tile_attribution", "")),
