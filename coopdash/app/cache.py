@@ -25,7 +25,7 @@ import pyarrow as pa
 import streamlit as st
 
 from coopdash.app import heap, maps, session
-from coopdash.data import db, files, hours, ranking
+from coopdash.data import db, district, files, hours, ranking
 from coopdash.data.errors import Refused
 from coopdash.data.scope import Scope
 from coopdash.data.settings import data_dir, settings
@@ -101,11 +101,15 @@ def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params)
     """One named query over several windows [(start, end), …] in one statement (db.execute_periods: the
     metrics layer's passes, coopdash/data/metrics.py), cached per dataset version, windows, the other
     parameters the query reads and the scope. Each window's rows in the order of `windows`."""
+    scope = session.scope()
+    if district.District.answers(name, scope.bind(params)):  # district-wide flows: in memory, no statement
+        index = _district(*version())
+        return [index.answer(name, start, end) for start, end in windows]
     reads = db.load_query(name)[1]
     rest = {k: v for k, v in db.used(params, [name]).items() if k not in ("start", "end")}
     # a window's day the query does not read would only split the cache (kpi_compounds reads no $start)
     windows = tuple((start if "start" in reads else None, end if "end" in reads else None) for start, end in windows)
-    return _run_periods(*version(), name, rest, windows, session.scope())
+    return _run_periods(*version(), name, rest, windows, scope)
 
 
 def explore(spec: explorer.Spec, filters) -> pd.DataFrame:
@@ -123,6 +127,12 @@ def _hours_index(folder: str, fingerprint: str) -> hours.Index:
     index = hours.load(Path(folder), _connection(folder, fingerprint))
     pa.default_memory_pool().release_unused()  # the batches read while loading
     return index
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _district(folder: str, fingerprint: str) -> district.District:
+    """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
+    return district.District(_connection(folder, fingerprint))
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
@@ -195,4 +205,5 @@ def warm() -> None:
     """What a process's first page view would otherwise do (coopdash/app/warmup.py): open the current
     dataset version, load its hours index, import and freeze the pages' modules."""
     _hours_index(*version())  # opens the connection too
+    _district(*version())
     freeze_after_start()

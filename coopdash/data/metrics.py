@@ -21,7 +21,9 @@ Kinds, and the comparisons each gets (`COMPARED`):
 each pass one statement over all its windows (`db.execute_periods`: the named query once per window
 inside one statement, so a view's 环比, 同比 and since-launch figures cost one parse, bind and plan
 per family, not one per window). Stocks at the launch day are their own pass, since they depend on the
-scope only (the app caches them per scope). `evaluate` runs a plan through a `Runner` — the app's
+scope only (the app caches them per scope), and so are the flows since the launch.
+District-wide, kpi_orders, orders_satisfaction and kpi_outcomes need no statement at all: their daily
+rollups are held in memory (coopdash/data/district.py), held equal to the SQL by tests. `evaluate` runs a plan through a `Runner` — the app's
 cache (coopdash/app/cache.py) or, on the command line and in the tests, the dataset's connection
 (`DatasetRunner`) — and returns `Figures`.
 
@@ -184,18 +186,19 @@ class Pass:
 def plan(names: Iterable[str], comparisons: Iterable[str] = ()) -> list[Pass]:
     """The passes that evaluate `names` for the window and the `comparisons` their kinds get (any of
     PREVIOUS, YEAR, SINCE_LAUNCH, LAUNCH, PREVIOUS_END): per query, the windows of every metric of it
-    in one pass, except the launch day (scope only: its own pass, cached apart from the window)."""
+    in one pass, except the launch day (scope only: its own pass, cached apart from the window) and the
+    flows since the launch (only 总览 asks for them: their own pass, so that the pages that compare with
+    the same windows share one cached pass)."""
     wanted = set(comparisons)
     by_query: dict[str, set[str]] = {}
     for name in names:
         m = metric(name)
         by_query.setdefault(m.query, {NOW}).update(p for p in COMPARED[m.kind] if p in wanted)
-    order = (NOW, PREVIOUS, YEAR, SINCE_LAUNCH, PREVIOUS_END)
+    order = (NOW, PREVIOUS, YEAR, PREVIOUS_END)
     passes = []
     for query, wanted_periods in by_query.items():
         passes.append(Pass(query, tuple(p for p in order if p in wanted_periods)))
-        if LAUNCH in wanted_periods:
-            passes.append(Pass(query, (LAUNCH,)))
+        passes += [Pass(query, (alone,)) for alone in (SINCE_LAUNCH, LAUNCH) if alone in wanted_periods]
     return passes
 
 
@@ -213,8 +216,11 @@ class DatasetRunner:
     con: object
     index: object = None  # hours.Index of the same dataset version (needed for quantiles only)
     scope: Scope = EVERYTHING
+    district: object = None  # district.District of the same dataset version: district-wide flows in memory
 
     def periods(self, query, params, windows):
+        if self.district is not None and self.district.answers(query, self.scope.bind(params)):
+            return [self.district.answer(query, start, end) for start, end in windows]
         return db.execute_periods(self.con, query, params, windows, self.scope)
 
     def hours(self, params):
