@@ -87,14 +87,28 @@ def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFr
 
 def run(name: str, **params) -> pd.DataFrame:
     """`queries/<name>.sql` on the current dataset, cached per dataset version and per the parameters
-    the query reads (a filter it does not read reuses the cached result), within the user's scope."""
-    return _run(*version(), name, db.used(params, [name]), session.scope())
+    the query reads (a filter it does not read reuses the cached result), within the user's scope.
+    A query the in-memory district index answers for these filters (coopdash/data/district.py) is
+    answered there, without a statement."""
+    held = _in_memory(name, params)
+    return held if held is not None else _run(*version(), name, db.used(params, [name]), session.scope())
 
 
 def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
     """Several named queries on the same filters, run side by side and cached together. The results
     in the order of `names`."""
-    return _run_many(*version(), tuple(names), db.used(params, names), session.scope())
+    held = {name: frame for name in names if (frame := _in_memory(name, params)) is not None}
+    rest = [name for name in names if name not in held]
+    ran = dict(zip(rest, _run_many(*version(), tuple(rest), db.used(params, rest), session.scope()) if rest else []))
+    return [held[name] if name in held else ran[name] for name in names]
+
+
+def _in_memory(name: str, params: dict) -> pd.DataFrame | None:
+    """`name` from the district index when it answers these filters within the user's scope, else None."""
+    bound = session.scope().bind(params)
+    if not district.District.answers(name, bound) or "start" not in params or "end" not in params:
+        return None
+    return _district(*version()).answer(name, params["start"], params["end"], bound.get("streets") or ())
 
 
 def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params) -> list[pd.DataFrame]:
@@ -102,9 +116,10 @@ def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params)
     metrics layer's passes, coopdash/data/metrics.py), cached per dataset version, windows, the other
     parameters the query reads and the scope. Each window's rows in the order of `windows`."""
     scope = session.scope()
-    if district.District.answers(name, scope.bind(params)):  # district-wide flows: in memory, no statement
+    bound = scope.bind(params)
+    if district.District.answers(name, bound):  # in memory, no statement (coopdash/data/district.py)
         index = _district(*version())
-        return [index.answer(name, start, end) for start, end in windows]
+        return [index.answer(name, start, end, bound["streets"]) for start, end in windows]
     reads = db.load_query(name)[1]
     rest = {k: v for k, v in db.used(params, [name]).items() if k not in ("start", "end")}
     # a window's day the query does not read would only split the cache (kpi_compounds reads no $start)

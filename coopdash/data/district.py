@@ -25,6 +25,7 @@ import pandas as pd
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
+STREET_QUERIES = ("kpi_outcomes", "by_street")  # answered for street offices too (sums of doubles: see below)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 
@@ -73,16 +74,106 @@ class District:
         self.r = {code: (r["kind"] == code).to_numpy() for code in REPAIR_KIND.codes}
         self.r_quantity = r["quantity"].to_numpy(np.float64)
         self.committees = np.sort(_days(oc["founded_on"]))
+        self._streets(con)
+
+    # ------------------------------------------------------------------------------------ per street office
+    def _streets(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Per street office and day: orders resolved, tonnes per waste type, quantity per repair kind
+        (dense arrays, street × day), and the cooperatives' and committees' days, for by_street and for
+        kpi_outcomes filtered by street office (no community filter)."""
+        cur = con.cursor()
+        try:
+            streets = cur.execute("SELECT DISTINCT street_code, street_name FROM scoped_communities([], []) "
+                                  "WHERE community_code IN (SELECT community_code FROM compounds) "
+                                  "ORDER BY street_code").df()
+            o = cur.execute("SELECT street_code, CAST(resolved_at AS DATE) AS day, count(*) AS n FROM orders_flat "
+                            "WHERE status = 'resolved' GROUP BY ALL").df()
+            c = cur.execute("SELECT s.street_code, c.waste_type AS what, c.done_on AS day, sum(c.tonnes) AS v "
+                            "FROM cleanups c JOIN scoped_compounds([], []) s USING (compound_code) GROUP BY ALL").df()
+            r = cur.execute("SELECT s.street_code, r.kind AS what, r.done_on AS day, sum(r.quantity) AS v "
+                            "FROM repairs r JOIN scoped_compounds([], []) s USING (compound_code) GROUP BY ALL").df()
+            co = cur.execute("SELECT street_code, founded_on FROM scoped_coops([], [])").df()
+            oc = cur.execute("SELECT s.street_code, founded_on FROM owners_committees "
+                             "JOIN scoped_compounds([], []) s USING (compound_code)").df()
+        finally:
+            cur.close()
+        self.street_codes = streets["street_code"].to_numpy(object)
+        self.street_names = streets["street_name"].to_numpy(object)
+        number = {code: i for i, code in enumerate(self.street_codes)}
+        days = [_days(f["day"]) for f in (o, c, r)]
+        known = np.concatenate([d[d != _NONE] for d in days]) if any(len(d) for d in days) else np.zeros(1, np.int32)
+        self.d0, self.d1 = int(known.min()), int(known.max())
+        width = self.d1 - self.d0 + 1
+
+        def dense(frame: pd.DataFrame, day: np.ndarray, values: np.ndarray, dtype) -> np.ndarray:
+            out = np.zeros((len(self.street_codes), width), dtype)
+            row = frame["street_code"].map(number)
+            keep = row.notna().to_numpy() & (day != _NONE)
+            np.add.at(out, (row[keep].to_numpy(np.int64), day[keep] - self.d0), values[keep])
+            return out
+
+        self.s_resolved = dense(o, days[0], o["n"].to_numpy(np.int64), np.int64)
+        self.s_waste = {code: dense(c[c["what"] == code], days[1][(c["what"] == code).to_numpy()],
+                                    c.loc[c["what"] == code, "v"].to_numpy(np.float64), np.float64)
+                        for code in WASTE_TYPE.codes}
+        self.s_repair = {code: dense(r[r["what"] == code], days[2][(r["what"] == code).to_numpy()],
+                                     r.loc[r["what"] == code, "v"].to_numpy(np.float64), np.float64)
+                         for code in REPAIR_KIND.codes}
+        self.coop_street = co["street_code"].map(number).fillna(-1).to_numpy(np.int64)
+        self.coop_day = _days(co["founded_on"])
+        self.oc_street = oc["street_code"].map(number).fillna(-1).to_numpy(np.int64)
+        self.oc_day = _days(oc["founded_on"])
+
+    def _rows(self, streets: list[str]) -> np.ndarray:
+        """The street offices' rows (all when `streets` is empty), in order of street code."""
+        if not streets:
+            return np.arange(len(self.street_codes))
+        return np.flatnonzero(np.isin(self.street_codes, list(streets)))
+
+    def _span(self, s: int, e: int) -> slice:
+        return slice(min(max(s, self.d0), self.d1 + 1) - self.d0, min(max(e + 1, self.d0), self.d1 + 1) - self.d0)
+
+    def _by_street(self, s: int, e: int, rows: np.ndarray) -> dict[str, np.ndarray]:
+        span = self._span(s, e)
+        out = {"orders_resolved": self.s_resolved[rows, span].sum(axis=1)}
+        out.update({code: a[rows, span].sum(axis=1) for code, a in self.s_waste.items()})
+        out.update({code: a[rows, span].sum(axis=1) for code, a in self.s_repair.items()})
+        return out
+
+    def _street_outcomes(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
+        rows = self._rows(streets)
+        got = {k: float(v.sum()) for k, v in self._by_street(s, e, rows).items() if k != "orders_resolved"}
+        mine = np.isin(self.oc_street, rows) & (self.oc_day >= s) & (self.oc_day <= e)
+        return self._outcome_frame(got, int(mine.sum()))
+
+    def by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
+        """queries/by_street.sql without a community filter."""
+        rows = self._rows(streets)
+        got = self._by_street(s, e, rows)
+        coops = np.bincount(self.coop_street[(self.coop_day <= e) & (self.coop_street >= 0)],
+                            minlength=len(self.street_codes))[rows]
+        return pd.DataFrame({
+            "street_code": self.street_codes[rows], "street_name": self.street_names[rows],
+            "cooperatives": coops.astype(np.int64), "orders_resolved": got["orders_resolved"].astype(np.int64),
+            "tonnes": sum(got[code] for code in WASTE_TYPE.codes).astype(np.float64),
+            "road_km": got["road"].astype(np.float64),
+            "pipe_km": (got["heating_pipe"] + got["drainage_pipe"]).astype(np.float64)})
 
     @staticmethod
     def answers(name: str, params: dict) -> bool:
-        """Whether `answer` can give `name` for these (scope-bound) parameters: one of QUERIES, district-wide."""
-        return name in QUERIES and not params.get("streets") and not params.get("communities")
+        """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders and
+        orders_satisfaction district-wide; kpi_outcomes and by_street without a community filter."""
+        if params.get("communities"):
+            return False
+        return name in STREET_QUERIES or (name in QUERIES and not params.get("streets"))
 
-    def answer(self, name: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def answer(self, name: str, start: dt.date, end: dt.date, streets=()) -> pd.DataFrame:
+        """The named query's frame for the window, district-wide or for `streets` (see `answers`)."""
         s, e = _day(start), _day(end)
+        if name == "by_street":
+            return self.by_street(s, e, list(streets))
         if name == "kpi_outcomes":
-            return self._outcomes(s, e)
+            return self._street_outcomes(s, e, list(streets)) if streets else self._outcomes(s, e)
         resolved = self.o_resolved & (self.o_res >= s) & (self.o_res <= e)
         if name == "kpi_orders":
             submitted = self.o_open & (self.o_sub >= s) & (self.o_sub <= e)
@@ -104,6 +195,11 @@ class District:
         tonnes = {code: _sequential_sum(self.c_tonnes[c_in & self.c[code]]) for code in WASTE_TYPE.codes}
         qty = {code: _sequential_sum(self.r_quantity[r_in & self.r[code]]) for code in REPAIR_KIND.codes}
         committees = int(np.searchsorted(self.committees, e, "right") - np.searchsorted(self.committees, s, "left"))
+        return self._outcome_frame({**tonnes, **qty}, committees)
+
+    @staticmethod
+    def _outcome_frame(got: dict[str, float], committees: int) -> pd.DataFrame:
+        tonnes = qty = got
         row = {"household_t": tonnes["household"], "construction_t": tonnes["construction"],
                "road_km": qty["road"], "heating_pipe_km": qty["heating_pipe"],
                "drainage_pipe_km": qty["drainage_pipe"], "building_doors": qty["building_door"],

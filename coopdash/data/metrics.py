@@ -219,8 +219,9 @@ class DatasetRunner:
     district: object = None  # district.District of the same dataset version: district-wide flows in memory
 
     def periods(self, query, params, windows):
-        if self.district is not None and self.district.answers(query, self.scope.bind(params)):
-            return [self.district.answer(query, start, end) for start, end in windows]
+        bound = self.scope.bind(params)
+        if self.district is not None and self.district.answers(query, bound):
+            return [self.district.answer(query, start, end, bound["streets"]) for start, end in windows]
         return db.execute_periods(self.con, query, params, windows, self.scope)
 
     def hours(self, params):
