@@ -139,6 +139,24 @@ def test_street_breakdowns_in_memory_equal_the_queries(con, fixture_con, demo_co
     assert len(whole) > 5 and whole["orders_resolved"].sum() > 10_000 and whole["tonnes"].sum() > 0
 
 
+def test_organisation_in_memory_equals_the_query_in_every_scope(con, fixture_con, demo_con):
+    compared = 0
+    for connection in (con, fixture_con, demo_con):
+        index = district.District(connection)
+        streets = [r[0] for r in connection.sql("SELECT street_code FROM streets ORDER BY 1").fetchall()]
+        comms = [r[0] for r in connection.sql("SELECT community_code FROM communities ORDER BY 1").fetchall()]
+        cases = scopes(connection) if connection is con else [([], []), (streets[:1], []), ([], comms[:1])]
+        for start, end in windows() + [(LAUNCH, LAUNCH), (LAUNCH, REPORT)]:
+            for s, c in cases:
+                want = db.execute(connection, "kpi_organisation", params(start, end, s, c))
+                pd.testing.assert_frame_equal(index.answer("kpi_organisation", start, end, s, c), want,
+                                              check_exact=True, obj=f"{start}…{end} {s} {c}")
+                compared += 1
+    assert compared > 150
+    whole = district.District(con).answer("kpi_organisation", dt.date(2023, 4, 1), dt.date(2026, 10, 31))
+    assert whole["members"].iloc[0] > 0 and whole["meetings"].iloc[0] > 0 and whole["work_team_headcount"].iloc[0] > 0
+
+
 def test_district_answers_only_district_wide_parameters():
     assert district.District.answers("kpi_orders", params(LAUNCH, REPORT))
     assert not district.District.answers("kpi_orders", params(LAUNCH, REPORT, ["S1"]))
@@ -146,7 +164,8 @@ def test_district_answers_only_district_wide_parameters():
     assert district.District.answers("kpi_outcomes", params(LAUNCH, REPORT, ["S1"]))
     assert district.District.answers("by_street", params(LAUNCH, REPORT, ["S1"]))
     assert not district.District.answers("kpi_outcomes", params(LAUNCH, REPORT, ["S1"], ["C1"]))
-    assert not district.District.answers("kpi_organisation", params(LAUNCH, REPORT))
+    assert not district.District.answers("orders_backlog", params(LAUNCH, REPORT))
+    assert district.District.answers("kpi_organisation", params(LAUNCH, REPORT, ["S1"], ["C1"]))
     # a scoped user's parameters are bound first: never district-wide
     bound = Scope(streets=("S1",)).bind(params(LAUNCH, REPORT))
     assert not district.District.answers("kpi_orders", bound)

@@ -1,22 +1,32 @@
-"""District-wide flows in memory: kpi_orders, orders_satisfaction and kpi_outcomes for any window with
-no street or community filter, from the daily district rollups, without a statement.
+"""Flows and small stocks in memory: the figures of a few named queries for any window, without a statement.
 
-With no street or community filter the named queries read only the district-wide daily rollups
-(`orders_in` / `cleanups_in` / `repairs_in` in queries/_macros.sql: `rollup_orders_daily`,
-`rollup_cleanups_daily`, `rollup_repairs_daily`, exact to the day) plus `owners_committees`. Those are
-small (at 10 M orders 213 k, 2.6 k and 4.7 k rows, 2.8 k committees), so they are held here once per
-dataset version (coopdash/app/cache.py keeps the index) and any window is a few vectorised sums:
-about a millisecond against 10–47 ms of parse, bind and plan for each statement (docs/scale.md).
+Each DuckDB statement costs 10–47 ms of parse, bind and plan before it reads a row (docs/scale.md), and a
+scoped statement reads the raw rows of its window's partial months again; the figures below need neither:
 
-The SQL stays the definition: `answer` gives exactly the one-row frame `db.execute` gives (same columns,
-types, values; sums of tonnes and kilometres added one after another in the rollup's row order, as the
-engine does on a small table), and tests/test_metrics.py holds the two equal on every window and scope
-of the rollup tests, on the fixture, the demo and citygen data.
+- kpi_orders, orders_satisfaction and kpi_outcomes with no street or community filter: the named queries
+  then read only the district-wide daily rollups (`orders_in` / `cleanups_in` / `repairs_in` in
+  queries/_macros.sql: `rollup_orders_daily`, `rollup_cleanups_daily`, `rollup_repairs_daily`, exact to
+  the day), small (at 10 M orders 213 k, 2.6 k and 4.7 k rows) and held here as they are: the answers are
+  exactly the queries' (tonnes and kilometres added one after another in the rollup's row order, as
+  the engine adds them on a small table);
+- by_street, monthly_trend and kpi_outcomes with a street filter or none (no community filter): orders
+  resolved, tonnes per waste type and quantity per repair kind per street office and day, in dense
+  street × day arrays (at 10 M orders 243 × 1,290 days, about 25 MB), plus the cooperatives' and
+  committees' days; counts are exact, tonnes and kilometres are summed in another order than the
+  engine's (whose own parallel sums are not fixed in their last bits either): equal to 12 significant
+  digits, and equal as shown;
+- kpi_organisation in any scope: the organisation tables are small (thousands of rows).
+
+The SQL stays the definition: tests/test_metrics.py holds every answer equal to the named query on every
+window and scope of the rollup tests, on the citygen data (rollup files and rollups built in memory), the
+fixture and the demo. One `District` per dataset version (coopdash/app/cache.py keeps it; loaded with the
+hours index at a process's warm-up: about 2 s at 10 M orders).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import duckdb
 import numpy as np
@@ -25,7 +35,8 @@ import pandas as pd
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
-STREET_QUERIES = ("kpi_outcomes", "by_street")  # answered for street offices too (sums of doubles: see below)
+STREET_QUERIES = ("kpi_outcomes", "by_street", "monthly_trend")
+SCOPE_QUERIES = ("kpi_organisation",)  # answered in any scope (the organisation tables are small)  # answered for street offices too (sums of doubles: see below)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 
@@ -75,6 +86,7 @@ class District:
         self.r_quantity = r["quantity"].to_numpy(np.float64)
         self.committees = np.sort(_days(oc["founded_on"]))
         self._streets(con)
+        self._organisation(con)
 
     # ------------------------------------------------------------------------------------ per street office
     def _streets(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -124,6 +136,76 @@ class District:
         self.oc_street = oc["street_code"].map(number).fillna(-1).to_numpy(np.int64)
         self.oc_day = _days(oc["founded_on"])
 
+    # ------------------------------------------------------------------------------------ organisation
+    def _organisation(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The organisation tables (small: thousands of rows) for kpi_organisation in any scope."""
+        cur = con.cursor()
+        try:
+            co = cur.execute("SELECT coop_code, community_code, street_code, founded_on, coalesce(has_site AND "
+                             "has_signage AND has_roster AND has_rules AND has_service, false) AS five "
+                             "FROM scoped_coops([], [])").df()
+            m = cur.execute("SELECT coop_code, joined_on, coalesce(is_party_member, false) AS party "
+                            "FROM coop_members").df()
+            w = cur.execute("SELECT coop_code, team, headcount, as_of FROM work_teams WHERE as_of IS NOT NULL").df()
+            mt = cur.execute("SELECT coop_code, held_on, problems_resolved FROM meetings").df()
+            cm = cur.execute("SELECT community_code, street_code, coalesce(is_pilot, false) AS pilot "
+                             "FROM scoped_communities([], [])").df()
+        finally:
+            cur.close()
+        number = {code: i for i, code in enumerate(co["coop_code"])}
+        self.co_community = co["community_code"].to_numpy(object)
+        self.co_street = co["street_code"].to_numpy(object)
+        self.co_day, self.co_five = _days(co["founded_on"]), co["five"].to_numpy(bool)
+        self.m_coop = m["coop_code"].map(number).fillna(-1).to_numpy(np.int64)
+        self.m_day, self.m_party = _days(m["joined_on"]), m["party"].to_numpy(bool)
+        # work teams in order of (coop, team, as_of): the latest count on or before a day is the last row
+        # of its (coop, team) run at or before that day
+        w = w.assign(coop=w["coop_code"].map(number).fillna(-1).astype(np.int64)).sort_values(
+            ["coop", "team", "as_of"], kind="stable")
+        self.w_coop, self.w_day = w["coop"].to_numpy(np.int64), _days(w["as_of"])
+        self.w_group = (w[["coop", "team"]].ne(w[["coop", "team"]].shift()).any(axis=1)).cumsum().to_numpy() - 1
+        self.w_known = w["headcount"].notna().to_numpy()
+        self.w_headcount = w["headcount"].fillna(0).to_numpy(np.int64)
+        self.mt_coop = mt["coop_code"].map(number).fillna(-1).to_numpy(np.int64)
+        self.mt_day = _days(mt["held_on"])
+        self.mt_known = mt["problems_resolved"].notna().to_numpy()
+        self.mt_problems = mt["problems_resolved"].fillna(0).to_numpy(np.int64)
+        self.cm_community, self.cm_street = cm["community_code"].to_numpy(object), cm["street_code"].to_numpy(object)
+        self.cm_pilot = cm["pilot"].to_numpy(bool)
+
+    def kpi_organisation(self, s: int, e: int, streets, communities) -> pd.DataFrame:
+        """queries/kpi_organisation.sql for any scope."""
+        def inside(street, community):
+            keep = np.ones(len(street), bool)
+            if len(streets):
+                keep &= np.isin(street, list(streets))
+            if len(communities):
+                keep &= np.isin(community, list(communities))
+            return keep
+
+        co = inside(self.co_street, self.co_community) & (self.co_day <= e)
+        in_co = np.append(co, False)  # index -1 (a coop outside scoped_coops) → False
+        m = in_co[self.m_coop] & (self.m_day <= e)
+        members, party = int(m.sum()), int((m & self.m_party).sum())
+        w = in_co[self.w_coop] & (self.w_day <= e)
+        # the last row of each (coop, team) group among w
+        groups, last = self.w_group[w], np.flatnonzero(w)
+        take = last[np.r_[groups[1:] != groups[:-1], True]] if len(last) else last
+        headcount = int(self.w_headcount[take][self.w_known[take]].sum())
+        mt = in_co[self.mt_coop] & (self.mt_day >= s) & (self.mt_day <= e)
+        problems = int(self.mt_problems[mt & self.mt_known].sum())
+        pilot = int((inside(self.cm_street, self.cm_community) & self.cm_pilot).sum())
+        frame = pd.DataFrame({"pilot_communities": np.array([pilot], np.int64),
+                              "cooperatives": np.array([int(co.sum())], np.int64),
+                              "five_standard": np.array([int((co & self.co_five).sum())], np.int64),
+                              "members": np.array([members], np.int64),
+                              "party_members": np.array([party], np.int64),
+                              "work_team_headcount": pd.Series([Decimal(headcount)], dtype=object),
+                              "meetings": np.array([int(mt.sum())], np.int64),
+                              "problems_resolved": pd.Series([Decimal(problems)], dtype=object)})
+        frame["party_share"] = _ratio(party, members)
+        return frame
+
     def _rows(self, streets: list[str]) -> np.ndarray:
         """The street offices' rows (all when `streets` is empty), in order of street code."""
         if not streets:
@@ -146,6 +228,26 @@ class District:
         mine = np.isin(self.oc_street, rows) & (self.oc_day >= s) & (self.oc_day <= e)
         return self._outcome_frame(got, int(mine.sum()))
 
+    def monthly_trend(self, start: dt.date, end: dt.date, streets: list[str]) -> pd.DataFrame:
+        """queries/monthly_trend.sql without a community filter: every month of the window (zeros kept),
+        the orders resolved and the tonnes per waste type within the window's days."""
+        first = np.datetime64(dt.date(start.year, start.month, 1), "M")
+        months = np.arange(first, np.datetime64(end, "M") + 1)
+        s, e = _day(start), _day(end)
+        span, rows = self._span(s, e), self._rows(streets)
+        day = np.arange(span.start, span.stop) + self.d0
+        month = (day.astype("datetime64[D]").astype("datetime64[M]") - first).astype(np.int64)
+
+        def per_month(values: np.ndarray) -> np.ndarray:
+            return np.bincount(month, weights=values[rows, span].sum(axis=0), minlength=len(months))[:len(months)]
+
+        resolved = np.zeros(len(months), np.int64)
+        np.add.at(resolved, month, self.s_resolved[rows, span].sum(axis=0))
+        return pd.DataFrame({"month": pd.Series([m.item() for m in months.astype("datetime64[D]")], dtype=object),
+                             "orders_resolved": resolved,
+                             "household_t": per_month(self.s_waste["household"]).astype(np.float64),
+                             "construction_t": per_month(self.s_waste["construction"]).astype(np.float64)})
+
     def by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
         """queries/by_street.sql without a community filter."""
         rows = self._rows(streets)
@@ -163,15 +265,21 @@ class District:
     def answers(name: str, params: dict) -> bool:
         """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders and
         orders_satisfaction district-wide; kpi_outcomes and by_street without a community filter."""
+        if name in SCOPE_QUERIES:
+            return True
         if params.get("communities"):
             return False
         return name in STREET_QUERIES or (name in QUERIES and not params.get("streets"))
 
-    def answer(self, name: str, start: dt.date, end: dt.date, streets=()) -> pd.DataFrame:
+    def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=()) -> pd.DataFrame:
         """The named query's frame for the window, district-wide or for `streets` (see `answers`)."""
         s, e = _day(start), _day(end)
+        if name == "kpi_organisation":
+            return self.kpi_organisation(s, e, list(streets), list(communities))
         if name == "by_street":
             return self.by_street(s, e, list(streets))
+        if name == "monthly_trend":
+            return self.monthly_trend(start, end, list(streets))
         if name == "kpi_outcomes":
             return self._street_outcomes(s, e, list(streets)) if streets else self._outcomes(s, e)
         resolved = self.o_resolved & (self.o_res >= s) & (self.o_res <= e)
