@@ -139,7 +139,7 @@ def test_street_breakdowns_in_memory_equal_the_queries(con, fixture_con, demo_co
     assert len(whole) > 5 and whole["orders_resolved"].sum() > 10_000 and whole["tonnes"].sum() > 0
 
 
-def test_organisation_in_memory_equals_the_query_in_every_scope(con, fixture_con, demo_con):
+def test_organisation_and_compounds_in_memory_equal_the_queries_in_every_scope(con, fixture_con, demo_con):
     compared = 0
     for connection in (con, fixture_con, demo_con):
         index = district.District(connection)
@@ -148,13 +148,17 @@ def test_organisation_in_memory_equals_the_query_in_every_scope(con, fixture_con
         cases = scopes(connection) if connection is con else [([], []), (streets[:1], []), ([], comms[:1])]
         for start, end in windows() + [(LAUNCH, LAUNCH), (LAUNCH, REPORT)]:
             for s, c in cases:
-                want = db.execute(connection, "kpi_organisation", params(start, end, s, c))
-                pd.testing.assert_frame_equal(index.answer("kpi_organisation", start, end, s, c), want,
-                                              check_exact=True, obj=f"{start}…{end} {s} {c}")
-                compared += 1
+                for query in district.SCOPE_QUERIES:
+                    want = db.execute(connection, query, params(start, end, s, c))
+                    pd.testing.assert_frame_equal(index.answer(query, start, end, s, c, LAUNCH), want,
+                                                  check_exact=True, obj=f"{query} {start}…{end} {s} {c}")
+                    compared += 1
     assert compared > 150
     whole = district.District(con).answer("kpi_organisation", dt.date(2023, 4, 1), dt.date(2026, 10, 31))
     assert whole["members"].iloc[0] > 0 and whole["meetings"].iloc[0] > 0 and whole["work_team_headcount"].iloc[0] > 0
+    baseline = district.District(con).answer("kpi_compounds", LAUNCH, dt.date(2026, 10, 31), launch=LAUNCH)
+    assert baseline["compounds"].iloc[0] > 0 and baseline["cooperative_managed"].iloc[0] > 0
+    assert not district.District.answers("kpi_compounds", {"streets": [], "communities": []})  # no $launch
 
 
 def test_district_answers_only_district_wide_parameters():

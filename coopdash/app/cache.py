@@ -109,7 +109,7 @@ def _in_memory(name: str, params: dict) -> pd.DataFrame | None:
     if not district.District.answers(name, bound) or "start" not in params or "end" not in params:
         return None
     return _district(*version()).answer(name, params["start"], params["end"], bound.get("streets") or (),
-                                        bound.get("communities") or ())
+                                        bound.get("communities") or (), params.get("launch"))
 
 
 def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params) -> list[pd.DataFrame]:
@@ -120,7 +120,8 @@ def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params)
     bound = scope.bind(params)
     if district.District.answers(name, bound):  # in memory, no statement (coopdash/data/district.py)
         index = _district(*version())
-        return [index.answer(name, start, end, bound["streets"], bound["communities"]) for start, end in windows]
+        return [index.answer(name, start, end, bound["streets"], bound["communities"], params.get("launch"))
+                for start, end in windows]
     reads = db.load_query(name)[1]
     rest = {k: v for k, v in db.used(params, [name]).items() if k not in ("start", "end")}
     # a window's day the query does not read would only split the cache (kpi_compounds reads no $start)

@@ -15,7 +15,8 @@ scoped statement reads the raw rows of its window's partial months again; the fi
   committees' days; counts are exact, tonnes and kilometres are summed in another order than the
   engine's (whose own parallel sums are not fixed in their last bits either): equal to 12 significant
   digits, and equal as shown;
-- kpi_organisation in any scope: the organisation tables are small (thousands of rows).
+- kpi_organisation and kpi_compounds in any scope: the organisation tables, the compounds and their
+  management history are small (tens of thousands of rows).
 
 The SQL stays the definition: tests/test_metrics.py holds every answer equal to the named query on every
 window and scope of the rollup tests, on the citygen data (rollup files and rollups built in memory), the
@@ -36,7 +37,7 @@ from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
 STREET_QUERIES = ("kpi_outcomes", "by_street", "monthly_trend")
-SCOPE_QUERIES = ("kpi_organisation",)  # answered in any scope (the organisation tables are small)  # answered for street offices too (sums of doubles: see below)
+SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)  # answered for street offices too (sums of doubles: see below)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 
@@ -87,6 +88,7 @@ class District:
         self.committees = np.sort(_days(oc["founded_on"]))
         self._streets(con)
         self._organisation(con)
+        self._compounds(con)
 
     # ------------------------------------------------------------------------------------ per street office
     def _streets(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -173,15 +175,55 @@ class District:
         self.cm_community, self.cm_street = cm["community_code"].to_numpy(object), cm["street_code"].to_numpy(object)
         self.cm_pilot = cm["pilot"].to_numpy(bool)
 
+    def _compounds(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The compounds and their management history, for kpi_compounds in any scope."""
+        cur = con.cursor()
+        try:
+            cp = cur.execute("SELECT compound_code, kind, community_code, street_code FROM scoped_compounds([], [])").df()
+            h = cur.execute("SELECT compound_code, valid_from, management FROM management_history "
+                            "WHERE valid_from IS NOT NULL").df()
+        finally:
+            cur.close()
+        number = {code: i for i, code in enumerate(cp["compound_code"])}
+        self.cp_kind = cp["kind"].to_numpy(object)
+        self.cp_community, self.cp_street = cp["community_code"].to_numpy(object), cp["street_code"].to_numpy(object)
+        h = h.assign(compound=h["compound_code"].map(number).fillna(-1).astype(np.int64))
+        h = h[h["compound"] >= 0].sort_values(["compound", "valid_from"], kind="stable")
+        self.h_compound, self.h_day = h["compound"].to_numpy(np.int64), _days(h["valid_from"])
+        self.managements = list(dict.fromkeys(h["management"].dropna()))
+        self.h_management = h["management"].map({m: i for i, m in enumerate(self.managements)}).fillna(-2).to_numpy(np.int64)
+        self.cp_compound, self.cp_standalone = self.cp_kind == "compound", self.cp_kind == "standalone"
+
+    def _management(self, name: str) -> int:
+        return self.managements.index(name) if name in self.managements else -3  # -3: matches no compound
+
+    def _management_on(self, day: int) -> np.ndarray:
+        """Each compound's management on `day` as its number in self.managements (its latest row dated on
+        or before it; -1 without one, -2 a NULL management)."""
+        out = np.full(len(self.cp_kind), -1, np.int64)
+        rows = np.flatnonzero(self.h_day <= day)
+        if len(rows):
+            group = self.h_compound[rows]
+            last = rows[np.r_[group[1:] != group[:-1], True]]
+            out[self.h_compound[last]] = self.h_management[last]
+        return out
+
+    def kpi_compounds(self, launch: dt.date, end: dt.date, streets, communities) -> pd.DataFrame:
+        """queries/kpi_compounds.sql for any scope."""
+        keep = _inside(self.cp_street, self.cp_community, streets, communities)
+        before, now = self._management_on(_day(launch)), self._management_on(_day(end))
+        compound, standalone = keep & self.cp_compound, keep & self.cp_standalone
+        not_professional = (before != self._management("professional")) & (before >= 0)  # NULL / no row: not counted
+        got = {"compounds": compound.sum(), "compounds_unmanaged_before": (compound & not_professional).sum(),
+               "standalone": standalone.sum(), "standalone_unmanaged_before": (standalone & not_professional).sum(),
+               "cooperative_managed": (keep & (now == self._management("cooperative"))).sum(),
+               "unmanaged_now": (keep & (now == self._management("none"))).sum()}
+        return pd.DataFrame({k: np.array([int(v)], np.int64) for k, v in got.items()})
+
     def kpi_organisation(self, s: int, e: int, streets, communities) -> pd.DataFrame:
         """queries/kpi_organisation.sql for any scope."""
         def inside(street, community):
-            keep = np.ones(len(street), bool)
-            if len(streets):
-                keep &= np.isin(street, list(streets))
-            if len(communities):
-                keep &= np.isin(community, list(communities))
-            return keep
+            return _inside(street, community, streets, communities)
 
         co = inside(self.co_street, self.co_community) & (self.co_day <= e)
         in_co = np.append(co, False)  # index -1 (a coop outside scoped_coops) → False
@@ -264,15 +306,20 @@ class District:
     @staticmethod
     def answers(name: str, params: dict) -> bool:
         """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders and
-        orders_satisfaction district-wide; kpi_outcomes and by_street without a community filter."""
+        orders_satisfaction district-wide; kpi_outcomes, by_street and monthly_trend without a community
+        filter; kpi_organisation and kpi_compounds (given $launch) in any scope."""
         if name in SCOPE_QUERIES:
-            return True
+            return name != "kpi_compounds" or params.get("launch") is not None
         if params.get("communities"):
             return False
         return name in STREET_QUERIES or (name in QUERIES and not params.get("streets"))
 
-    def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=()) -> pd.DataFrame:
-        """The named query's frame for the window, district-wide or for `streets` (see `answers`)."""
+    def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=(),
+               launch: dt.date | None = None) -> pd.DataFrame:
+        """The named query's frame for the window, district-wide or for `streets` (see `answers`);
+        `launch` for kpi_compounds."""
+        if name == "kpi_compounds":
+            return self.kpi_compounds(launch, end, list(streets), list(communities))
         s, e = _day(start), _day(end)
         if name == "kpi_organisation":
             return self.kpi_organisation(s, e, list(streets), list(communities))
@@ -317,6 +364,16 @@ class District:
         frame["owners_committees"] = np.array([committees], np.int64)
         frame["pipe_km"] = frame["heating_pipe_km"] + frame["drainage_pipe_km"]
         return frame
+
+
+def _inside(street: np.ndarray, community: np.ndarray, streets, communities) -> np.ndarray:
+    """The rows in scope: in `streets` (all when empty) and in `communities` (all when empty)."""
+    keep = np.ones(len(street), bool)
+    if len(streets):
+        keep &= np.isin(street, list(streets))
+    if len(communities):
+        keep &= np.isin(community, list(communities))
+    return keep
 
 
 def _ratio(numerator, denominator) -> np.ndarray:

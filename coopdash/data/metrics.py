@@ -221,8 +221,8 @@ class DatasetRunner:
     def periods(self, query, params, windows):
         bound = self.scope.bind(params)
         if self.district is not None and self.district.answers(query, bound):
-            return [self.district.answer(query, start, end, bound["streets"], bound["communities"])
-                    for start, end in windows]
+            return [self.district.answer(query, start, end, bound["streets"], bound["communities"],
+                                         bound.get("launch")) for start, end in windows]
         return db.execute_periods(self.con, query, params, windows, self.scope)
 
     def hours(self, params):
