@@ -51,6 +51,15 @@ def test_every_metric_is_a_column_of_its_query_with_a_label_and_a_unit(fixture_c
                 assert labels.t(key) != key, (m.name, key)  # a key the catalogue knows
 
 
+def test_every_metric_is_shown_by_a_page_the_briefing_or_the_preview():
+    from coopdash import ROOT
+    texts = "".join(p.read_text(encoding="utf-8") for p in [*(ROOT / "pages").glob("*.py"),
+                                                             ROOT / "coopdash/briefing/content.py",
+                                                             ROOT / "ingest/preview.py"])
+    unshown = [m.name for m in metrics.REGISTRY if f'"{m.name}"' not in texts]
+    assert not unshown, f"metrics no page, briefing or preview names: {unshown}"
+
+
 def test_a_metric_of_several_columns_is_their_sum(q):
     row = q("kpi_outcomes").iloc[0]
     tonnes = metrics.metric("tonnes").value(row)
