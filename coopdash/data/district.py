@@ -9,10 +9,12 @@ scoped statement reads the raw rows of its window's partial months again; the fi
   the day), small (at 10 M orders 213 k, 2.6 k and 4.7 k rows) and held here as they are: the answers are
   exactly the queries' (tonnes and kilometres added one after another in the rollup's row order, as
   the engine adds them on a small table);
-- by_street, monthly_trend and kpi_outcomes with a street filter or none (no community filter): orders
-  resolved, tonnes per waste type and quantity per repair kind per street office and day, in dense
-  street × day arrays (at 10 M orders 243 × 1,290 days, about 25 MB), plus the cooperatives' and
-  committees' days; counts are exact, tonnes and kilometres are summed in another order than the
+- by_street, monthly_trend, and kpi_orders, orders_satisfaction and kpi_outcomes with a street filter
+  (no community filter): orders resolved (and their ratings) per day resolved, submitted and resolved
+  per day submitted, tonnes per waste type and quantity per repair kind, per street office and day, in
+  dense street × day arrays (at 10 M orders 243 × 1,290 days), the resolved orders that can cross a
+  window's end as (street, day submitted, day resolved) counts (1.7 M), the cooperatives' and committees'
+  days (about 60 MB in all at 10 M orders); counts are exact, tonnes and kilometres are summed in another order than the
   engine's (whose own parallel sums are not fixed in their last bits either): equal to 12 significant
   digits, and equal as shown;
 - kpi_organisation and kpi_compounds in any scope: the organisation tables, the compounds and their
@@ -21,7 +23,7 @@ scoped statement reads the raw rows of its window's partial months again; the fi
 The SQL stays the definition: tests/test_metrics.py holds every answer equal to the named query on every
 window and scope of the rollup tests, on the citygen data (rollup files and rollups built in memory), the
 fixture and the demo. One `District` per dataset version (coopdash/app/cache.py keeps it; loaded with the
-hours index at a process's warm-up: about 2 s at 10 M orders).
+hours index at a process's warm-up: 3–5 s at 10 M orders on this 2-core machine).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import pandas as pd
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
-STREET_QUERIES = ("kpi_outcomes", "by_street", "monthly_trend")
+STREET_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend")
 SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)  # answered for street offices too (sums of doubles: see below)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
@@ -92,20 +94,40 @@ class District:
 
     # ------------------------------------------------------------------------------------ per street office
     def _streets(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Per street office and day: orders resolved, tonnes per waste type, quantity per repair kind
-        (dense arrays, street × day), and the cooperatives' and committees' days, for by_street and for
-        kpi_outcomes filtered by street office (no community filter)."""
+        """Per street office and day: orders resolved (with their ratings), submitted and resolved by day
+        submitted, tonnes per waste type, quantity per repair kind (dense arrays, street × day); the
+        resolved orders that can cross a window's end; the cooperatives' and committees' days. For
+        kpi_orders, orders_satisfaction, kpi_outcomes, by_street and monthly_trend without a community
+        filter. The SQL numbers the street offices and days itself, so only integers cross over."""
         cur = con.cursor()
         try:
             streets = cur.execute("SELECT DISTINCT street_code, street_name FROM scoped_communities([], []) "
                                   "WHERE community_code IN (SELECT community_code FROM compounds) "
                                   "ORDER BY street_code").df()
-            o = cur.execute("SELECT street_code, CAST(resolved_at AS DATE) AS day, count(*) AS n FROM orders_flat "
-                            "WHERE status = 'resolved' GROUP BY ALL").df()
-            c = cur.execute("SELECT s.street_code, c.waste_type AS what, c.done_on AS day, sum(c.tonnes) AS v "
-                            "FROM cleanups c JOIN scoped_compounds([], []) s USING (compound_code) GROUP BY ALL").df()
-            r = cur.execute("SELECT s.street_code, r.kind AS what, r.done_on AS day, sum(r.quantity) AS v "
-                            "FROM repairs r JOIN scoped_compounds([], []) s USING (compound_code) GROUP BY ALL").df()
+            numbered = ("WITH st AS (SELECT street_code, CAST(row_number() OVER (ORDER BY street_code) - 1 AS INTEGER) AS i "
+                        "FROM (SELECT DISTINCT street_code FROM scoped_communities([], []) "
+                        "WHERE community_code IN (SELECT community_code FROM compounds))) ")
+
+            def grid(sql: str) -> dict[str, np.ndarray]:
+                return cur.execute(numbered + sql).fetchnumpy()
+
+            day = lambda column: f"CAST(CAST({column} AS DATE) - DATE '1970-01-01' AS INTEGER)"  # noqa: E731
+            o = grid(f"SELECT st.i, {day('o.resolved_at')} AS d, count(*) AS n, count(o.rating) AS rated, "
+                     "CAST(coalesce(sum(o.rating), 0) AS BIGINT) AS rating_sum, count(*) FILTER (WHERE o.rating >= 4) AS rated_4_5 "
+                     "FROM orders_flat o JOIN st USING (street_code) WHERE o.status = 'resolved' GROUP BY ALL")
+            sub = grid(f"SELECT st.i, {day('o.submitted_at')} AS d, count(*) FILTER (WHERE o.status <> 'cancelled') AS submitted, "
+                       "count(*) FILTER (WHERE o.status = 'resolved') AS resolved "
+                       "FROM orders_flat o JOIN st USING (street_code) GROUP BY ALL")
+            # resolved orders resolved on a later day than submitted: the ones that can cross a window's end
+            cross = grid(f"SELECT st.i, {day('o.submitted_at')} AS sub_day, {day('o.resolved_at')} AS res_day, count(*) AS n "
+                         "FROM orders_flat o JOIN st USING (street_code) WHERE o.status = 'resolved' AND "
+                         "CAST(o.resolved_at AS DATE) > CAST(o.submitted_at AS DATE) GROUP BY ALL ORDER BY sub_day")
+            c = grid(f"SELECT st.i, c.waste_type AS what, {day('c.done_on')} AS d, sum(c.tonnes) AS v "
+                     "FROM cleanups c JOIN compounds cp USING (compound_code) JOIN communities cm "
+                     "ON cm.community_code = cp.community_code JOIN st ON st.street_code = cm.street_code GROUP BY ALL")
+            r = grid(f"SELECT st.i, r.kind AS what, {day('r.done_on')} AS d, sum(r.quantity) AS v "
+                     "FROM repairs r JOIN compounds cp USING (compound_code) JOIN communities cm "
+                     "ON cm.community_code = cp.community_code JOIN st ON st.street_code = cm.street_code GROUP BY ALL")
             co = cur.execute("SELECT street_code, founded_on FROM scoped_coops([], [])").df()
             oc = cur.execute("SELECT s.street_code, founded_on FROM owners_committees "
                              "JOIN scoped_compounds([], []) s USING (compound_code)").df()
@@ -114,25 +136,30 @@ class District:
         self.street_codes = streets["street_code"].to_numpy(object)
         self.street_names = streets["street_name"].to_numpy(object)
         number = {code: i for i, code in enumerate(self.street_codes)}
-        days = [_days(f["day"]) for f in (o, c, r)]
-        known = np.concatenate([d[d != _NONE] for d in days]) if any(len(d) for d in days) else np.zeros(1, np.int32)
+        known = [g["d"][~np.ma.getmaskarray(g["d"])] for g in (o, sub, c, r) if len(g["d"])]
+        known = np.concatenate([np.asarray(k, np.int64) for k in known]) if known else np.zeros(1, np.int64)
         self.d0, self.d1 = int(known.min()), int(known.max())
         width = self.d1 - self.d0 + 1
 
-        def dense(frame: pd.DataFrame, day: np.ndarray, values: np.ndarray, dtype) -> np.ndarray:
+        def dense(g: dict[str, np.ndarray], values: str, dtype, keep: np.ndarray | None = None) -> np.ndarray:
             out = np.zeros((len(self.street_codes), width), dtype)
-            row = frame["street_code"].map(number)
-            keep = row.notna().to_numpy() & (day != _NONE)
-            np.add.at(out, (row[keep].to_numpy(np.int64), day[keep] - self.d0), values[keep])
+            ok = ~np.ma.getmaskarray(g["d"]) & ~np.ma.getmaskarray(g[values])
+            if keep is not None:
+                ok &= keep
+            np.add.at(out, (np.asarray(g["i"])[ok].astype(np.int64), np.asarray(g["d"])[ok].astype(np.int64) - self.d0),
+                      np.asarray(g[values])[ok].astype(dtype))
             return out
 
-        self.s_resolved = dense(o, days[0], o["n"].to_numpy(np.int64), np.int64)
-        self.s_waste = {code: dense(c[c["what"] == code], days[1][(c["what"] == code).to_numpy()],
-                                    c.loc[c["what"] == code, "v"].to_numpy(np.float64), np.float64)
-                        for code in WASTE_TYPE.codes}
-        self.s_repair = {code: dense(r[r["what"] == code], days[2][(r["what"] == code).to_numpy()],
-                                     r.loc[r["what"] == code, "v"].to_numpy(np.float64), np.float64)
-                         for code in REPAIR_KIND.codes}
+        self.s_resolved = dense(o, "n", np.int64)
+        self.s_rating = {k: dense(o, k, np.int64) for k in ("rated", "rating_sum", "rated_4_5")}
+        self.s_submitted = dense(sub, "submitted", np.int64)
+        self.s_resolved_by_sub = dense(sub, "resolved", np.int64)
+        self.x_street = np.asarray(cross["i"], np.int64)
+        self.x_sub, self.x_res = np.asarray(cross["sub_day"], np.int64), np.asarray(cross["res_day"], np.int64)
+        self.x_n = np.asarray(cross["n"], np.int64)
+        c_what, r_what = np.asarray(c["what"], object), np.asarray(r["what"], object)
+        self.s_waste = {code: dense(c, "v", np.float64, c_what == code) for code in WASTE_TYPE.codes}
+        self.s_repair = {code: dense(r, "v", np.float64, r_what == code) for code in REPAIR_KIND.codes}
         self.coop_street = co["street_code"].map(number).fillna(-1).to_numpy(np.int64)
         self.coop_day = _days(co["founded_on"])
         self.oc_street = oc["street_code"].map(number).fillna(-1).to_numpy(np.int64)
@@ -264,6 +291,26 @@ class District:
         out.update({code: a[rows, span].sum(axis=1) for code, a in self.s_repair.items()})
         return out
 
+    def _street_orders(self, name: str, s: int, e: int, streets: list[str]) -> pd.DataFrame:
+        """kpi_orders or orders_satisfaction for street offices (no community filter). Of the orders
+        submitted in the window, those resolved by its end are those resolved at all less those resolved
+        after it (only orders resolved on a later day than submitted can be: kept as (street, day
+        submitted, day resolved) counts, sorted by day submitted)."""
+        rows, span = self._rows(streets), self._span(s, e)
+        if name == "orders_satisfaction":
+            rated, rating_sum, rated_4_5 = (int(self.s_rating[k][rows, span].sum()) for k in ("rated", "rating_sum", "rated_4_5"))
+            return pd.DataFrame({"rated": np.array([rated], np.int64), "mean_rating": _ratio(rating_sum, rated),
+                                 "rated_4_5": np.array([rated_4_5], np.int64), "share_4_5": _ratio(rated_4_5, rated)})
+        lo, hi = np.searchsorted(self.x_sub, s, "left"), np.searchsorted(self.x_sub, e, "right")
+        late = (self.x_res[lo:hi] > e) & np.isin(self.x_street[lo:hi], rows)
+        submitted = int(self.s_submitted[rows, span].sum())
+        submitted_resolved = int(self.s_resolved_by_sub[rows, span].sum()) - int(self.x_n[lo:hi][late].sum())
+        frame = pd.DataFrame({"resolved": np.array([int(self.s_resolved[rows, span].sum())], np.int64),
+                              "submitted": np.array([submitted], np.int64),
+                              "submitted_resolved": np.array([submitted_resolved], np.int64)})
+        frame["resolution_rate"] = _ratio(submitted_resolved, submitted)
+        return frame
+
     def _street_outcomes(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
         rows = self._rows(streets)
         got = {k: float(v.sum()) for k, v in self._by_street(s, e, rows).items() if k != "orders_resolved"}
@@ -305,14 +352,14 @@ class District:
 
     @staticmethod
     def answers(name: str, params: dict) -> bool:
-        """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders and
-        orders_satisfaction district-wide; kpi_outcomes, by_street and monthly_trend without a community
-        filter; kpi_organisation and kpi_compounds (given $launch) in any scope."""
+        """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders,
+        orders_satisfaction, kpi_outcomes, by_street and monthly_trend without a community filter;
+        kpi_organisation and kpi_compounds (given $launch) in any scope."""
         if name in SCOPE_QUERIES:
             return name != "kpi_compounds" or params.get("launch") is not None
         if params.get("communities"):
             return False
-        return name in STREET_QUERIES or (name in QUERIES and not params.get("streets"))
+        return name in STREET_QUERIES
 
     def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=(),
                launch: dt.date | None = None) -> pd.DataFrame:
@@ -329,6 +376,8 @@ class District:
             return self.monthly_trend(start, end, list(streets))
         if name == "kpi_outcomes":
             return self._street_outcomes(s, e, list(streets)) if streets else self._outcomes(s, e)
+        if streets:
+            return self._street_orders(name, s, e, list(streets))
         resolved = self.o_resolved & (self.o_res >= s) & (self.o_res <= e)
         if name == "kpi_orders":
             submitted = self.o_open & (self.o_sub >= s) & (self.o_sub <= e)
