@@ -170,6 +170,32 @@ def test_organisation_and_compounds_in_memory_equal_the_queries_in_every_scope(c
     assert not district.District.answers("kpi_compounds", {"streets": [], "communities": []})  # no $launch
 
 
+def test_the_rankings_indicators_from_memory_equal_the_query(con, city, fixture_con, demo_con):
+    """Every indicator of street_ranking.sql but the overdue orders from the index, those from
+    street_overdue.sql: the same frame, exactly; and the same ranking either way."""
+    from coopdash.data import ranking
+    compared = 0
+    for connection, cases in ((con, windows()), (fixture_con, windows()[:6] + [(LAUNCH, REPORT)]),
+                              (demo_con, windows()[:6])):
+        index = district.District(connection)
+        first = connection.sql("SELECT min(street_code) FROM streets").fetchall()[0][0]
+        for streets, communities in (scopes(connection) if connection is con else [([], []), ([first], [])]):
+            if communities:
+                continue
+            for start, end in cases:
+                p = params(start, end, streets)
+                want = db.execute(connection, "street_ranking", p)
+                got = index.ranking_indicators(start, end, streets, db.execute(connection, "street_overdue", p))
+                pd.testing.assert_frame_equal(got, want, check_exact=True, obj=f"{start}…{end} {streets}")
+                compared += 1
+    assert compared > 60
+    hours_index = hours.load(city, con)
+    p = params(dt.date(2024, 5, 9), dt.date(2024, 6, 10))
+    with_index = ranking.street_ranking(con, hours_index, p, district=district.District(con))
+    pd.testing.assert_frame_equal(with_index, ranking.street_ranking(con, hours_index, p), check_exact=True)
+    assert with_index["overdue"].sum() > 0 and with_index["rank"].notna().sum() > 3
+
+
 def test_the_index_answers_only_the_scopes_it_holds():
     assert district.District.answers("kpi_orders", params(LAUNCH, REPORT))
     assert district.District.answers("kpi_orders", params(LAUNCH, REPORT, ["S1"]))

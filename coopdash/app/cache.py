@@ -161,7 +161,9 @@ def _hours_index(folder: str, fingerprint: str) -> hours.Index:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _district(folder: str, fingerprint: str) -> district.District:
     """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
-    return district.District(_connection(folder, fingerprint))
+    index = district.District(_connection(folder, fingerprint))
+    pa.default_memory_pool().release_unused()  # the frames read while loading
+    return index
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
@@ -179,7 +181,8 @@ def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_f
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
 def _street_ranking(folder: str, fingerprint: str, params: dict, scope: Scope) -> pd.DataFrame:
-    return ranking.street_ranking(_connection(folder, fingerprint), _hours_index(folder, fingerprint), params, scope)
+    return ranking.street_ranking(_connection(folder, fingerprint), _hours_index(folder, fingerprint), params, scope,
+                                  district=_district(folder, fingerprint))
 
 
 def street_ranking(**params) -> pd.DataFrame:

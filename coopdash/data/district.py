@@ -128,6 +128,8 @@ class District:
             r = grid(f"SELECT st.i, r.kind AS what, {day('r.done_on')} AS d, sum(r.quantity) AS v "
                      "FROM repairs r JOIN compounds cp USING (compound_code) JOIN communities cm "
                      "ON cm.community_code = cp.community_code JOIN st ON st.street_code = cm.street_code GROUP BY ALL")
+            homes = cur.execute("SELECT street_code, sum(households) AS households FROM scoped_compounds([], []) "
+                                "GROUP BY street_code").df()
             co = cur.execute("SELECT street_code, founded_on FROM scoped_coops([], [])").df()
             oc = cur.execute("SELECT s.street_code, founded_on FROM owners_committees "
                              "JOIN scoped_compounds([], []) s USING (compound_code)").df()
@@ -160,6 +162,9 @@ class District:
         c_what, r_what = np.asarray(c["what"], object), np.asarray(r["what"], object)
         self.s_waste = {code: dense(c, "v", np.float64, c_what == code) for code in WASTE_TYPE.codes}
         self.s_repair = {code: dense(r, "v", np.float64, r_what == code) for code in REPAIR_KIND.codes}
+        self.households = homes.set_index("street_code")["households"].reindex(self.street_codes)
+        self.households_known = self.households.notna().to_numpy()
+        self.households = self.households.fillna(0).to_numpy(np.int64)
         self.coop_street = co["street_code"].map(number).fillna(-1).to_numpy(np.int64)
         self.coop_day = _days(co["founded_on"])
         self.oc_street = oc["street_code"].map(number).fillna(-1).to_numpy(np.int64)
@@ -336,6 +341,33 @@ class District:
                              "orders_resolved": resolved,
                              "household_t": per_month(self.s_waste["household"]).astype(np.float64),
                              "construction_t": per_month(self.s_waste["construction"]).astype(np.float64)})
+
+    def ranking_indicators(self, start: dt.date, end: dt.date, streets, overdue: pd.DataFrame) -> pd.DataFrame:
+        """queries/street_ranking.sql without a community filter: every indicator per street office from
+        memory but `overdue`, given by `overdue` (queries/street_overdue.sql: street_code, overdue)."""
+        s, e = _day(start), _day(end)
+        rows, span = self._rows(list(streets)), self._span(s, e)
+        submitted = self.s_submitted[rows, span].sum(axis=1)
+        lo, hi = np.searchsorted(self.x_sub, s, "left"), np.searchsorted(self.x_sub, e, "right")
+        late = self.x_res[lo:hi] > e
+        crossing = np.bincount(self.x_street[lo:hi][late], weights=self.x_n[lo:hi][late],
+                               minlength=len(self.street_codes)).astype(np.int64)[rows]
+        submitted_resolved = self.s_resolved_by_sub[rows, span].sum(axis=1) - crossing
+        rated = self.s_rating["rated"][rows, span].sum(axis=1)
+        rating_sum = self.s_rating["rating_sum"][rows, span].sum(axis=1)
+        households, known = self.households[rows], self.households_known[rows]
+        late_open = dict(zip(overdue["street_code"], overdue["overdue"]))
+
+        def ratio(a, b):
+            return np.array([x / y if y else np.nan for x, y in zip(a.tolist(), b.tolist())], np.float64)
+
+        return pd.DataFrame({
+            "street_code": self.street_codes[rows], "street_name": self.street_names[rows],
+            "submitted": submitted.astype(np.int64), "submitted_resolved": submitted_resolved.astype(np.int64),
+            "resolution_rate": ratio(submitted_resolved, submitted), "rated": rated.astype(np.int64),
+            "mean_rating": ratio(rating_sum, rated), "households": households,
+            "orders_per_1000": np.where(known, ratio(submitted * 1000, households), np.nan),
+            "overdue": np.array([int(late_open.get(code, 0)) for code in self.street_codes[rows]], np.int64)})
 
     def by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
         """queries/by_street.sql without a community filter."""
