@@ -81,6 +81,7 @@ class District:
         self.o_resolved = (o["status"] == "resolved").to_numpy()
         self.o_open = (o["status"] != "cancelled").to_numpy()  # counted as submitted
         self.o = {k: o[k].to_numpy(np.int64) for k in ("n", "rated", "rating_sum", "rated_4_5")}
+        self._district_prefixes()
         self.c_day = _days(c["done_on"])
         self.c = {code: (c["waste_type"] == code).to_numpy() for code in WASTE_TYPE.codes}
         self.c_tonnes = c["tonnes"].to_numpy(np.float64)
@@ -91,6 +92,27 @@ class District:
         self._streets(con)
         self._organisation(con)
         self._compounds(con)
+
+    def _district_prefixes(self) -> None:
+        """The daily district rollup as prefix sums per day (a window is a difference of two), and its
+        resolved rows resolved on a later day than submitted, by day submitted (they can cross an end)."""
+        known = np.concatenate([self.o_sub, self.o_res[self.o_res != _NONE]]) if len(self.o_sub) else np.zeros(1, np.int32)
+        self.p0, self.p1 = int(known.min()), int(known.max())
+        width = self.p1 - self.p0 + 1
+
+        def prefix(day: np.ndarray, keep: np.ndarray, values: np.ndarray) -> np.ndarray:
+            per_day = np.zeros(width, np.int64)
+            np.add.at(per_day, day[keep].astype(np.int64) - self.p0, values[keep])
+            return np.concatenate([[0], np.cumsum(per_day)])
+
+        resolved = self.o_resolved & (self.o_res != _NONE)
+        self.p = {"res_n": prefix(self.o_res, resolved, self.o["n"]),
+                  "sub_open": prefix(self.o_sub, self.o_open, self.o["n"]),
+                  "sub_resolved": prefix(self.o_sub, resolved, self.o["n"])}
+        self.p.update({"res_" + k: prefix(self.o_res, resolved, self.o[k]) for k in ("rated", "rating_sum", "rated_4_5")})
+        cross = np.flatnonzero(resolved & (self.o_res > self.o_sub))
+        order = cross[np.argsort(self.o_sub[cross], kind="stable")]
+        self.px_sub, self.px_res, self.px_n = self.o_sub[order], self.o_res[order], self.o["n"][order]
 
     # ------------------------------------------------------------------------------------ per street office
     def _streets(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -410,16 +432,21 @@ class District:
             return self._street_outcomes(s, e, list(streets)) if streets else self._outcomes(s, e)
         if streets:
             return self._street_orders(name, s, e, list(streets))
-        resolved = self.o_resolved & (self.o_res >= s) & (self.o_res <= e)
+        lo, hi = min(max(s, self.p0), self.p1 + 1) - self.p0, min(max(e + 1, self.p0), self.p1 + 1) - self.p0
+
+        def window(prefix: np.ndarray) -> int:
+            return int(prefix[hi] - prefix[lo])
+
         if name == "kpi_orders":
-            submitted = self.o_open & (self.o_sub >= s) & (self.o_sub <= e)
-            n = self.o["n"]
-            got = {"resolved": n[resolved].sum(), "submitted": n[submitted].sum(),
-                   "submitted_resolved": n[submitted & self.o_resolved & (self.o_res <= e)].sum()}
+            # of the orders submitted in the window and resolved, those resolved after its end
+            a, b = np.searchsorted(self.px_sub, s, "left"), np.searchsorted(self.px_sub, e, "right")
+            late = int(self.px_n[a:b][self.px_res[a:b] > e].sum())
+            got = {"resolved": window(self.p["res_n"]), "submitted": window(self.p["sub_open"]),
+                   "submitted_resolved": window(self.p["sub_resolved"]) - late}
             frame = pd.DataFrame({k: np.array([v], np.int64) for k, v in got.items()})
             frame["resolution_rate"] = _ratio(got["submitted_resolved"], got["submitted"])
             return frame
-        rated, rating_sum, rated_4_5 = (self.o[k][resolved].sum() for k in ("rated", "rating_sum", "rated_4_5"))
+        rated, rating_sum, rated_4_5 = (window(self.p["res_" + k]) for k in ("rated", "rating_sum", "rated_4_5"))
         return pd.DataFrame({"rated": np.array([rated], np.int64),
                              "mean_rating": _ratio(rating_sum, rated),
                              "rated_4_5": np.array([rated_4_5], np.int64),
