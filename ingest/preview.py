@@ -12,23 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from coopdash.data import db, rollups
+from coopdash.data import db, metrics, rollups
 from coopdash.data.contract import TABLES
 from coopdash.data.files import table_location
 from coopdash.data.settings import settings
 from ingest import store
 from ingest.batch import Review
 
-# (key, 中文, English, unit, named query, column or columns summed)
-HEADLINE = (
-    ("orders_resolved", "点单服务（已解决）", "service orders resolved", "次", "kpi_orders", ("resolved",)),
-    ("tonnes", "清运垃圾", "waste cleared", "吨", "kpi_outcomes", ("household_t", "construction_t")),
-    ("road_km", "修缮小区道路", "roads repaired", "公里", "kpi_outcomes", ("road_km",)),
-    ("pipe_km", "维修供热、排水管线", "pipes repaired", "公里", "kpi_outcomes", ("pipe_km",)),
-    ("cooperatives", "共享物业社", "cooperatives", "个", "kpi_organisation", ("cooperatives",)),
-    ("members", "物业社成员", "members", "人", "kpi_organisation", ("members",)),
-    ("meetings", "协商会议", "meetings", "次", "kpi_organisation", ("meetings",)),
-)
+# the headline figures: metrics of coopdash/data/metrics.py (their query, columns, label and unit from there)
+HEADLINE = ("orders_resolved", "tonnes", "road_km", "pipe_km", "cooperatives", "members", "meetings")
 FAR_END = dt.date(2100, 12, 31)  # "everything recorded": the figures since the launch
 
 
@@ -59,10 +51,13 @@ def _codes(r: Review) -> dict[str, list[str]]:
 
 
 def figures(con, streets: list[str]) -> dict[str, float]:
-    p = {"start": settings().launch, "end": FAR_END, "streets": streets, "communities": [],
-         "launch": settings().launch}
-    rows = {name: db.execute(con, name, p).iloc[0] for name in {h[4] for h in HEADLINE}}
-    return {key: float(sum(rows[q][c] or 0 for c in cols)) for key, _zh, _en, _u, q, cols in HEADLINE}
+    """The headline metrics from the launch to everything recorded, for `streets` together: one statement
+    per query (the metrics layer's plan)."""
+    launch = settings().launch
+    window = metrics.Window(launch, FAR_END, launch, None)
+    p = {"streets": streets, "communities": [], "launch": launch}
+    got = metrics.evaluate(metrics.DatasetRunner(con), HEADLINE, window, p)
+    return {name: float(got.value(name) or 0) for name in HEADLINE}
 
 
 def before_after(r: Review, dataset: Path, folder: Path) -> tuple[list[str], pd.DataFrame]:
@@ -73,8 +68,9 @@ def before_after(r: Review, dataset: Path, folder: Path) -> tuple[list[str], pd.
     base = store.current(dataset)
     before = figures(db.open_dataset(base), streets) if base is not None and streets else {}
     after = figures(after_con, streets) if streets else {}
-    frame = pd.DataFrame([{"key": key, "zh": zh, "en": en, "unit": unit, "before": before.get(key, 0.0),
-                           "after": after.get(key, 0.0)} for key, zh, en, unit, _q, _c in HEADLINE])
+    # the label and unit keys: the page shows them in the session's language (coopdash/app/data_office.py)
+    frame = pd.DataFrame([{"key": key, "label": metrics.metric(key).label, "unit": metrics.metric(key).unit,
+                           "before": before.get(key, 0.0), "after": after.get(key, 0.0)} for key in HEADLINE])
     # sums of floating-point tonnes and kilometres added in another order differ in their last bits: a change
     # smaller than a millionth of a unit is none (it showed as "-0" at city scale)
     frame["change"] = (frame["after"] - frame["before"]).round(6) + 0.0

@@ -18,11 +18,13 @@ WASTE_BY_MONTH = {"household_t": WASTE_TYPE.label("household"), "construction_t"
 
 f = current()
 p = f.params()
-totals, by_street, by_month, cumulative = cache.run_many(
-    ["kpi_outcomes", "env_by_street", "monthly_trend", "env_repairs_cumulative"], **p)
-totals = totals.iloc[0]
-# every card is a flow: 环比 / 同比 from kpi_outcomes over earlier dates (coopdash/app/compare.py)
-before = compare.earlier(f, ["kpi_outcomes"])
+# every card is a flow metric of kpi_outcomes (coopdash/data/metrics.py), with 环比 / 同比: the window and
+# the two earlier periods in one statement
+CARDS = {"env.section.cleanup_totals": ["household_t", "construction_t"],
+         "env.section.km_totals": ["road_km", "heating_pipe_km", "drainage_pipe_km", "pipe_km"],
+         "env.section.item_totals": ["building_doors", "stair_lights", "seating", "parking_spaces"]}
+fig = compare.figures(f, [name for names in CARDS.values() for name in names])
+by_street, by_month, cumulative = cache.run_many(["env_by_street", "monthly_trend", "env_repairs_cumulative"], **p)
 
 
 def street_bars(series: dict[str, str], title_key: str, unit_key: str):
@@ -42,31 +44,10 @@ def cumulative_lines(series: dict[str, str], title_key: str, unit_key: str):
 
 ui.header("page.environment")
 
-
-def card(label_key: str, key: str, unit_key: str, help_key: str = "env.help.window") -> ui.Card:
-    """A card of kpi_outcomes' `key`, compared with the earlier periods (more is better)."""
-    return ui.Card(label_key, totals[key], unit_key, help_key, **compare.compared(totals[key], before, key))
-
-
-ui.section("env.section.cleanup_totals")
-ui.cards([
-    card("env.kpi.household_t", "household_t", "unit.t"),
-    card("env.kpi.construction_t", "construction_t", "unit.t"),
-])
-ui.section("env.section.km_totals")
-ui.cards([
-    card("env.kpi.road_km", "road_km", "unit.km"),
-    card("env.kpi.heating_pipe_km", "heating_pipe_km", "unit.km"),
-    card("env.kpi.drainage_pipe_km", "drainage_pipe_km", "unit.km"),
-    card("env.kpi.pipe_km", "pipe_km", "unit.km", "env.help.pipe"),
-])
-ui.section("env.section.item_totals")
-ui.cards([
-    card("env.kpi.building_doors", "building_doors", "unit.items"),
-    card("env.kpi.stair_lights", "stair_lights", "unit.items"),
-    card("env.kpi.seating", "seating", "unit.items"),
-    card("env.kpi.parking_spaces", "parking_spaces", "unit.items"),
-])
+for section, names in CARDS.items():
+    ui.section(section)
+    ui.cards(compare.cards(fig, names, labels={name: f"env.kpi.{name}" for name in names},
+                           helps={name: "env.help.pipe" if name == "pipe_km" else "env.help.window" for name in names}))
 
 st.divider()
 ui.section("env.section.tonnes")

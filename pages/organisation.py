@@ -22,36 +22,22 @@ coops, backgrounds, by_month, committees, modes = cache.run_many(
     ["org_coops", "org_members_by_background", "org_meetings_by_month", "org_committees_founded",
      "org_compounds_by_mode"], **p, **rules, modes=COOP_MODE.codes)
 org = organisation.totals(coops)
-# the stocks against the launch day, the flows 环比 / 同比: the same figures from kpi_organisation (and the
-# committees founded from kpi_outcomes) on those dates (coopdash/app/compare.py)
-at_launch = compare.at_launch(f, "kpi_organisation")
-before = compare.earlier(f, ["kpi_organisation", "kpi_outcomes"])
-flow, since_launch = compare.compared, compare.since_launch
+# the stocks against the launch day, the flows 环比 / 同比: the same metrics from kpi_organisation (and the
+# committees founded from kpi_outcomes) on those dates (coopdash/data/metrics.py); the values shown are
+# org_coops' sums and the committees' list, equal to them (tests/test_organisation.py)
+ORG_CARDS = ["cooperatives", "five_standard", "members", "party_members", "party_share", "work_team_headcount",
+             "meetings", "problems_resolved", "owners_committees"]
+FLOWS = ("meetings", "problems_resolved")
+fig = compare.figures(f, ORG_CARDS)
 
 ui.header("page.organisation")
-Card = ui.Card
 
 # ------------------------------------------------------------------ totals (kpi_organisation)
 ui.section("org.section.totals")
-ui.cards([
-    Card("org.kpi.cooperatives", org["cooperatives"], "unit.items", "org.help.stock",
-         **since_launch(org["cooperatives"], at_launch, "cooperatives")),
-    Card("org.kpi.five_standard", org["five_standard"], "unit.items", "org.help.stock",
-         **since_launch(org["five_standard"], at_launch, "five_standard")),
-    Card("org.kpi.members", org["members"], "unit.people", "org.help.stock",
-         **since_launch(org["members"], at_launch, "members")),
-    Card("org.kpi.party_members", org["party_members"], "unit.people", "org.help.stock",
-         **since_launch(org["party_members"], at_launch, "party_members")),
-    Card("org.kpi.party_share", org["party_share"], None, "org.help.stock",
-         **since_launch(org["party_share"], at_launch, "party_share", share=True)),
-    Card("org.kpi.work_team_headcount", org["work_team_headcount"], "unit.people", "org.help.stock",
-         **since_launch(org["work_team_headcount"], at_launch, "work_team_headcount")),
-    Card("org.kpi.meetings", org["meetings"], "unit.times", "org.help.flow", **flow(org["meetings"], before, "meetings")),
-    Card("org.kpi.problems_resolved", org["problems_resolved"], "unit.items", "org.help.flow",
-         **flow(org["problems_resolved"], before, "problems_resolved")),
-    Card("org.kpi.committees", len(committees), "unit.items", "org.help.flow",
-         **flow(len(committees), before, "owners_committees")),
-], per_row=5)
+ui.cards([compare.card(fig, name, f"org.kpi.{name}", "org.help.flow" if name in FLOWS else "org.help.stock",
+                       value=org[name]) for name in ORG_CARDS[:-1]]
+         + [compare.card(fig, "owners_committees", "org.kpi.committees", "org.help.flow", value=len(committees))],
+         per_row=5)
 
 # ------------------------------------------------------------------ make-up against the plan's rules
 ui.section("org.section.rules")

@@ -13,20 +13,20 @@ from coopdash.i18n.labels import per_value, t
 
 f = current()
 p = f.params()
-# every query of the page at once (side by side); the hours to resolve from coopdash/data/hours.py
-(orders, backlog, rating, by_street, by_category, monthly, season, overdue) = cache.run_many(
-    ["kpi_orders", "orders_backlog", "orders_satisfaction", "orders_by_street", "orders_by_category",
-     "orders_monthly", "orders_category_month", "orders_overdue"], **p)
-orders, backlog, rating = orders.iloc[0], backlog.iloc[0], rating.iloc[0]
+HANDLING = ["orders_resolved", "resolution_rate", "median_hours", "p90_hours", "within_deadline_share"]
+BACKLOG = ["open_orders", "backlog_median_age", "backlog_oldest"]
+SATISFACTION = ["mean_rating", "share_4_5", "rated"]
+# the cards are metrics (coopdash/data/metrics.py): each family's windows (the window, 环比, 同比; the backlog
+# at the previous period's end) in one statement; the hours to resolve from coopdash/data/hours.py
+fig = compare.figures(f, HANDLING + BACKLOG + SATISFACTION)
+# the page's other queries at once (side by side)
+(by_street, by_category, monthly, season, overdue) = cache.run_many(
+    ["orders_by_street", "orders_by_category", "orders_monthly", "orders_category_month", "orders_overdue"], **p)
 times = cache.hours_summary(**p)  # district-wide, per category and per street office
-speed = times["district"].iloc[0]
-# 环比 / 同比 from the same queries and hours index over earlier dates; the backlog against the end of
-# the previous period (coopdash/app/compare.py)
-before = compare.earlier(f, ["kpi_orders", "orders_satisfaction"], at_end=["orders_backlog"], hours=True)
-flow, at_previous_end = compare.compared, compare.at_previous_end
+orders = fig.row("kpi_orders")
 
 has_flows = orders["submitted"] + orders["resolved"] > 0
-has_anything = has_flows or backlog["open_orders"] > 0
+has_anything = has_flows or fig.value("open_orders") > 0
 
 
 category_label, status_label = per_value(ORDER_CATEGORY.label), per_value(ORDER_STATUS.label)
@@ -39,44 +39,20 @@ def deadline_text(frame: pd.DataFrame) -> list[str]:
             for hours, days in zip(frame["deadline_hours"], frame["deadline_days"])]
 
 
-Card = ui.Card
-
 ui.header("page.orders")
 PER_ROW = 5
 
 ui.section("orders.section.handling")
-ui.cards([
-    Card("orders.kpi.resolved", orders["resolved"], "unit.times", "orders.help.resolved",
-         **flow(orders["resolved"], before, "resolved")),
-    Card("orders.kpi.resolution_rate", orders["resolution_rate"], None, "orders.help.resolution_rate",
-         **flow(orders["resolution_rate"], before, "resolution_rate", share=True)),
-    Card("orders.kpi.median_hours", speed["median_hours"], "unit.hours", "orders.help.median_hours", decimals=1,
-         worse_when_up=True, **flow(speed["median_hours"], before, "median_hours", decimals=1)),
-    Card("orders.kpi.p90_hours", speed["p90_hours"], "unit.hours", "orders.help.p90_hours", decimals=1,
-         worse_when_up=True, **flow(speed["p90_hours"], before, "p90_hours", decimals=1)),
-    Card("orders.kpi.within_deadline", speed["within_deadline_share"], None, "orders.help.within_deadline",
-         **flow(speed["within_deadline_share"], before, "within_deadline_share", share=True)),
-], per_row=PER_ROW)
+ui.cards(compare.cards(fig, HANDLING, labels={"orders_resolved": "orders.kpi.resolved",
+                                              "resolution_rate": "orders.kpi.resolution_rate"},
+                       helps={"orders_resolved": "orders.help.resolved",
+                              "resolution_rate": "orders.help.resolution_rate"}), per_row=PER_ROW)
 
 ui.section("orders.section.backlog")
-ui.cards([
-    Card("orders.kpi.backlog", backlog["open_orders"], "orders.unit.orders", "orders.help.backlog",
-         worse_when_up=True, **at_previous_end(backlog["open_orders"], before, "open_orders")),
-    Card("orders.kpi.backlog_median_age", backlog["median_age_days"], "unit.days", "orders.help.backlog_age", decimals=1,
-         worse_when_up=True, **at_previous_end(backlog["median_age_days"], before, "median_age_days", decimals=1)),
-    Card("orders.kpi.backlog_oldest", backlog["oldest_age_days"], "unit.days", "orders.help.backlog_age", decimals=1,
-         worse_when_up=True, **at_previous_end(backlog["oldest_age_days"], before, "oldest_age_days", decimals=1)),
-], per_row=PER_ROW)
+ui.cards(compare.cards(fig, BACKLOG), per_row=PER_ROW)
 
 ui.section("orders.section.satisfaction")
-ui.cards([
-    Card("orders.kpi.mean_rating", rating["mean_rating"], "orders.unit.points", "orders.help.mean_rating",
-         **flow(rating["mean_rating"], before, "mean_rating")),
-    Card("orders.kpi.share_4_5", rating["share_4_5"], None, "orders.help.share_4_5",
-         **flow(rating["share_4_5"], before, "share_4_5", share=True)),
-    Card("orders.kpi.rated", rating["rated"], "orders.unit.orders", "orders.help.rated",
-         **flow(rating["rated"], before, "rated")),
-], per_row=PER_ROW)
+ui.cards(compare.cards(fig, SATISFACTION), per_row=PER_ROW)
 
 st.divider()
 ui.section("orders.section.breakdown")

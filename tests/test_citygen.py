@@ -567,6 +567,15 @@ def _(con, p, df, summary):
         {m: want.get(m, (0, 0, 0)) for m in COOP_MODE.codes}
 
 
+@check("street_overdue")
+def _(con, p, df, summary):
+    deadlines = settings().deadlines
+    open_ = pd.DataFrame(raw(con, p, "SELECT street_code, category, age_hours FROM open_at_end"),
+                         columns=["street", "category", "age_hours"])
+    overdue = open_[open_["age_hours"] > open_["category"].map(deadlines)].groupby("street").size()
+    assert records(df, "street_code", "overdue") == {s: int(n) for s, n in overdue.items() if n} and len(df) > 0
+
+
 @check("street_ranking")
 def _(con, p, df, summary):
     deadlines = settings().deadlines

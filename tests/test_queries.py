@@ -205,6 +205,13 @@ def queries_the_pages_run() -> dict[str, str]:
             for arg in args:
                 for name in literal_names(arg, constants):
                     used.setdefault(name, f"{path.relative_to(ROOT)}:{node.lineno}")
+    if "coopdash.data.metrics" in reachable(import_graph(), roots):
+        # the metrics layer runs the queries of its registry (the pages ask for metrics by name;
+        # tests/test_metrics.py checks that every metric is shown somewhere)
+        from coopdash.data import metrics
+        for m in metrics.REGISTRY:
+            if m.query != metrics.HOURS:
+                used.setdefault(m.query, f"coopdash/data/metrics.py: {m.name}")
     return used
 
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 import streamlit as st
 
 from coopdash.app import heap, maps, session
-from coopdash.data import db, files, hours, ranking
+from coopdash.data import db, district, files, hours, ranking
 from coopdash.data.errors import Refused
 from coopdash.data.scope import Scope
 from coopdash.data.settings import data_dir, settings
@@ -74,6 +74,12 @@ def _run_many(folder: str, fingerprint: str, names: tuple[str, ...], params: dic
     return db.execute_many(_connection(folder, fingerprint), names, params, scope)
 
 
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _run_periods(folder: str, fingerprint: str, name: str, params: dict, windows: tuple,
+                 scope: Scope) -> list[pd.DataFrame]:
+    return db.execute_periods(_connection(folder, fingerprint), name, params, windows, scope)
+
+
 @st.cache_data(max_entries=_cfg.explorer_cache_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
 def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFrame:
     return db.fetch(_connection(folder, fingerprint), sql, params, "explorer")
@@ -81,14 +87,58 @@ def _run_sql(folder: str, fingerprint: str, sql: str, params: dict) -> pd.DataFr
 
 def run(name: str, **params) -> pd.DataFrame:
     """`queries/<name>.sql` on the current dataset, cached per dataset version and per the parameters
-    the query reads (a filter it does not read reuses the cached result), within the user's scope."""
-    return _run(*version(), name, db.used(params, [name]), session.scope())
+    the query reads (a filter it does not read reuses the cached result), within the user's scope.
+    A query the in-memory district index answers for these filters (coopdash/data/district.py) is
+    answered there, without a statement."""
+    held = _in_memory(name, params)
+    return held if held is not None else _run(*version(), name, db.used(params, [name]), session.scope())
 
 
 def run_many(names: Sequence[str], **params) -> list[pd.DataFrame]:
     """Several named queries on the same filters, run side by side and cached together. The results
     in the order of `names`."""
-    return _run_many(*version(), tuple(names), db.used(params, names), session.scope())
+    held = {name: frame for name in names if (frame := _in_memory(name, params)) is not None}
+    rest = [name for name in names if name not in held]
+    ran = dict(zip(rest, _run_many(*version(), tuple(rest), db.used(params, rest), session.scope()) if rest else []))
+    return [held[name] if name in held else ran[name] for name in names]
+
+
+def _in_memory(name: str, params: dict) -> pd.DataFrame | None:
+    """`name` from the district index when it answers these filters within the user's scope, else None."""
+    bound = session.scope().bind(params)
+    if not district.District.answers(name, bound) or "start" not in params or "end" not in params:
+        return None
+    return _held(name, params, bound)
+
+
+def _held(name: str, params: dict, bound: dict) -> pd.DataFrame:
+    """The district index's answer, kept like a query's result (a cached view then costs no more than
+    before: a few milliseconds of numpy per answer become a cache hit)."""
+    reads = db.load_query(name)[1]
+    return _answer(*version(), name, params["start"] if "start" in reads else None, params["end"],
+                   tuple(sorted(bound.get("streets") or ())), tuple(sorted(bound.get("communities") or ())),
+                   params.get("launch") if "launch" in reads else None)
+
+
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _answer(folder: str, fingerprint: str, name: str, start, end, streets: tuple, communities: tuple,
+            launch) -> pd.DataFrame:
+    return _district(folder, fingerprint).answer(name, start, end, streets, communities, launch)
+
+
+def run_periods(name: str, windows: Sequence[tuple[dt.date, dt.date]], **params) -> list[pd.DataFrame]:
+    """One named query over several windows [(start, end), …] in one statement (db.execute_periods: the
+    metrics layer's passes, coopdash/data/metrics.py), cached per dataset version, windows, the other
+    parameters the query reads and the scope. Each window's rows in the order of `windows`."""
+    scope = session.scope()
+    bound = scope.bind(params)
+    if district.District.answers(name, bound):  # in memory, no statement (coopdash/data/district.py)
+        return [_held(name, {**params, "start": start, "end": end}, bound) for start, end in windows]
+    reads = db.load_query(name)[1]
+    rest = {k: v for k, v in db.used(params, [name]).items() if k not in ("start", "end")}
+    # a window's day the query does not read would only split the cache (kpi_compounds reads no $start)
+    windows = tuple((start if "start" in reads else None, end if "end" in reads else None) for start, end in windows)
+    return _run_periods(*version(), name, rest, windows, scope)
 
 
 def explore(spec: explorer.Spec, filters) -> pd.DataFrame:
@@ -108,6 +158,14 @@ def _hours_index(folder: str, fingerprint: str) -> hours.Index:
     return index
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _district(folder: str, fingerprint: str) -> district.District:
+    """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
+    index = district.District(_connection(folder, fingerprint))
+    pa.default_memory_pool().release_unused()  # the frames read while loading
+    return index
+
+
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
 def _hours_summary(folder: str, fingerprint: str, start: dt.date, end: dt.date, streets: tuple,
                    communities: tuple) -> dict[str, pd.DataFrame]:
@@ -123,7 +181,8 @@ def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_f
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
 def _street_ranking(folder: str, fingerprint: str, params: dict, scope: Scope) -> pd.DataFrame:
-    return ranking.street_ranking(_connection(folder, fingerprint), _hours_index(folder, fingerprint), params, scope)
+    return ranking.street_ranking(_connection(folder, fingerprint), _hours_index(folder, fingerprint), params, scope,
+                                  district=_district(folder, fingerprint))
 
 
 def street_ranking(**params) -> pd.DataFrame:
@@ -178,4 +237,5 @@ def warm() -> None:
     """What a process's first page view would otherwise do (coopdash/app/warmup.py): open the current
     dataset version, load its hours index, import and freeze the pages' modules."""
     _hours_index(*version())  # opens the connection too
+    _district(*version())
     freeze_after_start()

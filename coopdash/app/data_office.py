@@ -198,8 +198,8 @@ def upload_section() -> None:
         names = st.session_state.get("flt_names", {})
         st.markdown(f"**{t('office.impact', streets=fmt.md('、'.join(names.get(s, s) for s in result['streets']) or '—'))}**")
         impact = result["impact"].copy()
-        impact["figure"] = [f"{zh}（{unit}）" if st.session_state.get("lang") != "en" else en
-                            for zh, en, unit in zip(impact["zh"], impact["en"], impact["unit"])]
+        impact["figure"] = [f"{t(label)}（{t(unit)}）" if st.session_state.get("lang") != "en" else t(label)
+                            for label, unit in zip(impact["label"], impact["unit"])]
         for column in ("before", "after"):
             impact[column + "_text"] = [fmt.number(v) for v in impact[column]]
         impact["change_text"] = [("+" if v > 0 else "") + fmt.number(v) if v else "—" for v in impact["change"]]

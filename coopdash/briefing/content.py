@@ -14,15 +14,21 @@ from typing import Protocol
 
 import pandas as pd
 
-from coopdash.data import db, periods, ranking
+from coopdash.data import db, metrics, periods, ranking
 from coopdash.data.errors import Refused
 from coopdash.data.filters import Filters
 from coopdash.data.scope import EVERYTHING, Scope
 from coopdash.data.settings import settings
 
+# the indicators table's rows: metrics of coopdash/data/metrics.py (its label, unit, share and column)
+INDICATOR_FLOWS = ("orders_resolved", "resolution_rate", "meetings", "problems_resolved", "household_t",
+                   "construction_t", "road_km", "pipe_km", "building_doors", "parking_spaces", "owners_committees")
+INDICATOR_STOCKS = ("cooperatives", "members", "party_members", "work_team_headcount")
 # the overview's card queries: the window's flows and the stocks at its end
 CARDS = ("kpi_organisation", "kpi_orders", "kpi_outcomes", "kpi_compounds")
-FLOWS = ("kpi_organisation", "kpi_orders", "kpi_outcomes")  # compared with earlier periods
+# the flows' queries, compared with earlier periods (a new flow metric in INDICATOR_FLOWS brings its query)
+FLOWS = tuple(dict.fromkeys(("kpi_organisation", "kpi_orders", "kpi_outcomes",
+                             *(metrics.metric(name).query for name in INDICATOR_FLOWS))))
 TREND = ("monthly_trend",)  # from the launch
 PAGE = ("by_street", "orders_overdue", "orders_satisfaction", "orders_by_category", "org_coops",
         "briefing_silent_communities")  # the window

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from coopdash.briefing import charts
-from coopdash.briefing.content import Briefing
+from coopdash.briefing.content import INDICATOR_FLOWS, INDICATOR_STOCKS, Briefing
+from coopdash.data import metrics
 from coopdash.data.contract import ORDER_CATEGORY
 from coopdash.data.settings import RANKING_INDICATORS, settings
 from coopdash.i18n import fmt
@@ -243,27 +244,17 @@ def _indicators(b: Briefing) -> Table:
     p, c = b.period, b.cumulative
     prev, year = b.previous or {}, b.year or {}
     rows = []
-    flows = [("kpi.orders_resolved", "resolved", "unit.times", False),
-             ("kpi.resolution_rate", "resolution_rate", None, True),
-             ("kpi.meetings", "meetings", "unit.times", False),
-             ("kpi.problems_resolved", "problems_resolved", "unit.items", False),
-             ("kpi.household_t", "household_t", "unit.t", False),
-             ("kpi.construction_t", "construction_t", "unit.t", False),
-             ("kpi.road_km", "road_km", "unit.km", False),
-             ("kpi.pipe_km", "pipe_km", "unit.km", False),
-             ("kpi.building_doors", "building_doors", "unit.items", False),
-             ("kpi.parking_spaces", "parking_spaces", "unit.items", False),
-             ("kpi.owners_committees", "owners_committees", "unit.items", False)]
-    for label, key, unit, is_share in flows:
-        shown = (lambda v: share(v)) if is_share else (lambda v, u=unit: _with_unit(v, u))
-        rows.append([t(label), shown(p[key]),
-                     change(p[key], prev.get(key) if b.previous else None, is_share),
-                     change(p[key], year.get(key) if b.year else None, is_share),
-                     "—" if is_share else shown(c[key])])
-    for label, key, unit in (("kpi.cooperatives", "cooperatives", "unit.items"), ("kpi.members", "members", "unit.people"),
-                             ("kpi.party_members", "party_members", "unit.people"),
-                             ("kpi.work_team_headcount", "work_team_headcount", "unit.people")):
-        rows.append([t(label), _with_unit(p[key], unit), "", "", _with_unit(p[key], unit)])  # a stock: the end's
+    for name in INDICATOR_FLOWS:
+        m = metrics.metric(name)
+        shown = (lambda v: share(v)) if m.share else (lambda v, u=m.unit: _with_unit(v, u))
+        now = m.value(p)
+        rows.append([t(m.label), shown(now),
+                     change(now, m.value(prev) if b.previous else None, m.share),
+                     change(now, m.value(year) if b.year else None, m.share),
+                     "—" if m.share else shown(m.value(c))])
+    for name in INDICATOR_STOCKS:
+        m = metrics.metric(name)
+        rows.append([t(m.label), _with_unit(m.value(p), m.unit), "", "", _with_unit(m.value(p), m.unit)])  # the end's
     return Table(t("brief.s.indicators"), [t("brief.col.indicator"), t("brief.col.period"), t("brief.col.mom"),
                                            t("brief.col.yoy"), t("brief.col.cumulative")], rows)
 

@@ -22,7 +22,9 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from coopdash import ROOT
 from coopdash.data import rollups, views
@@ -85,6 +87,12 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict, scope: Scop
     """Run one named query on a fresh cursor of `con`, binding only the parameters it uses, within
     `scope`: a scoped user's street offices replace or narrow `$streets` (coopdash/data/scope.py),
     and a query that does not read `$streets` is refused to them unless it is declared unscoped."""
+    sql, bound = _bind(name, params, scope)
+    return fetch(con, sql, bound, name)
+
+
+def _bind(name: str, params: dict, scope: Scope) -> tuple[str, dict]:
+    """`queries/<name>.sql` and the parameters it reads, within `scope` (see `execute`)."""
     sql, needed = load_query(name)
     if scope.limited:
         if "streets" not in needed and not unscoped(name):
@@ -97,21 +105,77 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict, scope: Scop
         raise QueryError(f"查询 {name} 缺少参数：{listed}", f"query {name} needs parameters: {listed}")
     bound = {k: list(v) if isinstance(v, (tuple, set, frozenset)) else v
              for k, v in params.items() if k in needed}
-    return fetch(con, sql, bound, name)
+    return sql, bound
+
+
+# A named query's window parameters: renamed per period when one statement evaluates several windows.
+_WINDOW = re.compile(r"(?<![\w$])\$(start|end)\b")
+
+
+@cache
+def _periods_sql(name: str, n: int) -> str:
+    """`queries/<name>.sql` for n windows in one statement: the query once per window, `$start`/`$end`
+    renamed `$p<i>_start`/`$p<i>_end`, each copy's rows marked with its window's number (`_period`),
+    glued with UNION ALL. The other parameters (the scope, `$launch`) are shared."""
+    sql = re.sub(r"--[^\n]*", "", load_query(name)[0]).strip().rstrip(";")
+    return "\nUNION ALL\n".join(
+        f"SELECT CAST({i} AS INTEGER) AS _period, * FROM (\n"
+        + _WINDOW.sub(lambda m, i=i: f"$p{i}_{m.group(1)}", sql) + "\n)" for i in range(n))
+
+
+def execute_periods(con: duckdb.DuckDBPyConnection, name: str, params: dict,
+                    windows: Sequence[tuple], scope: Scope = EVERYTHING) -> list[pd.DataFrame]:
+    """One named query over several windows [(start, end), …] in one statement (one parse, bind and plan,
+    one pass of the engine), the other parameters shared; each window's rows as `execute` would give
+    them, in the order of `windows`. The query's own SQL is the definition: each window runs it
+    unchanged but for the names of its two window parameters (tests hold the two equal)."""
+    if len(windows) == 1:
+        start, end = windows[0]
+        return [execute(con, name, {**params, "start": start, "end": end}, scope)]
+    sql, bound = _bind(name, {**params, "start": windows[0][0], "end": windows[0][1]}, scope)
+    for key in ("start", "end"):
+        bound.pop(key, None)
+    for i, (start, end) in enumerate(windows):
+        if "start" in load_query(name)[1]:
+            bound[f"p{i}_start"] = start
+        if "end" in load_query(name)[1]:
+            bound[f"p{i}_end"] = end
+    table = fetch_arrow(con, _periods_sql(name, len(windows)), bound, name)
+    period = table.column("_period").to_numpy()
+    rest = table.drop_columns(["_period"])
+    return [rest.take(np.flatnonzero(period == i)).to_pandas() for i in range(len(windows))]
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str) -> pd.DataFrame:
     """Run SQL the code built (a named query, or the explorer's whitelisted SELECT) on a fresh cursor."""
+    return fetch_arrow(con, sql, params, name).to_pandas()
+
+
+def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict, name: str,
+                time_limit: float | None = None) -> pa.Table:
+    """`fetch`'s result as an Arrow table. The statement runs at most `time_limit` seconds (default: the
+    `[query] time_limit_seconds` setting): then DuckDB itself stops it (the cursor's interrupt, checked by
+    the engine between its work units, so a pathological filter cannot hold a worker thread) and the page
+    is told so in both languages."""
+    limit = settings().query_time_limit if time_limit is None else time_limit
     with _cursor_lock:
         cur = con.cursor()
+    timer = threading.Timer(limit, cur.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         # execute() prepares the statement once; sql(…, params=) binds it again to type the parameters,
         # which is slow on the macro-expanded queries (docs/scale.md). Results are small: the extra Arrow
         # copy DuckDB warns about (the warning is filtered at the top of this module) does not matter.
-        return cur.execute(sql, params).to_arrow_table().to_pandas()
+        return cur.execute(sql, params).to_arrow_table()
+    except duckdb.InterruptException as exc:
+        raise QueryError(f"查询 {name} 超过 {limit:g} 秒，已停止；请缩小时间范围或筛选条件后重试",
+                         f"query {name} ran longer than {limit:g} s and was stopped; narrow the window or "
+                         "the filters and try again") from exc
     except duckdb.Error as exc:
         raise QueryError(f"查询 {name} 执行失败：{exc}", f"query {name} failed: {exc}") from exc
     finally:
+        timer.cancel()
         cur.close()
 
 

@@ -39,13 +39,20 @@ def refuse_unless_allowed(scope: Scope) -> None:
 
 
 def street_ranking(con, index, params: dict, scope: Scope = EVERYTHING,
-                   weights: dict[str, float] | None = None) -> pd.DataFrame:
+                   weights: dict[str, float] | None = None, district=None) -> pd.DataFrame:
     """One row per street office in the ranking (see the module's docstring), best first: rank (None when
-    not ranked), band ("top", "bottom" or ""), score, the indicators and their inputs."""
+    not ranked), band ("top", "bottom" or ""), score, the indicators and their inputs. `district`: the
+    district index of the same dataset version (coopdash/data/district.py), which gives every indicator
+    of queries/street_ranking.sql but the overdue orders without a statement when there is no community
+    filter (queries/street_overdue.sql gives those; tests hold the two ways equal)."""
     refuse_unless_allowed(scope)
     # a scoped account that may see district figures is ranked among the whole district
     params = {**params, "streets": [], "communities": []} if scope.limited else params
-    frame = db.execute(con, "street_ranking", params, EVERYTHING)
+    if district is not None and not params.get("communities"):
+        overdue = db.execute(con, "street_overdue", params, EVERYTHING)
+        frame = district.ranking_indicators(params["start"], params["end"], params.get("streets") or (), overdue)
+    else:
+        frame = db.execute(con, "street_ranking", params, EVERYTHING)
     times = index.within_by_street(params["start"], params["end"], params.get("streets") or (),
                                    params.get("communities") or ())
     share = dict(zip(times["code"], times["within_deadline_share"]))

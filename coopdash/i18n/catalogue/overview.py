@@ -25,6 +25,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi.building_doors": ("更换楼宇门", "Building doors replaced"),
     "kpi.road_km": ("修缮小区道路", "Road repaired"),
     "kpi.pipe_km": ("维修供热、排水管线", "Heating and drainage pipe repaired"),
+    "kpi.tonnes": ("清运垃圾", "Waste cleared"),
     "kpi.parking_spaces": ("规划停车位", "Parking spaces"),
     "kpi.owners_committees": ("成立业委会", "Owners' committees founded"),
     "kpi.compounds": ("小区总数", "Compounds"),
