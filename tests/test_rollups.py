@@ -12,6 +12,8 @@ import pytest
 
 from coopdash.data import db, rollups
 from coopdash.data.dataset import write_dataset
+from coopdash.data.files import PARTITION_TIME, partition_files
+from ingest.store import read_tables
 from tests.conftest import CITY_ORDERS
 
 N = CITY_ORDERS
@@ -133,8 +135,9 @@ def test_stale_rollups_are_not_used(city, tmp_path):
     connection builds fresh ones and the figures follow the new table."""
     copy = tmp_path / "dataset"
     shutil.copytree(city, copy)
-    orders = pq.read_table(copy / "service_orders.parquet")
+    orders = read_tables(copy, {"service_orders"})["service_orders"]
     kept = orders.slice(0, N // 2)
+    shutil.rmtree(copy / "service_orders")  # one file instead of the months: the layout before months were files
     pq.write_table(kept, copy / "service_orders.parquet")
     assert not rollups.is_current(copy, "orders")
     c = db.open_dataset(copy)
@@ -178,17 +181,22 @@ def test_orders_open_at_a_day_equal_the_raw_rows(which, con, con_memory):
     assert seen > 1_000
 
 
-def _random_batch(folder, table: str, rng: random.Random, n: int) -> list[dict]:
+KEYS = {"service_orders": "order_id", "cleanups": "cleanup_id", "repairs": "repair_id"}
+
+
+def _random_batch(folder, table: str, rng: random.Random, n: int, tag: str = "") -> list[dict]:
     """n rows for `table`: new ones, updates of existing ones (some moved to another month), unchanged ones."""
-    rows = pq.read_table(folder / f"{table}.parquet").to_pylist()
-    key = {"service_orders": "order_id", "cleanups": "cleanup_id", "repairs": "repair_id"}[table]
-    time = "submitted_at" if table == "service_orders" else "done_on"
-    out = []
+    rows = read_tables(folder, {table})[table].to_pylist()
+    key = KEYS[table]
+    time = PARTITION_TIME[table]
+    out, seen = [], set()
     for i in range(n):
         row = dict(rng.choice(rows))
+        if row[key] in seen:
+            continue
         kind = rng.choice(["new", "update", "move", "same"])
         if kind == "new":
-            row[key] = f"NEW{i}"
+            row[key] = f"NEW{tag}{i}"
         if kind == "move":  # to another month, earlier or later: both months change
             shift = dt.timedelta(days=rng.choice([-70, -40, 35, 65]))
             row[time] = row[time] + shift
@@ -198,45 +206,74 @@ def _random_batch(folder, table: str, rng: random.Random, n: int) -> list[dict]:
             row["rating"] = None if row["status"] != "resolved" else rng.choice([1, 2, 3, 4, 5])
         elif kind == "update":
             row["tonnes" if table == "cleanups" else "quantity"] = round(rng.uniform(0.1, 9), 2)
+        seen.add(row[key])
         out.append(row)
     return out
+
+
+def _publish_rounds(start, tmp_path, tables, rng, rounds=3, n=40):
+    """Random batches merged by month (ingest/validate.py `_merge_partitioned`) and written as new versions
+    (ingest/store.py `write_tables`, rollups.update), round after round from the dataset `start`; after each, the
+    tables equal the batch merged by hand into the whole table, and every rollup file equals a full rebuild, row
+    for row and in order."""
+    from ingest.parse import Where
+    from ingest.store import write_tables
+    from ingest.validate import Located, _merge_partitioned
+    base, counts = start, []
+    for round_ in range(rounds):
+        new = tmp_path / f"v{round_ + 1}"
+        new.mkdir()
+        months, changed, expected = {}, {}, read_tables(base)
+        for table in tables:
+            batch = _random_batch(base, table, rng, n, tag=f"r{round_}")
+            key = KEYS[table]
+            located = [Located(r, Where("f", ""), i, {}) for i, r in enumerate(batch)]
+            changed[table], added, updated, _, months[table] = _merge_partitioned(table, base, located)
+            counts.append((added, updated))
+            by_key = {r[key]: r for r in expected[table].to_pylist()}
+            by_key.update({r[key]: r for r in batch})
+            expected[table] = sorted(by_key.values(), key=lambda r: (r[PARTITION_TIME[table]], r[key]))
+            assert changed[table].num_rows == len(by_key)
+        assert sum(len(m) for m in months.values()) >= 3
+        write_tables(base, new, changed)
+        rollups.update(base, new, months)
+        got = read_tables(new)
+        for table in tables:  # the same rows, month by month sorted by time and key
+            rows = sorted(got[table].to_pylist(), key=lambda r: (r[PARTITION_TIME[table]], r[KEYS[table]]))
+            assert rows == expected[table], (round_, table)
+            files, before = partition_files(new, table), partition_files(base, table)
+            assert files is not None
+            if before is not None and not changed[table].whole:  # the other months are the base's own files
+                for m, f in files.items():
+                    linked = m in before and f.stat().st_ino == before[m].stat().st_ino
+                    assert linked == (m not in months[table]), (table, m)
+        assert all(rollups.is_current(new, name) for name in rollups.NAMES)
+        full = tmp_path / f"full{round_ + 1}"
+        write_dataset(got, full)
+        for name in rollups.NAMES:
+            assert pq.read_table(rollups.path(new, name)).to_pylist() == \
+                pq.read_table(rollups.path(full, name)).to_pylist(), (round_, name)
+            if rollups.FACT[name] not in tables:  # built from the same files: the base's rollup, linked
+                assert rollups.path(new, name).stat().st_ino == rollups.path(base, name).stat().st_ino
+        base = new
+    assert all(a + u > 0 for a, u in counts) and sum(a for a, _ in counts) > rounds and sum(u for _, u in counts) > rounds
 
 
 @pytest.mark.parametrize("seed,tables", [(1, ("service_orders",)), (2, ("cleanups", "repairs")),
                                          (3, ("service_orders", "cleanups", "repairs"))])
 def test_rollups_updated_for_the_touched_months_equal_a_full_rebuild(seed, tables, city, tmp_path):
-    """A publish recomputes only the months its batch touched (coopdash/data/rollups.py `update`): after random
-    batches of new rows, updates and rows moved between months, every rollup file equals a full rebuild, row for
-    row and in order."""
-    from coopdash.data.dataset import write_dataset
-    from ingest.parse import Where
-    from ingest.store import read_tables
-    from ingest.validate import Located, _merge_columnar
-    base = tmp_path / "base"
-    shutil.copytree(city, base)
-    rng = random.Random(seed)
-    new = tmp_path / "new"
-    (new / rollups.FOLDER).mkdir(parents=True)
-    months = {}
-    for f in base.glob("*.parquet"):
-        if f.stem not in tables:
-            import os
-            os.link(f, new / f.name)  # unchanged tables are the base's own files
-    for table in tables:
-        batch = [Located(r, Where("f", ""), i, {}) for i, r in enumerate(_random_batch(base, table, rng, 40))]
-        merged, added, updated, _, months[table] = _merge_columnar(table, read_tables(base, {table})[table], batch)
-        assert added > 0 and updated > 0
-        pq.write_table(merged, new / f"{table}.parquet")
-    assert sum(len(m) for m in months.values()) >= 3
-    rollups.update(base, new, months)
-    assert all(rollups.is_current(new, name) for name in rollups.NAMES)
-    full = tmp_path / "full"
-    write_dataset({t: pq.read_table(new / f"{t}.parquet") for t in (p.stem for p in new.glob("*.parquet"))}, full)
-    for name in rollups.NAMES:
-        got = pq.read_table(rollups.path(new, name)).to_pylist()
-        assert got == pq.read_table(rollups.path(full, name)).to_pylist(), name
-        if rollups.FACT[name] not in tables:  # built from the same files: the base's rollup, linked
-            assert rollups.path(new, name).stat().st_ino == rollups.path(base, name).stat().st_ino
+    """A publish rewrites only the month files and recomputes only the rollup months its batch touched: after
+    random batches of new rows, updates and rows moved between months, on a city dataset (one file per month),
+    the tables and every rollup equal a full rebuild."""
+    assert partition_files(city, "service_orders")
+    _publish_rounds(city, tmp_path, tables, random.Random(seed))
+
+
+def test_the_fixture_in_one_file_a_table_is_converted_to_months_and_then_updated_by_month(fixture_dir, tmp_path):
+    """The test fixture (and the demo) keep one file a table: the first publish writes the fact tables as months
+    (all of them), the next ones only the touched months; every round equals a full rebuild."""
+    assert partition_files(fixture_dir, "service_orders") is None
+    _publish_rounds(fixture_dir, tmp_path, ("service_orders", "cleanups", "repairs"), random.Random(4), n=20)
 
 
 def test_rollups_are_rebuilt_whole_when_the_places_change(city, tmp_path):
