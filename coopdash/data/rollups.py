@@ -17,10 +17,12 @@ no rollups, or the tables were replaced without them (a signature that does not 
 
 A publish recomputes only what its batch touched (`update`): a rollup whose sources did not change is linked
 from the version before; one whose fact table did is the old rollup's rows outside the touched months plus its
-SQL run over the touched months' rows only (every rollup but `orders_resolved` is a sum per month, or a row
-per order, of its fact table: a month's rows depend on that month alone); `orders_resolved`, ranked over every
-resolved order, is rebuilt whole, as is everything when compounds or communities change. A test holds the
-result equal, row for row and in order, to a full rebuild.
+SQL run over the touched months' rows only (every rollup is a sum per month, or a row per order, of its fact
+table: a month's rows depend on that month alone; the rank by time to resolve that orders_resolved once held
+is worked out by coopdash/data/hours.py when it loads). The two as long as the orders are merged in file order
+rather than sorted again: `orders_flat` by month submitted, `orders_resolved` by month resolved. Everything is
+rebuilt when compounds or communities change. A test holds the result equal, row for row and in order, to a full
+rebuild.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coopdash import ROOT
@@ -52,9 +55,10 @@ PLACES = ("compounds", "communities")
 FACT = {"orders": "service_orders", "orders_daily": "service_orders", "orders_flat": "service_orders",
         "orders_resolved": "service_orders", "cleanups": "cleanups", "cleanups_daily": "cleanups",
         "repairs": "repairs", "repairs_daily": "repairs"}
-# the rollup column that says which month of its fact table a row comes from; orders_resolved has none
+# the rollup column that says which month of its fact table a row comes from
 MONTH_OF = {"orders": "sub_month", "orders_daily": "sub_day", "orders_flat": "submitted_at", "cleanups": "month",
-            "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on"}
+            "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on",
+            "orders_resolved": "sub_month"}
 _META_KEY = b"coopdash.rollup.signature"
 
 
@@ -102,10 +106,14 @@ def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
     group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
     n, writer = 0, None
     try:
-        for q, p in parts or [(query, params)]:
+        for part in parts or [(query, params)]:
             cur = con.cursor()
             try:
-                reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
+                if isinstance(part, _Kept):
+                    reader = part.reader()
+                else:
+                    q, p = part
+                    reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
                 if writer is None:
                     schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
                     writer = pq.ParquetWriter(tmp, schema, compression="zstd")
@@ -122,24 +130,93 @@ def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
     return n
 
 
-def _flat_parts(name: str, months: list) -> list[tuple[str, dict]]:
+class _Kept:
+    """A part of a rollup merged in file order: the base file's rows with `column` in [lo, hi) (None: open),
+    `equal` (column → value) and, if given, `column_out` not in `out`, in the order they are in. Read with pyarrow,
+    which never reorders rows (a DuckDB scan streamed on several threads may); the row groups whose statistics
+    rule the range out are not read."""
+
+    def __init__(self, file: Path, column: str, lo=None, hi=None, equal: dict | None = None,
+                 column_out: str | None = None, out: list | None = None):
+        self.file, self.column, self.lo, self.hi = Path(file), column, lo, hi
+        self.equal, self.column_out, self.out = equal or {}, column_out, out or []
+
+    def reader(self) -> pa.RecordBatchReader:
+        file = pq.ParquetFile(self.file)
+        schema = file.schema_arrow
+        names = schema.names
+
+        def bound(v, column):
+            if v is None or not pa.types.is_timestamp(schema.field(column).type):
+                return v
+            return dt.datetime.combine(v, dt.time()) if not isinstance(v, dt.datetime) else v
+
+        lo, hi = bound(self.lo, self.column), bound(self.hi, self.column)
+
+        def wanted(i: int) -> bool:
+            rg = file.metadata.row_group(i)
+            stats = {c: rg.column(names.index(c)).statistics for c in (self.column, *self.equal)}
+            if any(st is None or not st.has_min_max for st in stats.values()):
+                return True
+            st = stats[self.column]
+            if (lo is not None and st.max < lo) or (hi is not None and st.min >= hi):
+                return False
+            return all(stats[c].min <= v <= stats[c].max for c, v in self.equal.items())
+
+        def batches():
+            for i in range(file.metadata.num_row_groups):
+                if not wanted(i):
+                    continue
+                t = file.read_row_group(i)
+                mask = pa.array([True] * t.num_rows)
+                if lo is not None:
+                    mask = pc.and_(mask, pc.greater_equal(t[self.column], pa.scalar(lo, schema.field(self.column).type)))
+                if hi is not None:
+                    mask = pc.and_(mask, pc.less(t[self.column], pa.scalar(hi, schema.field(self.column).type)))
+                for c, v in self.equal.items():
+                    mask = pc.and_(mask, pc.equal(t[c], pa.scalar(v, schema.field(c).type)))
+                if self.column_out and self.out:
+                    out = pa.array(self.out, schema.field(self.column_out).type)
+                    mask = pc.and_(mask, pc.invert(pc.is_in(t[self.column_out], value_set=out)))
+                yield from t.filter(mask).to_batches()
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _flat_parts(name: str, months: list, old: Path) -> list:
     """orders_flat without sorting ten million rows again: the file is ordered by (pending DESC, submitted_at,
     order_id), so the touched months' rows fall exactly where those months' rows were. Its parts, in file
     order: for the pending orders and then the rest, the base's rows up to each touched month (in the order
-    they are in, DuckDB keeping a scan's order), that month's rows computed afresh, …, the base's rows after."""
+    they are in: `_Kept`), that month's rows computed afresh, …, the base's rows after."""
     parts = []
     fresh = f"SELECT * FROM ({sql(name)}) WHERE pending = $p AND CAST(date_trunc('month', submitted_at) AS DATE) = $m " \
             "ORDER BY submitted_at, order_id"
-    kept = "SELECT * FROM read_parquet($old) WHERE pending = $p AND ($a IS NULL OR submitted_at >= $a) " \
-           "AND ($b IS NULL OR submitted_at < $b)"
     for pending in (True, False):
         start = None
         for m in months:
-            parts.append((kept, {"p": pending, "a": start, "b": m}))
+            parts.append(_Kept(old, "submitted_at", start, m, {"pending": pending}))
             parts.append((fresh, {"p": pending, "m": m}))
             start = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
-        parts.append((kept, {"p": pending, "a": start, "b": None}))
+        parts.append(_Kept(old, "submitted_at", start, None, {"pending": pending}))
     return parts
+
+
+def _resolved_parts(name: str, res_months: list, old: Path, months: list) -> list:
+    """orders_resolved without sorting nine million rows again: the file is ordered by day resolved first, so
+    only the months resolved in which a row goes or comes (`res_months`) change. Its parts, in file order: the
+    base's rows before each such month (in the order they are in: `_Kept`), that month's kept and fresh rows
+    sorted together, …, the base's rows after. A base row is kept when its month submitted (one of `months`,
+    the touched ones) was not touched."""
+    month = "SELECT * FROM (SELECT * FROM read_parquet($old) WHERE day >= $a AND day < $b AND sub_month NOT IN " \
+            "(SELECT month FROM touched_months WHERE table_name = 'service_orders') UNION ALL BY NAME " \
+            f"SELECT * FROM ({sql(name)}) WHERE day >= $a AND day < $b) ORDER BY {_order_by(name)}"
+    parts, start = [], None
+    for m in res_months:
+        end = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
+        parts += [_Kept(old, "day", start, m, column_out="sub_month", out=months),
+                  (month, {"a": m, "b": end, "old": str(old)})]
+        start = end
+    return parts + [_Kept(old, "day", start, None, column_out="sub_month", out=months)]
 
 
 def _record(folder: Path, rows: dict[str, int]) -> None:
@@ -186,7 +263,6 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
         return write(folder)
     (folder / FOLDER).mkdir(exist_ok=True)
     touched = views.connect(folder, months={t: sorted(m) for t, m in months.items()})
-    whole = views.connect(folder)
     rows = {}
     try:
         for name in NAMES:
@@ -194,16 +270,23 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
             if fact not in months:  # built from the base's own files: the same rollup
                 _link_or_copy(path(base, name), path(folder, name))
                 rows[name] = pq.ParquetFile(path(folder, name)).metadata.num_rows
-            elif name not in MONTH_OF:  # ranked over every row: rebuilt whole
-                rows[name] = _write_one(whole, folder, name, sql(name))
             else:  # the base's rows of the untouched months, and the touched months' rows computed afresh
                 column = MONTH_OF[name]
                 old = folder / FOLDER / f".{name}.base.parquet"  # linked in: the connection reads this folder only
                 _link_or_copy(path(base, name), old)
                 try:
                     if name == "orders_flat":  # as long as the orders: merged in file order, not sorted again
-                        parts = [(q, {**p, "old": str(old)} if "$old" in q else p)
-                                 for q, p in _flat_parts(name, sorted(months[fact]))]
+                        parts = _flat_parts(name, sorted(months[fact]), old)
+                        rows[name] = _write_one(touched, folder, name, "", parts=parts)
+                        continue
+                    if name == "orders_resolved":  # as long as the resolved orders: only the months resolved
+                        # in which a row goes (its order's month submitted was touched) or comes, sorted again
+                        res = touched.sql(
+                            "SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM read_parquet($old) WHERE "
+                            "sub_month IN (SELECT month FROM touched_months WHERE table_name = 'service_orders') "
+                            f"UNION SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM ({sql(name)})",
+                            params={"old": str(old)}).fetchall()
+                        parts = _resolved_parts(name, sorted(r[0] for r in res), old, sorted(months[fact]))
                         rows[name] = _write_one(touched, folder, name, "", parts=parts)
                         continue
                     # `column` is one of MONTH_OF's fixed identifiers (ident checks it); the rest is
@@ -216,7 +299,6 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
                     old.unlink(missing_ok=True)
     finally:
         touched.close()
-        whole.close()
     _record(folder, rows)
     return rows
 
