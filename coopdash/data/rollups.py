@@ -73,10 +73,12 @@ def sql(name: str) -> str:
 
 def signature(folder: Path, name: str | None = None) -> str:
     """Names and sizes of the source files of rollup `name` (its fact table and the places; every source when
-    no name is given): changes whenever one of them is rewritten."""
+    no name is given) and its SQL: changes whenever one of them is rewritten."""
     folder = Path(folder)
     tables = SOURCES if name is None else (FACT[name], *PLACES)
     parts = [f"{f.relative_to(folder)}:{f.stat().st_size}" for t in tables for f in table_files(folder, t)]
+    # and what the rollup is: a file written by another definition (an older orders_resolved) is not current
+    parts += [hashlib.sha1(sql(n).encode()).hexdigest() for n in (NAMES if name is None else (name,))]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
