@@ -260,6 +260,7 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
     sources are `base`'s own files, recomputing only what changed. Anything else (no current rollups in `base`,
     the places changed, a fact table changed but not named) is a full `write`. Returns the rows per rollup."""
     folder = Path(folder)
+    months = {t: m for t, m in months.items() if m}  # a table whose rows did not change: its files are the base's
     if base is None or not all(is_current(base, n) for n in NAMES) or not all(
             _same_files(base, folder, t) for t in SOURCES if t not in months):
         return write(folder)
