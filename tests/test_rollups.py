@@ -291,3 +291,38 @@ def test_rollups_are_rebuilt_whole_when_the_places_change(city, tmp_path):
     finally:
         rollups.write = original
     assert calls == [new] and all(rollups.is_current(new, name) for name in rollups.NAMES)
+
+
+def test_every_query_and_the_hours_index_are_the_same_from_one_file_a_table_or_one_file_per_month(city, tmp_path):
+    """The storage change leaves every figure as it was: the city dataset (fact tables one file per month) and the
+    same tables written one file a table (as before months were files, and as the demo and fixture still are)
+    give equal results for every named query, on a window with partial months, district-wide and for one street
+    office, and the same hours to resolve."""
+    import pandas as pd
+
+    from coopdash import ROOT
+    from coopdash.data import hours
+    from tests.conftest import params
+    assert partition_files(city, "service_orders") and partition_files(city, "repairs")
+    single = tmp_path / "single"
+    write_dataset(read_tables(city), single)
+    assert (single / "service_orders.parquet").is_file() and partition_files(single, "service_orders") is None
+    a, b = db.open_dataset(city), db.open_dataset(single)
+    compound = a.sql("SELECT min(compound_code) FROM compounds").fetchall()[0][0]
+    street = a.sql("SELECT min(street_code) FROM streets").fetchall()[0][0]
+    extra = {"by": "street", "compound": compound, "compounds": [], "coops": [], "modes": [], "street_codes": [],
+             "month_start": dt.date(2025, 3, 1), "min_members": 7, "max_members": 9, "chairs": 1, "vice_chairs": 2,
+             "party_share_above": 0.5}
+    names = sorted(p.stem for p in (ROOT / "queries").glob("[!_]*.sql"))
+    assert len(names) > 30
+    compared = 0
+    for streets in ([], [street]):
+        p = params(start=dt.date(2024, 3, 15), end=dt.date(2025, 8, 20), streets=streets, **extra)
+        for name in names:
+            got, expected = db.execute(a, name, p), db.execute(b, name, p)
+            pd.testing.assert_frame_equal(got, expected, obj=f"{name} {streets}")
+            compared += len(expected)
+        ha, hb = hours.load(city, a), hours.load(single, b)
+        for kind, frame in ha.summary(p["start"], p["end"], streets).items():
+            pd.testing.assert_frame_equal(frame, hb.summary(p["start"], p["end"], streets)[kind], obj=kind)
+    assert compared > 1_000
