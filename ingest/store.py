@@ -174,10 +174,11 @@ def write_version(dataset: Path, changed: dict[str, pa.Table | Parts], summary: 
     meta.mkdir()
     (meta / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     (meta / "report.csv").write_bytes(report_csv)
-    written = [p for p in new.iterdir() if p.is_dir() and p.name != META]
-    for f in [*new.glob("*.parquet"), *(f for d in written for f in d.iterdir()), *meta.iterdir()]:
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+    written = [p for p in new.rglob("*") if p.is_dir()]  # tables and rollups one file per month, _rollups, _ingest
+    for f in new.rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
     for d in written:
         _fsync_dir(d)
     _fsync_dir(new)

@@ -317,12 +317,12 @@ BATCH = 1 << 20
 
 
 def load(folder: Path, con) -> Index:
-    """The index of the dataset in `folder`: from its rollup file when current, else from the rollup
+    """The index of the dataset in `folder`: from its rollup files when current, else from the rollup
     that `db.open_dataset` built in memory on `con`."""
-    if rollups.is_current(folder, ROLLUP):
-        file = pq.ParquetFile(rollups.path(folder, ROLLUP), read_dictionary=CODES)
-        return Index(file.metadata.num_rows,
-                     lambda name: (b.column(0) for b in file.iter_batches(BATCH, columns=[name])))
+    if rollups.is_current(folder, ROLLUP):  # one file per month resolved, in order
+        files = [pq.ParquetFile(f, read_dictionary=CODES) for f in rollups.files(folder, ROLLUP)]
+        return Index(sum(f.metadata.num_rows for f in files),
+                     lambda name: (b.column(0) for f in files for b in f.iter_batches(BATCH, columns=[name])))
     cur = con.cursor()
     try:
         view = cur.table(rollups.view(ROLLUP))

@@ -36,13 +36,14 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coopdash import ROOT
 from coopdash.data import views
-from coopdash.data.files import ident, table_files
+from coopdash.data.files import EMPTY, ident, partition_name, table_files
 
 NAMES = ("orders", "orders_daily", "orders_flat", "orders_resolved", "cleanups", "cleanups_daily", "repairs",
          "repairs_daily")
@@ -60,6 +61,12 @@ MONTH_OF = {"orders": "sub_month", "orders_daily": "sub_day", "orders_flat": "su
             "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on",
             "orders_resolved": "sub_month"}
 _META_KEY = b"coopdash.rollup.signature"
+# The two rollups as long as the orders are folders of one file per month of this column (`_rollups/<name>/
+# 2024-01.parquet`, each in the rollup's own order, and `_signature`): a publish rewrites the months it touched
+# and links the others. orders_flat by month submitted (its rows are its fact table's rows), orders_resolved by
+# month resolved (read in that order by coopdash/data/hours.py).
+MONTHLY = {"orders_flat": "submitted_at", "orders_resolved": "day"}
+SIGNATURE = "_signature"
 
 
 def view(name: str) -> str:
@@ -83,39 +90,57 @@ def signature(folder: Path, name: str | None = None) -> str:
 
 
 def path(folder: Path, name: str) -> Path:
-    return Path(folder) / FOLDER / f"{name}.parquet"
+    """The rollup's file, or for a MONTHLY one its folder."""
+    return Path(folder) / FOLDER / (name if name in MONTHLY else f"{name}.parquet")
+
+
+def month_files(folder: Path, name: str) -> dict[dt.date, Path]:
+    """A MONTHLY rollup's files by month (first day), in order ({} when it has none)."""
+    where = path(folder, name)
+    out = {}
+    for f in where.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].parquet") if where.is_dir() else ():
+        out[dt.date(int(f.name[:4]), int(f.name[5:7]), 1)] = f
+    return dict(sorted(out.items()))
+
+
+def files(folder: Path, name: str) -> list[Path]:
+    """The rollup's Parquet files in order: its file, or a MONTHLY rollup's month files (its empty file when it has
+    no rows)."""
+    if name not in MONTHLY:
+        return [path(folder, name)]
+    return list(month_files(folder, name).values()) or [path(folder, name) / EMPTY]
+
+
+def read(folder: Path, name: str) -> pa.Table:
+    """A rollup's rows in its order (for tests and tools)."""
+    return pa.concat_tables([pq.read_table(f) for f in files(folder, name)])
 
 
 def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
-    """True when the rollup file exists and was built from the folder's current source files."""
+    """True when the rollup exists and was built from the folder's current source files."""
     file = path(folder, name)
-    if not file.is_file():
-        return False
     try:
-        meta = pq.read_schema(file).metadata or {}
+        if name in MONTHLY:
+            found = (file / SIGNATURE).read_text(encoding="utf-8") if file.is_dir() else ""
+        else:
+            found = (pq.read_schema(file).metadata or {}).get(_META_KEY, b"").decode() if file.is_file() else ""
     except (OSError, pa.ArrowException):
         return False
-    return meta.get(_META_KEY, b"").decode() == (sig or signature(folder, name))
+    return bool(found) and found == (sig or signature(folder, name))
 
 
-def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None,
-               parts: list[tuple[str, dict]] | None = None) -> int:
-    """One rollup file from `query` (or from `parts`, queries whose results follow each other in the file),
-    streamed in batches (orders_flat is as long as service_orders), stamped with its signature, written under a
+def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None) -> int:
+    """One rollup file from `query`, streamed in batches (orders_flat is as long as service_orders), stamped with its signature, written under a
     temporary name and renamed. Returns its rows."""
     sig = signature(folder, name)
     tmp = folder / FOLDER / f".{name}.parquet.tmp"
     group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
     n, writer = 0, None
     try:
-        for part in parts or [(query, params)]:
+        for q, p in [(query, params)]:
             cur = con.cursor()
             try:
-                if isinstance(part, _Kept):
-                    reader = part.reader()
-                else:
-                    q, p = part
-                    reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
+                reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
                 if writer is None:
                     schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
                     writer = pq.ParquetWriter(tmp, schema, compression="zstd")
@@ -132,93 +157,110 @@ def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
     return n
 
 
-class _Kept:
-    """A part of a rollup merged in file order: the base file's rows with `column` in [lo, hi) (None: open),
-    `equal` (column → value) and, if given, `column_out` not in `out`, in the order they are in. Read with pyarrow,
-    which never reorders rows (a DuckDB scan streamed on several threads may); the row groups whose statistics
-    rule the range out are not read."""
+def _write_months(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None,
+                  whole: bool = True) -> int:
+    """A MONTHLY rollup's month files from `query`, whose rows come month by month (of MONTHLY[name]): each month
+    written under a temporary name and renamed; `whole`: every month is here (the folder is started afresh and
+    stamped with its signature); else only the months the query returns are replaced (the caller stamps).
+    Returns the rows written."""
+    where = path(folder, name)
+    if whole and where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True, exist_ok=True)
+    group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
+    n, writer, month, tmp, schema = 0, None, None, None, None
 
-    def __init__(self, file: Path, column: str, lo=None, hi=None, equal: dict | None = None,
-                 column_out: str | None = None, out: list | None = None):
-        self.file, self.column, self.lo, self.hi = Path(file), column, lo, hi
-        self.equal, self.column_out, self.out = equal or {}, column_out, out or []
+    def close():
+        if writer is not None:
+            writer.close()
+            tmp.replace(where / partition_name(month))
 
-    def reader(self) -> pa.RecordBatchReader:
-        file = pq.ParquetFile(self.file)
-        schema = file.schema_arrow
-        names = schema.names
-
-        def bound(v, column):
-            if v is None or not pa.types.is_timestamp(schema.field(column).type):
-                return v
-            return dt.datetime.combine(v, dt.time()) if not isinstance(v, dt.datetime) else v
-
-        lo, hi = bound(self.lo, self.column), bound(self.hi, self.column)
-
-        def wanted(i: int) -> bool:
-            rg = file.metadata.row_group(i)
-            stats = {c: rg.column(names.index(c)).statistics for c in (self.column, *self.equal)}
-            if any(st is None or not st.has_min_max for st in stats.values()):
-                return True
-            st = stats[self.column]
-            if (lo is not None and st.max < lo) or (hi is not None and st.min >= hi):
-                return False
-            return all(stats[c].min <= v <= stats[c].max for c, v in self.equal.items())
-
-        def batches():
-            for i in range(file.metadata.num_row_groups):
-                if not wanted(i):
-                    continue
-                t = file.read_row_group(i)
-                mask = pa.array([True] * t.num_rows)
-                if lo is not None:
-                    mask = pc.and_(mask, pc.greater_equal(t[self.column], pa.scalar(lo, schema.field(self.column).type)))
-                if hi is not None:
-                    mask = pc.and_(mask, pc.less(t[self.column], pa.scalar(hi, schema.field(self.column).type)))
-                for c, v in self.equal.items():
-                    mask = pc.and_(mask, pc.equal(t[c], pa.scalar(v, schema.field(c).type)))
-                if self.column_out and self.out:
-                    out = pa.array(self.out, schema.field(self.column_out).type)
-                    mask = pc.and_(mask, pc.invert(pc.is_in(t[self.column_out], value_set=out)))
-                yield from t.filter(mask).to_batches()
-
-        return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def _flat_parts(name: str, months: list, old: Path) -> list:
-    """orders_flat without sorting ten million rows again: the file is ordered by (pending DESC, submitted_at,
-    order_id), so the touched months' rows fall exactly where those months' rows were. Its parts, in file
-    order: for the pending orders and then the rest, the base's rows up to each touched month (in the order
-    they are in: `_Kept`), that month's rows computed afresh, …, the base's rows after."""
-    parts = []
-    fresh = f"SELECT * FROM ({sql(name)}) WHERE pending = $p AND CAST(date_trunc('month', submitted_at) AS DATE) = $m " \
-            "ORDER BY submitted_at, order_id"
-    for pending in (True, False):
-        start = None
-        for m in months:
-            parts.append(_Kept(old, "submitted_at", start, m, {"pending": pending}))
-            parts.append((fresh, {"p": pending, "m": m}))
-            start = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
-        parts.append(_Kept(old, "submitted_at", start, None, {"pending": pending}))
-    return parts
+    cur = con.cursor()
+    try:
+        reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else cur.sql(query).to_arrow_reader(1 << 16)
+        schema = reader.schema
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            values = batch.column(batch.schema.get_field_index(MONTHLY[name]))
+            key = pc.add(pc.multiply(pc.cast(pc.year(values), pa.int32()), 12), pc.cast(pc.month(values), pa.int32()))
+            key = key.to_numpy()
+            cuts = np.flatnonzero(np.diff(key)) + 1
+            for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(key)]])):
+                m = dt.date(int(key[a] - 1) // 12, int(key[a] - 1) % 12 + 1, 1)
+                if m != month:
+                    close()
+                    if month is not None and m < month:
+                        raise ValueError(f"rollup {name}: rows not in order of month ({m} after {month})")
+                    month, tmp = m, where / f".{partition_name(m)}.tmp"
+                    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                part = batch.slice(int(a), int(b - a))
+                writer.write_batch(part.cast(schema) if part.schema != schema else part, row_group_size=group)
+                n += int(b - a)
+        close()
+        writer = None
+    finally:
+        cur.close()
+        if writer is not None:
+            writer.close()
+    if whole:
+        if n == 0:
+            pq.write_table(schema.empty_table(), where / EMPTY)
+        _stamp(folder, name)
+    return n
 
 
-def _resolved_parts(name: str, res_months: list, old: Path, months: list) -> list:
-    """orders_resolved without sorting nine million rows again: the file is ordered by day resolved first, so
-    only the months resolved in which a row goes or comes (`res_months`) change. Its parts, in file order: the
-    base's rows before each such month (in the order they are in: `_Kept`), that month's kept and fresh rows
-    sorted together, …, the base's rows after. A base row is kept when its month submitted (one of `months`,
-    the touched ones) was not touched."""
-    month = "SELECT * FROM (SELECT * FROM read_parquet($old) WHERE day >= $a AND day < $b AND sub_month NOT IN " \
-            "(SELECT month FROM touched_months WHERE table_name = 'service_orders') UNION ALL BY NAME " \
-            f"SELECT * FROM ({sql(name)}) WHERE day >= $a AND day < $b) ORDER BY {_order_by(name)}"
-    parts, start = [], None
-    for m in res_months:
-        end = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
-        parts += [_Kept(old, "day", start, m, column_out="sub_month", out=months),
-                  (month, {"a": m, "b": end, "old": str(old)})]
-        start = end
-    return parts + [_Kept(old, "day", start, None, column_out="sub_month", out=months)]
+def _stamp(folder: Path, name: str) -> None:
+    """A MONTHLY rollup's signature, written last (under a temporary name, renamed)."""
+    where = path(folder, name)
+    tmp = where / f".{SIGNATURE}.tmp"
+    tmp.write_text(signature(folder, name), encoding="utf-8")
+    tmp.replace(where / SIGNATURE)
+
+
+def _update_months(base: Path, folder: Path, name: str, con: duckdb.DuckDBPyConnection, touched: list) -> int:
+    """A MONTHLY rollup of a new version: the month files whose rows change written afresh, the others linked
+    from `base`. `con` holds the orders of the `touched` months submitted only. orders_flat: its months are those
+    months. orders_resolved: the months resolved of the orders submitted in them, before (a base month file
+    holding such a row) and after; such a month is its base rows of other months submitted, and the touched
+    months' rows resolved in it, sorted again. Returns the rollup's rows."""
+    old = month_files(base, name)
+    if name == "orders_flat":
+        redo = list(touched)
+    else:
+        def holds_touched(f: Path) -> bool:
+            column = pq.read_table(f, columns=["sub_month"]).column(0)
+            return bool(pc.any(pc.is_in(column, value_set=pa.array(touched, pa.date32()))).as_py())
+        fresh = con.sql(f"SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM ({sql(name)})").fetchall()
+        redo = sorted({m for m, f in old.items() if holds_touched(f)} | {r[0] for r in fresh})
+    where = path(folder, name)
+    where.mkdir(parents=True, exist_ok=True)
+    for m, f in old.items():
+        if m not in redo:
+            _link_or_copy(f, where / f.name)
+    month = f"CAST(date_trunc('month', {ident(MONTHLY[name])}) AS DATE)"
+    if name == "orders_flat":
+        _write_months(con, folder, name, _by_month(name), whole=False)
+    else:
+        base_rows = [m for m in redo if m in old]
+        linked = [folder / FOLDER / f".{name}.base-{partition_name(m)}" for m in base_rows]
+        for m, f in zip(base_rows, linked):  # linked in: the connection reads this folder only
+            _link_or_copy(old[m], f)
+        try:
+            kept = ("SELECT * FROM read_parquet($old) WHERE sub_month NOT IN "
+                    "(SELECT month FROM touched_months WHERE table_name = 'service_orders') UNION ALL BY NAME "
+                    if linked else "")
+            query = (f"SELECT * FROM ({kept}SELECT * FROM ({sql(name)}) WHERE list_contains($redo::DATE[], {month})) "
+                     f"ORDER BY {month}, {_order_by(name)}")
+            params = {"redo": redo, **({"old": [str(f) for f in linked]} if linked else {})}
+            _write_months(con, folder, name, query, params, whole=False)
+        finally:
+            for f in linked:
+                f.unlink(missing_ok=True)
+    if not month_files(folder, name):
+        pq.write_table(pq.read_schema(files(base, name)[0]).empty_table(), where / EMPTY)
+    _stamp(folder, name)
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files(folder, name))
 
 
 def _record(folder: Path, rows: dict[str, int]) -> None:
@@ -231,13 +273,22 @@ def write(folder: Path) -> dict[str, int]:
     Returns the rows per rollup. Each file is written under a temporary name and renamed."""
     folder = Path(folder)
     (folder / FOLDER).mkdir(exist_ok=True)
+    for name in MONTHLY:  # written one file a month now: a file of the layout before goes
+        (folder / FOLDER / f"{name}.parquet").unlink(missing_ok=True)
     con = views.connect(folder)
     try:
-        rows = {name: _write_one(con, folder, name, sql(name)) for name in NAMES}
+        rows = {name: _write_months(con, folder, name, _by_month(name)) if name in MONTHLY else
+                _write_one(con, folder, name, sql(name)) for name in NAMES}
     finally:
         con.close()
     _record(folder, rows)
     return rows
+
+
+def _by_month(name: str, where: str = "") -> str:
+    """A MONTHLY rollup's SQL in order of its month files, then its own order (`where`: a filter of the rows)."""
+    month = f"date_trunc('month', {ident(MONTHLY[name])})"
+    return f"SELECT * FROM ({sql(name)}) {where} ORDER BY {month}, {_order_by(name)}"
 
 
 def _order_by(name: str) -> str:
@@ -272,26 +323,14 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
             fact = FACT[name]
             if fact not in months:  # built from the base's own files: the same rollup
                 _link_or_copy(path(base, name), path(folder, name))
-                rows[name] = pq.ParquetFile(path(folder, name)).metadata.num_rows
+                rows[name] = sum(pq.ParquetFile(f).metadata.num_rows for f in files(folder, name))
+            elif name in MONTHLY:
+                rows[name] = _update_months(base, folder, name, touched, sorted(months[fact]))
             else:  # the base's rows of the untouched months, and the touched months' rows computed afresh
                 column = MONTH_OF[name]
                 old = folder / FOLDER / f".{name}.base.parquet"  # linked in: the connection reads this folder only
                 _link_or_copy(path(base, name), old)
                 try:
-                    if name == "orders_flat":  # as long as the orders: merged in file order, not sorted again
-                        parts = _flat_parts(name, sorted(months[fact]), old)
-                        rows[name] = _write_one(touched, folder, name, "", parts=parts)
-                        continue
-                    if name == "orders_resolved":  # as long as the resolved orders: only the months resolved
-                        # in which a row goes (its order's month submitted was touched) or comes, sorted again
-                        res = touched.sql(
-                            "SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM read_parquet($old) WHERE "
-                            "sub_month IN (SELECT month FROM touched_months WHERE table_name = 'service_orders') "
-                            f"UNION SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM ({sql(name)})",
-                            params={"old": str(old)}).fetchall()
-                        parts = _resolved_parts(name, sorted(r[0] for r in res), old, sorted(months[fact]))
-                        rows[name] = _write_one(touched, folder, name, "", parts=parts)
-                        continue
                     # `column` is one of MONTH_OF's fixed identifiers (ident checks it); the rest is
                     # queries/_rollup_<name>.sql, its own ORDER BY, and bound parameters
                     kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {ident(column)}) AS DATE) "
@@ -307,6 +346,10 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
+    """Hard links (a folder: its files, each linked)."""
+    if Path(src).is_dir():
+        shutil.copytree(src, dst, copy_function=_link_or_copy)
+        return
     try:
         os.link(src, dst)
     except OSError:
@@ -318,7 +361,7 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     when it matches the current tables, else a table built here in memory from the same SQL."""
     for name in NAMES:
         if is_current(folder, name):
-            con.read_parquet(str(path(folder, name))).create_view(view(name))
+            con.read_parquet([str(f) for f in files(folder, name)]).create_view(view(name))
         else:
             # the name is one of NAMES' fixed identifiers (ident checks it); the SQL is queries/_rollup_<name>.sql
             con.execute("CREATE TABLE " + ident(view(name)) + " AS " + sql(name))
