@@ -3,15 +3,15 @@
 Service orders, cleanups and repairs are summed per street office and per community × month (×
 category and status, or waste type, or repair kind), and district-wide per day, by
 `queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes; `orders_resolved` the
-resolved orders in order of resolution, ranked by time to resolve (read by coopdash/data/hours.py). They are written
-into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.data.dataset.write_dataset`, used by
+resolved orders in order of resolution (read by coopdash/data/hours.py). They are written
+into the dataset folder as `_rollups/<name>.parquet` (or `_rollups/<name>/<YYYY-MM>.parquet`) whenever a dataset is written (`coopdash.data.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
 `orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
 rollups; by street or community, the whole months of a window from the monthly rollup and its
 partial first and last months from the raw rows. Every figure is exact.
 
 Each rollup file carries a signature of the source files it was built from (names and sizes of its fact
-table's files — service_orders, cleanups or repairs — and of compounds and communities). When the folder has
+table's files — service_orders, cleanups or repairs — and of compounds and communities, and of its SQL). When the folder has
 no rollups, or the tables were replaced without them (a signature that does not match), `attach` (called by
 `db.open_dataset`) builds them in memory from the same SQL: slower to open on a large dataset, never wrong.
 
@@ -19,9 +19,10 @@ A publish recomputes only what its batch touched (`update`): a rollup whose sour
 from the version before; one whose fact table did is the old rollup's rows outside the touched months plus its
 SQL run over the touched months' rows only (every rollup is a sum per month, or a row per order, of its fact
 table: a month's rows depend on that month alone; the rank by time to resolve that orders_resolved once held
-is worked out by coopdash/data/hours.py when it loads). The two as long as the orders are merged in file order
-rather than sorted again: `orders_flat` by month submitted, `orders_resolved` by month resolved. Everything is
-rebuilt when compounds or communities change. A test holds the result equal, row for row and in order, to a full
+is worked out by coopdash/data/hours.py when it loads). The two as long as the orders are folders of one file
+per month (MONTHLY: `orders_flat` by month submitted, `orders_resolved` by month resolved, with a `_signature`
+file): only the month files whose rows change are written, the others linked. Everything is rebuilt when
+compounds or communities change. A test holds the result equal, row for row and in order, to a full
 rebuild.
 """
 
