@@ -125,7 +125,7 @@ def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], to
                     problems: list[Problem], base: Path | None = None) -> Merge:
     """Validate incoming rows against the contract and the existing dataset; merge by key. A fact table
     partitioned by month (PARTITION_TIME) not in `existing` is merged from the files of the dataset folder
-    `base`, reading the key column of every month and whole only the months the batch's rows are in or come from."""
+    `base`, reading the key column of every month and whole only the months holding a key the batch sends again."""
     incoming: dict[str, list[Located]] = {t.name: [] for t in TABLES}
     for sheet in parsed:
         for row, rownum in zip(sheet.rows, sheet.row_numbers):
@@ -283,8 +283,8 @@ def _month(v) -> dt.date:
 def _merge_partitioned(name: str, base: Path | None, locs: list[Located]) -> tuple[Parts, int, int, int, set]:
     """`_merge_columnar` over a table stored one file per month: is each incoming key new or an update? The key
     column of every month file answers it (read in parallel, nothing else of the file); only the months holding
-    a key the batch updates are read whole, and only the months whose rows change (added, changed, or moved out
-    or in) are returned, each sorted by (time, key). A base holding the table in another layout (one file: the
+    a key the batch sends again are read whole (to compare), and only the months whose rows change (added,
+    changed, or moved out or in) are returned, each sorted by (time, key). A base holding the table in another layout (one file: the
     datasets written before months were files) is read whole and returned as every month (`whole`): the first
     publish converts it."""
     files = partition_files(base, name) if base is not None else None

@@ -337,3 +337,53 @@ def test_every_query_and_the_hours_index_are_the_same_from_one_file_a_table_or_o
         for kind, frame in ha.summary(p["start"], p["end"], streets).items():
             pd.testing.assert_frame_equal(frame, hb.summary(p["start"], p["end"], streets)[kind], obj=kind)
     assert compared > 1_000
+
+
+def test_a_batch_reads_the_key_column_of_every_month_and_writes_only_the_months_it_changes(city, monkeypatch):
+    """ingest/validate.py `_merge_partitioned` on the city dataset: one new order in a month the dataset does not
+    have yet, one order of an existing month re-rated, one sent again unchanged. Every month file is opened for its
+    key column; only the two months holding a key sent again are read whole (to compare); the months returned (what
+    is written) are the re-rated order's and the new one, not the month of the unchanged order."""
+    from pathlib import Path
+
+    import pyarrow.parquet as real_pq
+
+    from ingest import validate
+    from ingest.parse import Where
+    months = partition_files(city, "service_orders")
+    assert dt.date(2026, 11, 1) not in months
+    march = real_pq.read_table(months[dt.date(2025, 3, 1)]).to_pylist()
+    june = real_pq.read_table(months[dt.date(2025, 6, 1)]).to_pylist()
+    changed = next(r for r in march if r["status"] == "resolved")
+    changed = dict(changed, rating=1 if changed["rating"] != 1 else 2)  # re-rated
+    same = dict(june[0])
+    new = dict(same, order_id="N1", submitted_at=dt.datetime(2026, 11, 3, 9), resolved_at=dt.datetime(2026, 11, 3, 12),
+               status="resolved", rating=5)
+    whole, keys_only = [], []
+    read_table = real_pq.read_table
+
+    def spy(where, *args, columns=None, **kw):
+        whole.append(Path(where).name)
+        return read_table(where, *args, columns=columns, **kw)
+
+    class File(real_pq.ParquetFile):
+        def read(self, columns=None, **kw):
+            (keys_only if columns == ["order_id"] else whole).append(Path(self._path).name)
+            return super().read(columns=columns, **kw)
+
+        def __init__(self, source, **kw):
+            self._path = source
+            super().__init__(source, **kw)
+
+    monkeypatch.setattr(validate.pq, "read_table", spy)
+    monkeypatch.setattr(validate.pq, "ParquetFile", File)
+    rows = [validate.Located(r, Where("f", ""), i, {}) for i, r in enumerate([changed, same, new])]
+    parts, added, updated, unchanged, touched = validate._merge_partitioned("service_orders", city, rows)
+    assert (added, updated, unchanged) == (1, 1, 1)
+    assert touched == {dt.date(2025, 3, 1), dt.date(2026, 11, 1)} == set(parts.months)
+    assert sorted(keys_only) == sorted(f.name for f in months.values())  # the key column of every month
+    assert sorted(whole) == ["2025-03.parquet", "2025-06.parquet"]  # whole: the months of the keys sent again
+    assert parts.months[dt.date(2026, 11, 1)].column("order_id").to_pylist() == ["N1"]
+    march_after = {r["order_id"]: r for r in parts.months[dt.date(2025, 3, 1)].to_pylist()}
+    assert len(march_after) == len(march) and march_after[changed["order_id"]] == changed
+    assert parts.num_rows == N + 1 and not parts.whole
