@@ -387,3 +387,20 @@ def test_a_batch_reads_the_key_column_of_every_month_and_writes_only_the_months_
     march_after = {r["order_id"]: r for r in parts.months[dt.date(2025, 3, 1)].to_pylist()}
     assert len(march_after) == len(march) and march_after[changed["order_id"]] == changed
     assert parts.num_rows == N + 1 and not parts.whole
+
+
+def test_orders_flat_is_one_file_per_month_with_the_pending_orders_in_row_groups_of_their_own(city):
+    """The open-order queries read `WHERE pending`: in every month file of orders_flat the pending orders come first
+    and no row group holds both kinds, so their statistics skip the rest."""
+    files = rollups.month_files(city, "orders_flat")
+    assert list(files) == list(partition_files(city, "service_orders"))  # a file per month submitted
+    pending_groups = 0
+    for m, f in files.items():
+        meta = pq.ParquetFile(f).metadata
+        column = meta.schema.names.index("pending")
+        kinds = [(meta.row_group(i).column(column).statistics.min, meta.row_group(i).column(column).statistics.max)
+                 for i in range(meta.num_row_groups)]
+        assert all(lo == hi for lo, hi in kinds), m
+        assert [lo for lo, _ in kinds] == sorted((lo for lo, _ in kinds), reverse=True), m  # pending first
+        pending_groups += sum(lo for lo, _ in kinds)
+    assert pending_groups > 0

@@ -15,7 +15,7 @@ import duckdb
 
 from coopdash.data.contract import REPAIR_KIND, TABLES, repair_unit
 from coopdash.data.errors import DataError
-from coopdash.data.files import PARTITION_TIME, ident, partition_files, table_location
+from coopdash.data.files import EMPTY, PARTITION_TIME, ident, partition_files, table_location
 from coopdash.data.settings import settings
 
 # The column whose month places a fact table's row (connect's `months`; the rollups are sums per that month).
@@ -32,6 +32,9 @@ def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> du
         )
     if where.is_file():
         return con.read_parquet(str(where))
+    months = partition_files(folder, table)
+    if months is not None:  # one file per month: the files named once, not globbed again by every query
+        return con.read_parquet([str(f) for f in months.values()] or [str(where / EMPTY)])
     return con.read_parquet(str(where / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
 
 
