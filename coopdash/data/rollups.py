@@ -134,26 +134,25 @@ def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
 
 
 def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None) -> int:
-    """One rollup file from `query`, streamed in batches (orders_flat is as long as service_orders), stamped with its signature, written under a
-    temporary name and renamed. Returns its rows."""
+    """One rollup file from `query`, streamed in batches, stamped with its signature, written under a temporary
+    name and renamed. Returns its rows."""
     sig = signature(folder, name)
     tmp = folder / FOLDER / f".{name}.parquet.tmp"
     group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
     n, writer = 0, None
     try:
-        for q, p in [(query, params)]:
-            cur = con.cursor()
-            try:
-                reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
-                if writer is None:
-                    schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
-                    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-                for batch in reader:
-                    writer.write_batch(batch.cast(writer.schema) if batch.schema != writer.schema else batch,
-                                       row_group_size=group)
-                    n += batch.num_rows
-            finally:
-                cur.close()
+        cur = con.cursor()
+        try:
+            reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else \
+                cur.sql(query).to_arrow_reader(1 << 16)
+            schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
+            writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+            for batch in reader:
+                writer.write_batch(batch.cast(writer.schema) if batch.schema != writer.schema else batch,
+                                   row_group_size=group)
+                n += batch.num_rows
+        finally:
+            cur.close()
     finally:
         if writer is not None:
             writer.close()
@@ -293,10 +292,10 @@ def write(folder: Path) -> dict[str, int]:
     return rows
 
 
-def _by_month(name: str, where: str = "") -> str:
-    """A MONTHLY rollup's SQL in order of its month files, then its own order (`where`: a filter of the rows)."""
+def _by_month(name: str) -> str:
+    """A MONTHLY rollup's SQL in order of its month files, then its own order."""
     month = f"date_trunc('month', {ident(MONTHLY[name])})"
-    return f"SELECT * FROM ({sql(name)}) {where} ORDER BY {month}, {_order_by(name)}"
+    return f"SELECT * FROM ({sql(name)}) ORDER BY {month}, {_order_by(name)}"
 
 
 def _order_by(name: str) -> str:
