@@ -125,12 +125,17 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_tables(base: Path | None, new: Path, changed: dict[str, pa.Table | Parts]) -> None:
+def write_tables(base: Path | None, new: Path, changed: dict[str, pa.Table | Parts], convert: bool = True) -> None:
     """The tables of a new version `new` of `base`: a changed table written (a partitioned one: its changed
-    months written and its other month files linked from `base`), every other table linked from `base`."""
+    months written and its other month files linked from `base`), every other table linked from `base`.
+    convert=False: a fact table `base` holds in one file stays one file (see write_version)."""
     for t in TABLES:
         content = changed.get(t.name)
-        if isinstance(content, Parts):
+        if isinstance(content, Parts) and content.whole and not convert:
+            months = [content.months[m] for m in sorted(content.months) if content.months[m].num_rows]
+            whole = pa.concat_tables(months) if months else arrow_schema(t.name).empty_table()
+            pq.write_table(whole, new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
+        elif isinstance(content, Parts):
             dest = new / t.name
             dest.mkdir()
             kept = {} if content.whole or base is None else partition_files(base, t.name) or {}
@@ -163,12 +168,21 @@ def write_version(dataset: Path, changed: dict[str, pa.Table | Parts], summary: 
     new = vdir / _next_name(dataset)
     new.mkdir()
     base = current(dataset)
-    write_tables(base, new, changed)
+    # A session opened on a plain folder reads its files by their paths in it, which the swap turns into the new
+    # version's: the first publish into a plain folder keeps its table files where they are (one file a table;
+    # the next publish, from a version whose paths stay, writes them as months), and its rollup files too.
+    plain = base is not None and not dataset.is_symlink()
+    write_tables(base, new, changed, convert=not plain)
     # the rollups of the new version, in the same atomic swap as its tables: only what the batch touched
     if months is not None:
         rollups.update(base, new, months)  # a full rebuild when more than those months changed
     else:
         rollups.write(new)
+    if plain:  # a rollup the layout before wrote as one file, kept at its path (new sessions read the folder)
+        for name in rollups.MONTHLY:
+            kept = base / rollups.FOLDER / f"{name}.parquet"
+            if kept.is_file() and not (new / rollups.FOLDER / kept.name).exists():
+                _link_or_copy_file(kept, new / rollups.FOLDER / kept.name)
     _crash_point("after_write")
     meta = new / META
     meta.mkdir()

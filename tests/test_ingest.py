@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
@@ -327,6 +329,34 @@ def test_rollback_restores_the_previous_version(dataset, tmp_path):
     assert orders_of(dataset).sort_by("order_id").equals(original.sort_by("order_id"))
     assert main(["--rollback", "--dataset", str(dataset)]) == 1  # nothing older
     assert len(store.versions(dataset)) == 3  # every version kept
+
+
+def test_the_first_publish_into_a_plain_folder_keeps_its_files_and_the_next_writes_months(dataset, tmp_path):
+    """A session opened on a plain folder reads its files by their paths there, which the first publish's swap
+    turns into the new version's: that version keeps service_orders.parquet (one file, with the new order); the
+    next publish, from a version, writes the orders one file per month, and the one after rewrites only the month
+    its order is in (2024-01) and links the others."""
+    from coopdash.data.files import partition_files
+    assert run(orders(tmp_path, GOOD_ORDER), "--dataset", dataset)[0] == 0
+    v2 = Path(os.path.realpath(dataset))
+    assert (v2 / "service_orders.parquet").is_file() and "O8" in orders_of(dataset).column("order_id").to_pylist()
+    assert run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O9", 点单时间="2024-01-05 10:00")), "--dataset", dataset)[0] == 0
+    v3 = Path(os.path.realpath(dataset))
+    months = partition_files(v3, "service_orders")
+    assert not (v3 / "service_orders.parquet").exists() and months
+    assert orders_of(dataset).sort_by("order_id").equals(
+        pa.concat_tables([orders_of(v2), orders_of(dataset).filter(pc.equal(orders_of(dataset)["order_id"], "O9"))])
+        .sort_by("order_id"))
+    o9 = orders_of(dataset).filter(pc.equal(orders_of(dataset)["order_id"], "O9")).to_pylist()[0]
+    assert o9["submitted_at"].month == 1 and o9["submitted_at"].year == 2024
+    code, out = run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O10", 点单时间="2024-01-03 10:00")), "--dataset", dataset)
+    assert code == 0, out
+    v4 = Path(os.path.realpath(dataset))
+    after = partition_files(v4, "service_orders")
+    assert set(after) == set(months) and len(months) > 1
+    for m, f in after.items():
+        assert os.path.samefile(f, months[m]) == (m != dt.date(2024, 1, 1)), m
+    assert orders_of(dataset).num_rows == orders_of(v3).num_rows + 1
 
 
 def test_rollback_of_a_plain_folder_is_refused(dataset):
