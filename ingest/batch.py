@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coopdash.data.errors import ReadError, StoreError
+from coopdash.data.files import PARTITION_TIME
 from ingest import store
 from ingest.parse import ParsedSheet, Problem, Where, parse_file
 from ingest.readers import Skipped, read
@@ -85,8 +86,9 @@ def review(files: list[Path], dataset: Path, today: dt.date, names: list[str] | 
     base = store.current(dataset)
     if base is None and dataset.exists():
         raise StoreError(f"{dataset} 不是文件夹", f"{dataset} is not a folder")
-    existing = store.read_tables(base, needed_tables({s.table.name for s in r.parsed}))
-    r.merge = check_and_merge(r.parsed, existing, today, r.problems) if r.parsed else None
+    # the fact tables are merged from their month files (validate._merge_partitioned), never read whole here
+    existing = store.read_tables(base, needed_tables({s.table.name for s in r.parsed}) - set(PARTITION_TIME))
+    r.merge = check_and_merge(r.parsed, existing, today, r.problems, base) if r.parsed else None
     if not r.errors and not any(s.rows for s in r.parsed):
         r.problems.append(Where("、".join(names), "").problem("error", "没有可导入的数据行", "no data rows to import"))
     elif r.ok and not r.changes:

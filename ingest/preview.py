@@ -10,11 +10,8 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from coopdash.data import db, metrics, rollups
-from coopdash.data.contract import TABLES
-from coopdash.data.files import table_location
 from coopdash.data.settings import settings
 from ingest import store
 from ingest.batch import Review
@@ -28,11 +25,8 @@ def scratch_dataset(r: Review, dataset: Path, folder: Path) -> Path:
     """The dataset as it would be after publishing `r`, in `folder` (written once)."""
     folder.mkdir(parents=True, exist_ok=True)
     base = store.current(dataset)
-    for t in TABLES:
-        if t.name in r.merge.tables:
-            pq.write_table(r.merge.tables[t.name], folder / f"{t.name}.parquet")
-        elif base is not None and (src := table_location(base, t.name)) is not None and not (folder / src.name).exists():
-            store._link_or_copy(src, folder / src.name)  # hard links (a locked connection reads no symlink out)
+    if not any(folder.iterdir()):  # written once; hard links (a locked connection reads no symlink out)
+        store.write_tables(base, folder, r.merge.tables)
     if base is not None:  # the rollups the publish would write (only the touched months recomputed), not in memory
         rollups.update(base, folder, r.merge.months)
     return folder

@@ -26,8 +26,10 @@ import pyarrow.parquet as pq
 
 from coopdash.data import rollups
 from coopdash.data.contract import TABLES
+from coopdash.data.dataset import arrow_schema
 from coopdash.data.errors import StoreError
-from coopdash.data.files import META, table_location
+from coopdash.data.files import EMPTY, META, partition_files, partition_name, table_location
+from ingest.validate import Parts
 
 COMPLETE = "COMPLETE"
 CRASH_ENV = "COOP_INGEST_CRASH_AT"  # test hook: after_write | before_swap | after_swap → os._exit
@@ -72,7 +74,11 @@ def read_tables(folder: Path | None, names: set[str] | None = None) -> dict[str,
         where = table_location(folder, t.name)
         if where is None:
             continue
-        out[t.name] = pq.read_table(where) if where.is_file() else pq.read_table(where, partitioning="hive")
+        months = partition_files(folder, t.name)
+        if months:  # one file per month: in month order
+            out[t.name] = pa.concat_tables([pq.read_table(f) for f in months.values()], promote_options="default")
+        else:
+            out[t.name] = pq.read_table(where) if where.is_file() else pq.read_table(where, partitioning="hive")
         columns = [c.name for c in t.columns if c.name in out[t.name].column_names]
         out[t.name] = out[t.name].select(columns)
     return out
@@ -119,38 +125,76 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_version(dataset: Path, changed: dict[str, pa.Table], summary: dict, report_csv: bytes,
-                  months: dict[str, set] | None = None) -> Path:
-    """A complete new version: changed tables written, the others linked from the current one. `months`: the
-    months each changed fact table changed in, so the rollups recompute only those (else all of them)."""
-    clean_incomplete(dataset)
-    vdir = versions_dir(dataset)
-    vdir.mkdir(parents=True, exist_ok=True)
-    new = vdir / _next_name(dataset)
-    new.mkdir()
-    base = current(dataset)
+def write_tables(base: Path | None, new: Path, changed: dict[str, pa.Table | Parts], convert: bool = True) -> None:
+    """The tables of a new version `new` of `base`: a changed table written (a partitioned one: its changed
+    months written and its other month files linked from `base`), every other table linked from `base`.
+    convert=False: a fact table `base` holds in one file stays one file (see write_version)."""
     for t in TABLES:
-        if t.name in changed:
-            pq.write_table(changed[t.name], new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
+        content = changed.get(t.name)
+        if isinstance(content, Parts) and content.whole and not convert:
+            months = [content.months[m] for m in sorted(content.months) if content.months[m].num_rows]
+            whole = pa.concat_tables(months) if months else arrow_schema(t.name).empty_table()
+            pq.write_table(whole, new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
+        elif isinstance(content, Parts):
+            dest = new / t.name
+            dest.mkdir()
+            kept = {} if content.whole or base is None else partition_files(base, t.name) or {}
+            for month, f in kept.items():
+                if month not in content.months:
+                    _link_or_copy_file(f, dest / f.name)
+            for month, part in content.months.items():
+                if part.num_rows:
+                    pq.write_table(part, dest / partition_name(month), compression="zstd", row_group_size=1 << 17)
+            if not any(dest.iterdir()):
+                pq.write_table(arrow_schema(t.name).empty_table(), dest / EMPTY, compression="zstd")
+        elif content is not None:
+            pq.write_table(content, new / f"{t.name}.parquet", compression="zstd", row_group_size=1 << 17)
         elif base is not None:
             src = table_location(base, t.name)
             if src is not None:
                 _link_or_copy(src, new / src.name)
     if base is not None and (base / "boundaries.geojson").is_file():
         _link_or_copy(base / "boundaries.geojson", new / "boundaries.geojson")
+
+
+def write_version(dataset: Path, changed: dict[str, pa.Table | Parts], summary: dict, report_csv: bytes,
+                  months: dict[str, set] | None = None) -> Path:
+    """A complete new version: changed tables written (a fact table: only its changed month files), the others
+    linked from the current one. `months`: the months each changed fact table changed in, so the rollups
+    recompute only those (else all of them)."""
+    clean_incomplete(dataset)
+    vdir = versions_dir(dataset)
+    vdir.mkdir(parents=True, exist_ok=True)
+    new = vdir / _next_name(dataset)
+    new.mkdir()
+    base = current(dataset)
+    # A session opened on a plain folder reads its files by their paths in it, which the swap turns into the new
+    # version's: the first publish into a plain folder keeps its table files where they are (one file a table;
+    # the next publish, from a version whose paths stay, writes them as months), and its rollup files too.
+    plain = base is not None and not dataset.is_symlink()
+    write_tables(base, new, changed, convert=not plain)
     # the rollups of the new version, in the same atomic swap as its tables: only what the batch touched
     if months is not None:
         rollups.update(base, new, months)  # a full rebuild when more than those months changed
     else:
         rollups.write(new)
+    if plain:  # a rollup the layout before wrote as one file, kept at its path (new sessions read the folder)
+        for name in rollups.MONTHLY:
+            kept = base / rollups.FOLDER / f"{name}.parquet"
+            if kept.is_file() and not (new / rollups.FOLDER / kept.name).exists():
+                _link_or_copy_file(kept, new / rollups.FOLDER / kept.name)
     _crash_point("after_write")
     meta = new / META
     meta.mkdir()
     (meta / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     (meta / "report.csv").write_bytes(report_csv)
-    for f in [*new.glob("*.parquet"), *(new / rollups.FOLDER).iterdir(), *meta.iterdir()]:
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+    written = [p for p in new.rglob("*") if p.is_dir()]  # tables and rollups one file per month, _rollups, _ingest
+    for f in new.rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    for d in written:
+        _fsync_dir(d)
     _fsync_dir(new)
     (meta / COMPLETE).write_text(new.name, encoding="utf-8")
     _fsync_dir(meta)

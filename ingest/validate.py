@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from coopdash.data.contract import FOREIGN_KEYS, KM_REPAIR_KINDS, REPAIR_KIND, TABLES, TABLES_BY_NAME, UNIT_WORDS
-from coopdash.data.dataset import to_arrow
+from coopdash.data.dataset import split_months, to_arrow
+from coopdash.data.files import PARTITION_TIME, partition_files, table_location
 from coopdash.data.settings import settings
 from ingest.parse import ParsedSheet, Problem, Where, norm
 
@@ -26,8 +31,21 @@ class Located:
 
 
 @dataclass
+class Parts:
+    """A partitioned fact table's new content (coopdash/data/files.py `partition_files`): the month files that
+    change, each month's rows sorted by time and key (an empty table: the month's file goes); every other month is
+    the base version's own file. `whole`: every month is here (the base had the table in another layout, or not
+    at all) and no file of the base is kept."""
+    months: dict[dt.date, pa.Table]
+    num_rows: int  # rows of the whole table
+    whole: bool = False
+
+
+@dataclass
 class Merge:
-    tables: dict[str, pa.Table] = field(default_factory=dict)  # new content of every touched table
+    # new content of every touched table: a pa.Table, or for a fact table partitioned by month its changed
+    # months (Parts)
+    tables: dict[str, pa.Table | Parts] = field(default_factory=dict)
     added: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
@@ -104,8 +122,10 @@ def row_checks(table: str, loc: Located, today: dt.date, unit: str | None) -> li
 
 
 def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], today: dt.date,
-                    problems: list[Problem]) -> Merge:
-    """Validate incoming rows against the contract and the existing dataset; merge by key."""
+                    problems: list[Problem], base: Path | None = None) -> Merge:
+    """Validate incoming rows against the contract and the existing dataset; merge by key. A fact table
+    partitioned by month (PARTITION_TIME) not in `existing` is merged from the files of the dataset folder
+    `base`, reading the key column of every month and whole only the months holding a key the batch sends again."""
     incoming: dict[str, list[Located]] = {t.name: [] for t in TABLES}
     for sheet in parsed:
         for row, rownum in zip(sheet.rows, sheet.row_numbers):
@@ -135,8 +155,12 @@ def check_and_merge(parsed: list[ParsedSheet], existing: dict[str, pa.Table], to
         if not incoming[t.name] and t.name not in _needed_for_checks(incoming):
             continue
         if t.name not in CHECKED and len(t.key) == 1:  # a fact table: merged in Arrow, never as Python rows
+            if t.name in PARTITION_TIME and t.name not in existing:
+                merged = _merge_partitioned(t.name, base, incoming[t.name])
+            else:
+                merged = _merge_columnar(t.name, existing.get(t.name), incoming[t.name])
             (columnar[t.name], merge.added[t.name], merge.updated[t.name], merge.unchanged[t.name],
-             merge.months[t.name]) = _merge_columnar(t.name, existing.get(t.name), incoming[t.name])
+             merge.months[t.name]) = merged
             continue
         old = existing.get(t.name)
         rows = {} if old is None else {_key(t.name, r): r for r in old.to_pylist()}
@@ -250,6 +274,59 @@ def _merge_columnar(name: str, old: pa.Table | None, locs: list[Located]) -> tup
                                                            if r[key] in before}
     order = [(c, "ascending") for c in time_cols[:1] + list(t.key)]
     return merged.sort_by(order), added, updated, unchanged, months
+
+
+def _month(v) -> dt.date:
+    return dt.date(v.year, v.month, 1)
+
+
+def _merge_partitioned(name: str, base: Path | None, locs: list[Located]) -> tuple[Parts, int, int, int, set]:
+    """`_merge_columnar` over a table stored one file per month: is each incoming key new or an update? The key
+    column of every month file answers it (read in parallel, nothing else of the file); only the months holding
+    a key the batch sends again are read whole (to compare), and only the months whose rows change (added,
+    changed, or moved out or in) are returned, each sorted by (time, key). A base holding the table in another layout (one file: the
+    datasets written before months were files) is read whole and returned as every month (`whole`): the first
+    publish converts it."""
+    files = partition_files(base, name) if base is not None else None
+    if files is None:  # no such table yet, or one file: merged whole, written as months
+        where = table_location(base, name) if base is not None else None
+        old = None
+        if where is not None:
+            old = pq.read_table(where) if where.is_file() else pq.read_table(where, partitioning="hive")
+        merged, added, updated, unchanged, months = _merge_columnar(name, old, locs)
+        return Parts(split_months(name, merged), merged.num_rows, whole=True), added, updated, unchanged, months
+    t = TABLES_BY_NAME[name]
+    key, time = t.key[0], PARTITION_TIME[name]
+    new = to_arrow(name, [loc.row for loc in locs])
+    keys = new[key].combine_chunks()
+
+    def probe(item):
+        month, f = item
+        file = pq.ParquetFile(f)
+        column = file.read(columns=[key]).column(0)
+        return month, file.metadata.num_rows, bool(pc.any(pc.is_in(column, value_set=keys)).as_py())
+
+    with ThreadPoolExecutor(4) as pool:
+        probed = list(pool.map(probe, files.items()))
+    base_rows = sum(n for _, n, _ in probed)
+    old_parts = {m: pq.read_table(files[m]).select(new.column_names).cast(new.schema) for m, _, hit in probed if hit}
+    before = {}
+    for part in old_parts.values():
+        before.update({r[key]: r for r in part.filter(pc.is_in(part[key], value_set=keys)).to_pylist()})
+    changed = [loc.row for loc in locs if before.get(loc.row[key]) != loc.row]
+    updated = sum(1 for r in changed if r[key] in before)
+    unchanged, added = len(before) - updated, len(locs) - len(before)
+    months = {_month(r[time]) for r in changed} | {_month(before[r[key]][time]) for r in changed if r[key] in before}
+    incoming = split_months(name, new)
+    out = {}
+    for m in sorted(months):
+        old = old_parts.get(m)
+        if old is None and m in files:
+            old = pq.read_table(files[m]).select(new.column_names).cast(new.schema)
+        pieces = [] if old is None else [old.filter(pc.invert(pc.is_in(old[key], value_set=keys)))]
+        pieces += [incoming[m]] if m in incoming else []
+        out[m] = pa.concat_tables(pieces).sort_by([(time, "ascending"), (key, "ascending")]) if pieces else new.slice(0, 0)
+    return Parts(out, base_rows + added), added, updated, unchanged, months
 
 
 def _needed_for_checks(incoming: dict[str, list]) -> set[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from coopdash import ROOT
+from ingest.store import read_tables
 from tests.fixture_data import write_fixture
 from tests.test_ingest import GOOD_ORDER, TODAY, orders
 
@@ -237,7 +238,7 @@ def test_data_layer_and_commands_never_load_streamlit(tmp_path):
     done = run_command("ingest", ledger, "--dataset", dataset, "--today", TODAY)
     assert done.returncode == 0, done.stdout
     assert dataset.is_symlink() and os.readlink(dataset).endswith("v0002")
-    assert "O8" in pq.read_table(dataset / "service_orders.parquet").column("order_id").to_pylist()
+    assert "O8" in read_tables(dataset, {"service_orders"})["service_orders"].column("order_id").to_pylist()
     assert run_command("ingest", "--rollback", "--dataset", dataset).returncode == 0
     assert os.readlink(dataset).endswith("v0001")
 
@@ -246,7 +247,7 @@ def test_data_layer_and_commands_never_load_streamlit(tmp_path):
     assert pq.read_metadata(tmp_path / "demo" / "service_orders.parquet").num_rows > 0
     done = run_command("coopdash.synth.citygen", "--orders", 2000, "--out", tmp_path / "city")
     assert done.returncode == 0, done.stderr
-    assert pq.read_metadata(tmp_path / "city" / "service_orders.parquet").num_rows == 2000
+    assert read_tables(tmp_path / "city", {"service_orders"})["service_orders"].num_rows == 2000
 
 
 # ---------------------------------------------------------------------------- b. no import cycles

@@ -13,9 +13,11 @@ import pytest
 from coopdash.data import db
 from coopdash.data.contract import COOP_MODE, FOREIGN_KEYS, TABLES, TEAM
 from coopdash.data.dataset import arrow_schema
+from coopdash.data.files import partition_files
 from coopdash.data.settings import settings
 from coopdash.synth import citygen
 from coopdash.synth.demo import END
+from ingest.store import read_tables
 
 N = 20_000
 SEED = 11
@@ -31,7 +33,7 @@ def city(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tables(city):
-    return {t.name: pq.read_table(city[0] / f"{t.name}.parquet") for t in TABLES}
+    return read_tables(city[0])
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +159,14 @@ def test_facts_are_sorted_by_time_in_zstd_row_groups(city, tables):
                          ("meetings", "held_on"), ("owners_committees", "founded_on")):
         values = tables[name].column(column).to_numpy()
         assert (values[1:] >= values[:-1]).all(), name
-    meta = pq.ParquetFile(city[0] / "service_orders.parquet").metadata
-    assert all(meta.row_group(i).num_rows <= citygen.ROW_GROUP for i in range(meta.num_row_groups))
-    assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert meta.row_group(0).column(3).statistics.has_min_max  # zone maps for submitted_at
+    months = partition_files(city[0], "service_orders")  # one file per month of submission
+    assert len(months) > 12 and all(f.name == f"{m:%Y-%m}.parquet" for m, f in months.items())
+    for m, f in months.items():
+        meta = pq.ParquetFile(f).metadata
+        assert all(meta.row_group(i).num_rows <= citygen.ROW_GROUP for i in range(meta.num_row_groups))
+        assert meta.row_group(0).column(0).compression == "ZSTD"
+        low, high = meta.row_group(0).column(3).statistics.min, meta.row_group(meta.num_row_groups - 1).column(3).statistics.max
+        assert (low.year, low.month) == (high.year, high.month) == (m.year, m.month)  # zone maps for submitted_at
 
 
 def test_deterministic_for_a_seed(tables):
@@ -735,5 +741,5 @@ def test_the_report_window_is_a_part_of_the_whole(con):
 def test_command_line_writes_a_dataset(tmp_path, capsys):
     citygen.main(["--orders", "3000", "--out", str(tmp_path / "small"), "--seed", "3"])
     assert "service_orders" in capsys.readouterr().out
-    assert pq.read_metadata(tmp_path / "small" / "service_orders.parquet").num_rows == 3000
-    assert {t.name for t in TABLES} <= {p.stem for p in (tmp_path / "small").glob("*.parquet")}
+    assert read_tables(tmp_path / "small", {"service_orders"})["service_orders"].num_rows == 3000
+    assert {t.name for t in TABLES} == set(read_tables(tmp_path / "small"))

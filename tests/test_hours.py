@@ -71,28 +71,27 @@ def test_a_window_without_resolved_orders_gives_a_district_row_and_no_groups(cit
     assert got["category"].empty and got["street"].empty
 
 
-def table(days, ranks, values):
+def table(days, values):
     """A rollup's row count and columns, as Index reads them (in batches of two rows)."""
     n = len(days)
     columns = pa.table({"day": pa.array(days, pa.date32()), "resolve_us": pa.array(values, pa.int64()),
-                     "value_rank": pa.array(ranks, pa.int32()), "street_code": ["S1"] * n,
-                     "community_code": ["C1"] * n, "category": ["heating"] * n})
+                        "street_code": ["S1"] * n, "community_code": ["C1"] * n, "category": ["heating"] * n})
     return n, lambda name: (b.column(0) for b in columns.select([name]).to_batches(max_chunksize=2))
 
 
-def test_a_malformed_rollup_is_refused_in_both_languages():
+def test_the_index_ranks_the_times_itself_and_refuses_a_rollup_out_of_order_in_both_languages():
     d = dt.date(2024, 1, 1)
-    good = hours.Index(*table([d, d, d], [2, 0, 1], [30, 10, 20]))
-    assert good.values.tolist() == [10, 20, 30]
-    for days, ranks in (([d, d, d], [0, 0, 1]),  # a rank twice
-                        ([d, d, d], [0, 1, 3]),  # a rank out of range
-                        ([d, d - dt.timedelta(days=1), d], [0, 1, 2])):  # not in order of day
-        with pytest.raises(errors.DataError, match="value_rank") as err:
-            hours.Index(*table(days, ranks, [10, 20, 30]))
-        assert "汇总表" in str(err.value.args[0])
+    good = hours.Index(*table([d, d, d, d], [30, 10, 20, 10]))
+    assert good.values.tolist() == [10, 10, 20, 30]  # the times sorted: rank 0 and 1 are rows 1 and 3
+    assert sorted(good.row_of_rank[:2].tolist()) == [1, 3] and good.row_of_rank[2:].tolist() == [2, 0]
+    median = good.summary(d, d)["district"]["median_hours"].iloc[0] * hours.US_PER_HOUR
+    assert median == pytest.approx(15)  # (10 + 20) / 2
+    with pytest.raises(errors.DataError, match="not in order of day") as err:
+        hours.Index(*table([d, d - dt.timedelta(days=1), d], [10, 20, 30]))
+    assert "汇总表" in str(err.value.args[0])
 
 
 def test_an_empty_dataset_gives_an_empty_index():
-    index = hours.Index(*table([], [], []))
+    index = hours.Index(*table([], []))
     got = index.summary(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert got["district"]["resolved"].tolist() == [0] and got["street"].empty

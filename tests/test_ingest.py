@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from openpyxl import Workbook
@@ -23,6 +25,11 @@ from ingest.cli import main
 from ingest.templates import write_all
 from tests.conftest import params
 from tests.fixture_data import write_fixture
+
+
+def orders_of(dataset: Path):
+    """The service orders of a dataset, one file or one file per month (what ingest writes)."""
+    return store.read_tables(dataset, {"service_orders"})["service_orders"]
 
 TODAY = "2024-02-15"
 ORDER_HEADERS = [c.zh for c in TABLES_BY_NAME["service_orders"].columns]
@@ -200,7 +207,7 @@ def test_excel_row_numbers_count_title_rows(dataset, tmp_path):
 def test_csv_encodings_are_detected(encoding, dataset, tmp_path):
     code, out = run(orders(tmp_path, GOOD_ORDER, encoding=encoding), "--dataset", dataset)
     assert code == 0, out
-    rows = pq.read_table(dataset / "service_orders.parquet").to_pylist()
+    rows = orders_of(dataset).to_pylist()
     o8 = next(r for r in rows if r["order_id"] == "O8")
     assert (o8["category"], o8["status"], o8["rating"]) == ("pipe_unclog", "resolved", 5)
 
@@ -216,7 +223,7 @@ def test_date_formats_and_excel_serials_are_read(dataset, tmp_path):
     code, out = run(path, "--dataset", dataset)
     assert code == 0, out
     got = {r["order_id"]: (r["submitted_at"], r["resolved_at"])
-           for r in pq.read_table(dataset / "service_orders.parquet").to_pylist()}
+           for r in orders_of(dataset).to_pylist()}
     assert got["A"] == (dt.datetime(2024, 1, 5, 9, 30), dt.datetime(2024, 1, 6, 10, 0))
     assert got["B"] == (dt.datetime(2024, 1, 5, 12, 0), dt.datetime(2024, 1, 6, 8, 0))
     assert got["C"] == (dt.datetime(2024, 1, 5), dt.datetime(2024, 1, 6))
@@ -260,7 +267,7 @@ def test_new_month_merges_insert_and_update_by_id(dataset, tmp_path):
     code, out = run(path, "--dataset", dataset)
     assert code == 0, out
     assert dataset.is_symlink() and os.readlink(dataset).endswith("v0002")
-    rows = {r["order_id"]: r for r in pq.read_table(dataset / "service_orders.parquet").to_pylist()}
+    rows = {r["order_id"]: r for r in orders_of(dataset).to_pylist()}
     assert len(rows) == 9 and rows["O6"]["status"] == "resolved" and rows["O9"]["status"] == "in_progress"
     summary = __import__("json").loads((dataset / "_ingest" / "summary.json").read_text(encoding="utf-8"))
     assert summary["tables"]["service_orders"] == {"added": 2, "updated": 1, "unchanged": 0, "rows": 9}
@@ -312,16 +319,44 @@ def test_overview_page_shows_the_ingested_month(dataset, tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------- versions, crashes
 
 def test_rollback_restores_the_previous_version(dataset, tmp_path):
-    original = pq.read_table(dataset / "service_orders.parquet")
+    original = orders_of(dataset)
     assert run(orders(tmp_path, GOOD_ORDER), "--dataset", dataset)[0] == 0
     assert run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O9")), "--dataset", dataset)[0] == 0
-    assert pq.read_table(dataset / "service_orders.parquet").num_rows == original.num_rows + 2
+    assert orders_of(dataset).num_rows == original.num_rows + 2
     assert main(["--rollback", "--dataset", str(dataset)]) == 0
-    assert pq.read_table(dataset / "service_orders.parquet").num_rows == original.num_rows + 1
+    assert orders_of(dataset).num_rows == original.num_rows + 1
     assert main(["--rollback", "--dataset", str(dataset)]) == 0
-    assert pq.read_table(dataset / "service_orders.parquet").equals(original)
+    assert orders_of(dataset).sort_by("order_id").equals(original.sort_by("order_id"))
     assert main(["--rollback", "--dataset", str(dataset)]) == 1  # nothing older
     assert len(store.versions(dataset)) == 3  # every version kept
+
+
+def test_the_first_publish_into_a_plain_folder_keeps_its_files_and_the_next_writes_months(dataset, tmp_path):
+    """A session opened on a plain folder reads its files by their paths there, which the first publish's swap
+    turns into the new version's: that version keeps service_orders.parquet (one file, with the new order); the
+    next publish, from a version, writes the orders one file per month, and the one after rewrites only the month
+    its order is in (2024-01) and links the others."""
+    from coopdash.data.files import partition_files
+    assert run(orders(tmp_path, GOOD_ORDER), "--dataset", dataset)[0] == 0
+    v2 = Path(os.path.realpath(dataset))
+    assert (v2 / "service_orders.parquet").is_file() and "O8" in orders_of(dataset).column("order_id").to_pylist()
+    assert run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O9", 点单时间="2024-01-05 10:00")), "--dataset", dataset)[0] == 0
+    v3 = Path(os.path.realpath(dataset))
+    months = partition_files(v3, "service_orders")
+    assert not (v3 / "service_orders.parquet").exists() and months
+    assert orders_of(dataset).sort_by("order_id").equals(
+        pa.concat_tables([orders_of(v2), orders_of(dataset).filter(pc.equal(orders_of(dataset)["order_id"], "O9"))])
+        .sort_by("order_id"))
+    o9 = orders_of(dataset).filter(pc.equal(orders_of(dataset)["order_id"], "O9")).to_pylist()[0]
+    assert o9["submitted_at"].month == 1 and o9["submitted_at"].year == 2024
+    code, out = run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O10", 点单时间="2024-01-03 10:00")), "--dataset", dataset)
+    assert code == 0, out
+    v4 = Path(os.path.realpath(dataset))
+    after = partition_files(v4, "service_orders")
+    assert set(after) == set(months) and len(months) > 1
+    for m, f in after.items():
+        assert os.path.samefile(f, months[m]) == (m != dt.date(2024, 1, 1)), m
+    assert orders_of(dataset).num_rows == orders_of(v3).num_rows + 1
 
 
 def test_rollback_of_a_plain_folder_is_refused(dataset):
@@ -331,7 +366,7 @@ def test_rollback_of_a_plain_folder_is_refused(dataset):
 @pytest.mark.parametrize("point", ["after_write", "before_swap", "after_swap"])
 def test_killed_ingest_leaves_a_whole_old_or_new_dataset(point, dataset, tmp_path):
     ledger = orders(tmp_path, GOOD_ORDER)
-    old_rows = pq.read_table(dataset / "service_orders.parquet").num_rows
+    old_rows = orders_of(dataset).num_rows
     env = {**os.environ, store.CRASH_ENV: point, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-m", "ingest", str(ledger), "--dataset", str(dataset), "--today", TODAY],
                           env=env, capture_output=True, cwd=ROOT)
@@ -339,7 +374,7 @@ def test_killed_ingest_leaves_a_whole_old_or_new_dataset(point, dataset, tmp_pat
     con = db.open_dataset(dataset)  # the dataset opens: every table present and complete
     rows = db.execute(con, "kpi_orders", params(start=dt.date(2023, 1, 1), end=dt.date(2024, 1, 31))).iloc[0]
     expected_new = point == "after_swap"
-    assert pq.read_table(dataset / "service_orders.parquet").num_rows == old_rows + (1 if expected_new else 0)
+    assert orders_of(dataset).num_rows == old_rows + (1 if expected_new else 0)
     assert rows["resolved"] == (6 if expected_new else 5)  # O1 O2 O3 O5 O7 (+ O8)
     # the next run cleans what the killed one left and works
     code, out = run(orders(tmp_path, _with(GOOD_ORDER, 工单编号="O9")), "--dataset", dataset)

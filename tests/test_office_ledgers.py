@@ -19,6 +19,7 @@ from coopdash.data.contract import TABLES_BY_NAME
 from ingest import batch, store
 from ingest.cli import main
 from ingest.readers import collect
+from ingest.store import read_tables
 from tests import office_corpus
 from tests.fixture_data import write_fixture
 from tests.test_ingest import TODAY, tree_digest, write_csv
@@ -60,7 +61,7 @@ def landed(dataset: Path, table: str, expected: list[dict]) -> list[dict]:
     """The rows of `table` whose key is one of the expected rows' keys, in key order."""
     key = TABLES_BY_NAME[table].key[0]
     wanted = {r[key] for r in expected}
-    return sorted((r for r in pq.read_table(dataset / f"{table}.parquet").to_pylist() if r[key] in wanted),
+    return sorted((r for r in read_tables(dataset, {table})[table].to_pylist() if r[key] in wanted),
                   key=lambda r: r[key])
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from coopdash.data import db, rollups
 from coopdash.data.dataset import write_dataset
+from coopdash.data.files import PARTITION_TIME, partition_files
+from ingest.store import read_tables
 from tests.conftest import CITY_ORDERS
 
 N = CITY_ORDERS
@@ -133,8 +135,9 @@ def test_stale_rollups_are_not_used(city, tmp_path):
     connection builds fresh ones and the figures follow the new table."""
     copy = tmp_path / "dataset"
     shutil.copytree(city, copy)
-    orders = pq.read_table(copy / "service_orders.parquet")
+    orders = read_tables(copy, {"service_orders"})["service_orders"]
     kept = orders.slice(0, N // 2)
+    shutil.rmtree(copy / "service_orders")  # one file instead of the months: the layout before months were files
     pq.write_table(kept, copy / "service_orders.parquet")
     assert not rollups.is_current(copy, "orders")
     c = db.open_dataset(copy)
@@ -178,17 +181,22 @@ def test_orders_open_at_a_day_equal_the_raw_rows(which, con, con_memory):
     assert seen > 1_000
 
 
-def _random_batch(folder, table: str, rng: random.Random, n: int) -> list[dict]:
+KEYS = {"service_orders": "order_id", "cleanups": "cleanup_id", "repairs": "repair_id"}
+
+
+def _random_batch(folder, table: str, rng: random.Random, n: int, tag: str = "") -> list[dict]:
     """n rows for `table`: new ones, updates of existing ones (some moved to another month), unchanged ones."""
-    rows = pq.read_table(folder / f"{table}.parquet").to_pylist()
-    key = {"service_orders": "order_id", "cleanups": "cleanup_id", "repairs": "repair_id"}[table]
-    time = "submitted_at" if table == "service_orders" else "done_on"
-    out = []
+    rows = read_tables(folder, {table})[table].to_pylist()
+    key = KEYS[table]
+    time = PARTITION_TIME[table]
+    out, seen = [], set()
     for i in range(n):
         row = dict(rng.choice(rows))
+        if row[key] in seen:
+            continue
         kind = rng.choice(["new", "update", "move", "same"])
         if kind == "new":
-            row[key] = f"NEW{i}"
+            row[key] = f"NEW{tag}{i}"
         if kind == "move":  # to another month, earlier or later: both months change
             shift = dt.timedelta(days=rng.choice([-70, -40, 35, 65]))
             row[time] = row[time] + shift
@@ -198,45 +206,85 @@ def _random_batch(folder, table: str, rng: random.Random, n: int) -> list[dict]:
             row["rating"] = None if row["status"] != "resolved" else rng.choice([1, 2, 3, 4, 5])
         elif kind == "update":
             row["tonnes" if table == "cleanups" else "quantity"] = round(rng.uniform(0.1, 9), 2)
+        seen.add(row[key])
         out.append(row)
     return out
+
+
+def _publish_rounds(start, tmp_path, tables, rng, rounds=3, n=40):
+    """Random batches merged by month (ingest/validate.py `_merge_partitioned`) and written as new versions
+    (ingest/store.py `write_tables`, rollups.update), round after round from the dataset `start`; after each, the
+    tables equal the batch merged by hand into the whole table, and every rollup file equals a full rebuild, row
+    for row and in order."""
+    from ingest.parse import Where
+    from ingest.store import write_tables
+    from ingest.validate import Located, _merge_partitioned
+    base, counts = start, []
+    for round_ in range(rounds):
+        new = tmp_path / f"v{round_ + 1}"
+        new.mkdir()
+        months, changed, expected = {}, {}, read_tables(base)
+        for table in tables:
+            batch = _random_batch(base, table, rng, n, tag=f"r{round_}")
+            key = KEYS[table]
+            located = [Located(r, Where("f", ""), i, {}) for i, r in enumerate(batch)]
+            changed[table], added, updated, _, months[table] = _merge_partitioned(table, base, located)
+            counts.append((added, updated))
+            by_key = {r[key]: r for r in expected[table].to_pylist()}
+            by_key.update({r[key]: r for r in batch})
+            expected[table] = sorted(by_key.values(), key=lambda r: (r[PARTITION_TIME[table]], r[key]))
+            assert changed[table].num_rows == len(by_key)
+        assert sum(len(m) for m in months.values()) >= 3
+        write_tables(base, new, changed)
+        rollups.update(base, new, months)
+        got = read_tables(new)
+        for table in tables:  # the same rows, month by month sorted by time and key
+            rows = sorted(got[table].to_pylist(), key=lambda r: (r[PARTITION_TIME[table]], r[KEYS[table]]))
+            assert rows == expected[table], (round_, table)
+            files, before = partition_files(new, table), partition_files(base, table)
+            assert files is not None
+            if before is not None and not changed[table].whole:  # the other months are the base's own files
+                for m, f in files.items():
+                    linked = m in before and f.stat().st_ino == before[m].stat().st_ino
+                    assert linked == (m not in months[table]), (table, m)
+        assert all(rollups.is_current(new, name) for name in rollups.NAMES)
+        full = tmp_path / f"full{round_ + 1}"
+        write_dataset(got, full)
+        for name in rollups.NAMES:
+            assert rollups.read(new, name).to_pylist() == \
+                rollups.read(full, name).to_pylist(), (round_, name)
+            inodes = [[f.stat().st_ino for f in rollups.files(v, name)] for v in (new, base)]
+            if rollups.FACT[name] not in tables:  # built from the same files: the base's rollup, linked
+                assert inodes[0] == inodes[1], name
+            elif name in rollups.MONTHLY:  # one file per month: the months not touched are the base's own
+                redo = months["service_orders"]  # orders_flat: by month submitted
+                if name == "orders_resolved":  # by month resolved: of the orders submitted in a touched month
+                    redo = {dt.date(r["resolved_at"].year, r["resolved_at"].month, 1)
+                            for v in (base, new) for r in read_tables(v, {"service_orders"})["service_orders"].to_pylist()
+                            if r["status"] == "resolved" and dt.date(r["submitted_at"].year, r["submitted_at"].month, 1) in redo}
+                new_files, base_files = rollups.month_files(new, name), rollups.month_files(base, name)
+                for m, f in new_files.items():
+                    linked = m in base_files and f.stat().st_ino == base_files[m].stat().st_ino
+                    assert linked == (m not in redo), (name, m)
+        base = new
+    assert all(a + u > 0 for a, u in counts) and sum(a for a, _ in counts) > rounds and sum(u for _, u in counts) > rounds
 
 
 @pytest.mark.parametrize("seed,tables", [(1, ("service_orders",)), (2, ("cleanups", "repairs")),
                                          (3, ("service_orders", "cleanups", "repairs"))])
 def test_rollups_updated_for_the_touched_months_equal_a_full_rebuild(seed, tables, city, tmp_path):
-    """A publish recomputes only the months its batch touched (coopdash/data/rollups.py `update`): after random
-    batches of new rows, updates and rows moved between months, every rollup file equals a full rebuild, row for
-    row and in order."""
-    from coopdash.data.dataset import write_dataset
-    from ingest.parse import Where
-    from ingest.store import read_tables
-    from ingest.validate import Located, _merge_columnar
-    base = tmp_path / "base"
-    shutil.copytree(city, base)
-    rng = random.Random(seed)
-    new = tmp_path / "new"
-    (new / rollups.FOLDER).mkdir(parents=True)
-    months = {}
-    for f in base.glob("*.parquet"):
-        if f.stem not in tables:
-            import os
-            os.link(f, new / f.name)  # unchanged tables are the base's own files
-    for table in tables:
-        batch = [Located(r, Where("f", ""), i, {}) for i, r in enumerate(_random_batch(base, table, rng, 40))]
-        merged, added, updated, _, months[table] = _merge_columnar(table, read_tables(base, {table})[table], batch)
-        assert added > 0 and updated > 0
-        pq.write_table(merged, new / f"{table}.parquet")
-    assert sum(len(m) for m in months.values()) >= 3
-    rollups.update(base, new, months)
-    assert all(rollups.is_current(new, name) for name in rollups.NAMES)
-    full = tmp_path / "full"
-    write_dataset({t: pq.read_table(new / f"{t}.parquet") for t in (p.stem for p in new.glob("*.parquet"))}, full)
-    for name in rollups.NAMES:
-        got = pq.read_table(rollups.path(new, name)).to_pylist()
-        assert got == pq.read_table(rollups.path(full, name)).to_pylist(), name
-        if rollups.FACT[name] not in tables:  # built from the same files: the base's rollup, linked
-            assert rollups.path(new, name).stat().st_ino == rollups.path(base, name).stat().st_ino
+    """A publish rewrites only the month files and recomputes only the rollup months its batch touched: after
+    random batches of new rows, updates and rows moved between months, on a city dataset (one file per month),
+    the tables and every rollup equal a full rebuild."""
+    assert partition_files(city, "service_orders")
+    _publish_rounds(city, tmp_path, tables, random.Random(seed))
+
+
+def test_the_fixture_in_one_file_a_table_is_converted_to_months_and_then_updated_by_month(fixture_dir, tmp_path):
+    """The test fixture (and the demo) keep one file a table: the first publish writes the fact tables as months
+    (all of them), the next ones only the touched months; every round equals a full rebuild."""
+    assert partition_files(fixture_dir, "service_orders") is None
+    _publish_rounds(fixture_dir, tmp_path, ("service_orders", "cleanups", "repairs"), random.Random(4), n=20)
 
 
 def test_rollups_are_rebuilt_whole_when_the_places_change(city, tmp_path):
@@ -254,3 +302,105 @@ def test_rollups_are_rebuilt_whole_when_the_places_change(city, tmp_path):
     finally:
         rollups.write = original
     assert calls == [new] and all(rollups.is_current(new, name) for name in rollups.NAMES)
+
+
+def test_every_query_and_the_hours_index_are_the_same_from_one_file_a_table_or_one_file_per_month(city, tmp_path):
+    """The storage change leaves every figure as it was: the city dataset (fact tables one file per month) and the
+    same tables written one file a table (as before months were files, and as the demo and fixture still are)
+    give equal results for every named query, on a window with partial months, district-wide and for one street
+    office, and the same hours to resolve."""
+    import pandas as pd
+
+    from coopdash import ROOT
+    from coopdash.data import hours
+    from tests.conftest import params
+    assert partition_files(city, "service_orders") and partition_files(city, "repairs")
+    single = tmp_path / "single"
+    write_dataset(read_tables(city), single)
+    assert (single / "service_orders.parquet").is_file() and partition_files(single, "service_orders") is None
+    a, b = db.open_dataset(city), db.open_dataset(single)
+    compound = a.sql("SELECT min(compound_code) FROM compounds").fetchall()[0][0]
+    street = a.sql("SELECT min(street_code) FROM streets").fetchall()[0][0]
+    extra = {"by": "street", "compound": compound, "compounds": [], "coops": [], "modes": [], "street_codes": [],
+             "month_start": dt.date(2025, 3, 1), "min_members": 7, "max_members": 9, "chairs": 1, "vice_chairs": 2,
+             "party_share_above": 0.5}
+    names = sorted(p.stem for p in (ROOT / "queries").glob("[!_]*.sql"))
+    assert len(names) > 30
+    compared = 0
+    for streets in ([], [street]):
+        p = params(start=dt.date(2024, 3, 15), end=dt.date(2025, 8, 20), streets=streets, **extra)
+        for name in names:
+            got, expected = db.execute(a, name, p), db.execute(b, name, p)
+            pd.testing.assert_frame_equal(got, expected, obj=f"{name} {streets}")
+            compared += len(expected)
+        ha, hb = hours.load(city, a), hours.load(single, b)
+        for kind, frame in ha.summary(p["start"], p["end"], streets).items():
+            pd.testing.assert_frame_equal(frame, hb.summary(p["start"], p["end"], streets)[kind], obj=kind)
+    assert compared > 1_000
+
+
+def test_a_batch_reads_the_key_column_of_every_month_and_writes_only_the_months_it_changes(city, monkeypatch):
+    """ingest/validate.py `_merge_partitioned` on the city dataset: one new order in a month the dataset does not
+    have yet, one order of an existing month re-rated, one sent again unchanged. Every month file is opened for its
+    key column; only the two months holding a key sent again are read whole (to compare); the months returned (what
+    is written) are the re-rated order's and the new one, not the month of the unchanged order."""
+    from pathlib import Path
+
+    import pyarrow.parquet as real_pq
+
+    from ingest import validate
+    from ingest.parse import Where
+    months = partition_files(city, "service_orders")
+    assert dt.date(2026, 11, 1) not in months
+    march = real_pq.read_table(months[dt.date(2025, 3, 1)]).to_pylist()
+    june = real_pq.read_table(months[dt.date(2025, 6, 1)]).to_pylist()
+    changed = next(r for r in march if r["status"] == "resolved")
+    changed = dict(changed, rating=1 if changed["rating"] != 1 else 2)  # re-rated
+    same = dict(june[0])
+    new = dict(same, order_id="N1", submitted_at=dt.datetime(2026, 11, 3, 9), resolved_at=dt.datetime(2026, 11, 3, 12),
+               status="resolved", rating=5)
+    whole, keys_only = [], []
+    read_table = real_pq.read_table
+
+    def spy(where, *args, columns=None, **kw):
+        whole.append(Path(where).name)
+        return read_table(where, *args, columns=columns, **kw)
+
+    class File(real_pq.ParquetFile):
+        def read(self, columns=None, **kw):
+            (keys_only if columns == ["order_id"] else whole).append(Path(self._path).name)
+            return super().read(columns=columns, **kw)
+
+        def __init__(self, source, **kw):
+            self._path = source
+            super().__init__(source, **kw)
+
+    monkeypatch.setattr(validate.pq, "read_table", spy)
+    monkeypatch.setattr(validate.pq, "ParquetFile", File)
+    rows = [validate.Located(r, Where("f", ""), i, {}) for i, r in enumerate([changed, same, new])]
+    parts, added, updated, unchanged, touched = validate._merge_partitioned("service_orders", city, rows)
+    assert (added, updated, unchanged) == (1, 1, 1)
+    assert touched == {dt.date(2025, 3, 1), dt.date(2026, 11, 1)} == set(parts.months)
+    assert sorted(keys_only) == sorted(f.name for f in months.values())  # the key column of every month
+    assert sorted(whole) == ["2025-03.parquet", "2025-06.parquet"]  # whole: the months of the keys sent again
+    assert parts.months[dt.date(2026, 11, 1)].column("order_id").to_pylist() == ["N1"]
+    march_after = {r["order_id"]: r for r in parts.months[dt.date(2025, 3, 1)].to_pylist()}
+    assert len(march_after) == len(march) and march_after[changed["order_id"]] == changed
+    assert parts.num_rows == N + 1 and not parts.whole
+
+
+def test_orders_flat_is_one_file_per_month_with_the_pending_orders_in_row_groups_of_their_own(city):
+    """The open-order queries read `WHERE pending`: in every month file of orders_flat the pending orders come first
+    and no row group holds both kinds, so their statistics skip the rest."""
+    files = rollups.month_files(city, "orders_flat")
+    assert list(files) == list(partition_files(city, "service_orders"))  # a file per month submitted
+    pending_groups = 0
+    for m, f in files.items():
+        meta = pq.ParquetFile(f).metadata
+        column = meta.schema.names.index("pending")
+        kinds = [(meta.row_group(i).column(column).statistics.min, meta.row_group(i).column(column).statistics.max)
+                 for i in range(meta.num_row_groups)]
+        assert all(lo == hi for lo, hi in kinds), m
+        assert [lo for lo, _ in kinds] == sorted((lo for lo, _ in kinds), reverse=True), m  # pending first
+        pending_groups += sum(lo for lo, _ in kinds)
+    assert pending_groups > 0

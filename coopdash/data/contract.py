@@ -319,16 +319,16 @@ def to_markdown() -> str:
         "",
         "## 汇总表 / Rollups",
         "",
-        "文件夹 `_rollups/` 存放由上述各表派生的汇总（按街道、社区与月份）、带地点代码的工单，以及按解决用时排好名次的"
-        "已解决工单（用于精确的用时中位数），不属于契约："
+        "文件夹 `_rollups/` 存放由上述各表派生的汇总（按街道、社区与月份）、带地点代码的工单，以及按解决日排序的"
+        "已解决工单（看板载入时按用时排出名次，用于精确的用时中位数），不属于契约："
         "导入、演示与城市规模生成器写数据集时一并写出（`python -m coopdash.data.rollups <文件夹>` 可单独重写）。"
-        "缺少或与各表不符（文件大小签名不同）时，看板在打开数据集时于内存中重建，数字不受影响。",
+        "缺少或与各表不符（各表文件大小与汇总 SQL 的签名不同）时，看板在打开数据集时于内存中重建，数字不受影响。",
         "The folder `_rollups/` holds summaries derived from the tables above (per street office, "
-        "community and month), the orders with their place codes, and the resolved orders ranked by time to "
-        "resolve (for exact medians); it is not part of the contract. "
+        "community and month), the orders with their place codes, and the resolved orders in order of resolution "
+        "(ranked by time to resolve when the dashboard loads them, for exact medians); it is not part of the contract. "
         "Ingest and the demo and city generators write it with the dataset "
         "(`python -m coopdash.data.rollups <folder>` rewrites it alone). When it is missing or does not match "
-        "the tables (a signature of their file sizes), the dashboard builds it in memory when it opens the "
+        "the tables (a signature of their file sizes and of the rollups' SQL), the dashboard builds it in memory when it opens the "
         "dataset; the figures are the same either way.",
         "",
     ]

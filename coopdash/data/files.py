@@ -2,17 +2,26 @@
 fingerprint of the folder's state. No DuckDB, no Streamlit: ingest, the views and the pages share it.
 
 A table is either one file `<name>.parquet` or a folder `<name>/` of Parquet files (hive partitions).
+The fact tables (service orders, cleanups, repairs) are written as a folder of one file per month of the row's
+own date (`PARTITION_TIME`): `service_orders/2024-01.parquet`, … (`partition_files`), so that a publish rewrites
+only the months its batch touches and links the others from the version before; an empty table is the one
+file `<name>/_empty.parquet`.
 Each version written by ingest carries a folder `_ingest/` (META) with its summary and report.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from pathlib import Path
 
 META = "_ingest"  # inside each dataset version ingest writes: summary.json, report.csv, COMPLETE
+# The fact tables, partitioned by the month of this column (the column their rollups are summed per month by)
+PARTITION_TIME = {"service_orders": "submitted_at", "cleanups": "done_on", "repairs": "done_on"}
+EMPTY = "_empty.parquet"  # the one file of an empty partitioned table (its schema)
+_MONTH_FILE = re.compile(r"(\d{4})-(\d{2})\.parquet")
 
 
 def ident(name: str) -> str:
@@ -39,6 +48,28 @@ def table_files(folder: Path, table: str) -> list[Path]:
     if where is None:
         return []
     return [where] if where.is_file() else sorted(where.rglob("*.parquet"))
+
+
+def partition_name(month: dt.date) -> str:
+    """The file of one month of a partitioned table: `2024-01.parquet`."""
+    return f"{month.year:04d}-{month.month:02d}.parquet"
+
+
+def partition_files(folder: Path, table: str) -> dict[dt.date, Path] | None:
+    """The month files of a table partitioned by month (first day of the month → file; {} for an empty one),
+    or None when the table is not in that layout (one file, hive folders, or missing)."""
+    where = Path(folder) / table
+    if not where.is_dir() or (Path(folder) / f"{table}.parquet").is_file():
+        return None
+    out = {}
+    for f in where.iterdir():
+        if f.name == EMPTY:
+            continue
+        m = _MONTH_FILE.fullmatch(f.name)
+        if m is None or not f.is_file():
+            return None
+        out[dt.date(int(m[1]), int(m[2]), 1)] = f
+    return dict(sorted(out.items())) if out or (where / EMPTY).is_file() else None
 
 
 def fingerprint(folder: Path) -> str:

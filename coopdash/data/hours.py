@@ -8,7 +8,7 @@ how many were resolved within their category's deadline. Tests hold the two equa
 Why not the query: DuckDB sorts the window's times again for every new window and every breakdown,
 which at city scale was the one page figure too slow for a filter change. Here the resolved orders
 are held in memory once per dataset version (from the rollup `orders_resolved`, ranked by time to
-resolve when the dataset was written):
+resolve here, at load: one sort of the times, so that the rollup is kept current month by month):
 
 - rows in order of resolution, so a window of days is one run of rows [r0, r1);
 - each row's rank by time to resolve, so `values[rank]` is the sorted times and a run of ranks, a *block*,
@@ -68,20 +68,19 @@ class Index:
         self.day_first_row = np.concatenate([[0], np.flatnonzero(step) + 1]) if n else np.zeros(0, np.int64)
         self.days = day[self.day_first_row]
         del day
-        rank = _ints(n, batches("value_rank"), np.int32)
-        self.row_of_rank = np.full(n, -1, np.int32)
-        if n and 0 <= rank.min() and rank.max() < n:
-            self.row_of_rank[rank] = np.arange(n, dtype=np.int32)
-        if (step < 0).any() or (self.row_of_rank < 0).any():
-            raise DataError(f"汇总表 {ROLLUP} 未按解决日排序，或 value_rank 不是 0…n−1 的排列",
-                               f"rollup {ROLLUP}: not in order of day resolved, or value_rank is not a "
-                               "permutation of 0…n−1")
+        # each row's rank by time to resolve, worked out here (not stored in the rollup, so that a publish
+        # recomputes only the months it touched): equal times in any order give the same figures
+        resolve = _ints(n, batches("resolve_us"), np.int64)
+        order = np.argsort(resolve)  # the row of each rank
+        self.values = resolve[order]  # times to resolve (µs), sorted
+        del resolve
+        self.row_of_rank = order.astype(np.int32)
+        rank = np.empty(n, np.int32)
+        rank[order] = np.arange(n, dtype=np.int32)
+        del order
+        if (step < 0).any():
+            raise DataError(f"汇总表 {ROLLUP} 未按解决日排序", f"rollup {ROLLUP}: not in order of day resolved")
         del step
-        self.values = np.empty(n, np.int64)  # times to resolve (µs), sorted
-        at = 0
-        for batch in batches("resolve_us"):
-            self.values[rank[at:at + len(batch)]] = batch.to_numpy()
-            at += len(batch)
         # blocks of 2**shift consecutive ranks: about a thousand of them
         self.shift = max(0, math.ceil(math.log2(max(n, 1) / 1024)))
         self.blocks = max(1, -(-n // (1 << self.shift)))
@@ -312,18 +311,18 @@ def _codes(n: int, batches: Iterable[pa.Array]) -> tuple[np.ndarray, np.ndarray]
     return codes[order], sorted_number[of_row]
 
 
-COLUMNS = ["day", "resolve_us", "value_rank", "street_code", "community_code", "category"]
+COLUMNS = ["day", "resolve_us", "street_code", "community_code", "category"]
 CODES = ["street_code", "community_code", "category"]
 BATCH = 1 << 20
 
 
 def load(folder: Path, con) -> Index:
-    """The index of the dataset in `folder`: from its rollup file when current, else from the rollup
+    """The index of the dataset in `folder`: from its rollup files when current, else from the rollup
     that `db.open_dataset` built in memory on `con`."""
-    if rollups.is_current(folder, ROLLUP):
-        file = pq.ParquetFile(rollups.path(folder, ROLLUP), read_dictionary=CODES)
-        return Index(file.metadata.num_rows,
-                     lambda name: (b.column(0) for b in file.iter_batches(BATCH, columns=[name])))
+    if rollups.is_current(folder, ROLLUP):  # one file per month resolved, in order
+        files = [pq.ParquetFile(f, read_dictionary=CODES) for f in rollups.files(folder, ROLLUP)]
+        return Index(sum(f.metadata.num_rows for f in files),
+                     lambda name: (b.column(0) for f in files for b in f.iter_batches(BATCH, columns=[name])))
     cur = con.cursor()
     try:
         view = cur.table(rollups.view(ROLLUP))

@@ -3,24 +3,27 @@
 Service orders, cleanups and repairs are summed per street office and per community × month (×
 category and status, or waste type, or repair kind), and district-wide per day, by
 `queries/_rollup_<name>.sql`; `orders_flat` is the orders with their place codes; `orders_resolved` the
-resolved orders in order of resolution, ranked by time to resolve (read by coopdash/data/hours.py). They are written
-into the dataset folder as `_rollups/<name>.parquet` whenever a dataset is written (`coopdash.data.dataset.write_dataset`, used by
+resolved orders in order of resolution (read by coopdash/data/hours.py). They are written
+into the dataset folder as `_rollups/<name>.parquet` (or `_rollups/<name>/<YYYY-MM>.parquet`) whenever a dataset is written (`coopdash.data.dataset.write_dataset`, used by
 the demo and city generators, and `ingest`'s new versions), and read by the table macros
 `orders_in`, `cleanups_in` and `repairs_in` in `queries/_macros.sql`: district totals from the daily
 rollups; by street or community, the whole months of a window from the monthly rollup and its
 partial first and last months from the raw rows. Every figure is exact.
 
 Each rollup file carries a signature of the source files it was built from (names and sizes of its fact
-table's files — service_orders, cleanups or repairs — and of compounds and communities). When the folder has
+table's files — service_orders, cleanups or repairs — and of compounds and communities, and of its SQL). When the folder has
 no rollups, or the tables were replaced without them (a signature that does not match), `attach` (called by
 `db.open_dataset`) builds them in memory from the same SQL: slower to open on a large dataset, never wrong.
 
 A publish recomputes only what its batch touched (`update`): a rollup whose sources did not change is linked
 from the version before; one whose fact table did is the old rollup's rows outside the touched months plus its
-SQL run over the touched months' rows only (every rollup but `orders_resolved` is a sum per month, or a row
-per order, of its fact table: a month's rows depend on that month alone); `orders_resolved`, ranked over every
-resolved order, is rebuilt whole, as is everything when compounds or communities change. A test holds the
-result equal, row for row and in order, to a full rebuild.
+SQL run over the touched months' rows only (every rollup is a sum per month, or a row per order, of its fact
+table: a month's rows depend on that month alone; the rank by time to resolve that orders_resolved once held
+is worked out by coopdash/data/hours.py when it loads). The two as long as the orders are folders of one file
+per month (MONTHLY: `orders_flat` by month submitted, `orders_resolved` by month resolved, with a `_signature`
+file): only the month files whose rows change are written, the others linked. Everything is rebuilt when
+compounds or communities change. A test holds the result equal, row for row and in order, to a full
+rebuild.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from coopdash import ROOT
 from coopdash.data import views
-from coopdash.data.files import ident, table_files
+from coopdash.data.files import EMPTY, ident, partition_name, table_files
 
 NAMES = ("orders", "orders_daily", "orders_flat", "orders_resolved", "cleanups", "cleanups_daily", "repairs",
          "repairs_daily")
@@ -52,10 +57,20 @@ PLACES = ("compounds", "communities")
 FACT = {"orders": "service_orders", "orders_daily": "service_orders", "orders_flat": "service_orders",
         "orders_resolved": "service_orders", "cleanups": "cleanups", "cleanups_daily": "cleanups",
         "repairs": "repairs", "repairs_daily": "repairs"}
-# the rollup column that says which month of its fact table a row comes from; orders_resolved has none
+# the rollup column that says which month of its fact table a row comes from
 MONTH_OF = {"orders": "sub_month", "orders_daily": "sub_day", "orders_flat": "submitted_at", "cleanups": "month",
-            "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on"}
+            "cleanups_daily": "done_on", "repairs": "month", "repairs_daily": "done_on",
+            "orders_resolved": "sub_month"}
 _META_KEY = b"coopdash.rollup.signature"
+# The two rollups as long as the orders are folders of one file per month of this column (`_rollups/<name>/
+# 2024-01.parquet`, each in the rollup's own order, and `_signature`): a publish rewrites the months it touched
+# and links the others. orders_flat by month submitted (its rows are its fact table's rows), orders_resolved by
+# month resolved (read in that order by coopdash/data/hours.py).
+MONTHLY = {"orders_flat": "submitted_at", "orders_resolved": "day"}
+SIGNATURE = "_signature"
+# Within a month file a row group also ends where this column changes: orders_flat's pending orders (first in
+# each month) in row groups of their own, so the queries of open orders skip every other row group of the month.
+SPLIT_AT = {"orders_flat": "pending"}
 
 
 def view(name: str) -> str:
@@ -69,52 +84,75 @@ def sql(name: str) -> str:
 
 def signature(folder: Path, name: str | None = None) -> str:
     """Names and sizes of the source files of rollup `name` (its fact table and the places; every source when
-    no name is given): changes whenever one of them is rewritten."""
+    no name is given) and its SQL: changes whenever one of them is rewritten."""
     folder = Path(folder)
     tables = SOURCES if name is None else (FACT[name], *PLACES)
     parts = [f"{f.relative_to(folder)}:{f.stat().st_size}" for t in tables for f in table_files(folder, t)]
+    # and what the rollup is: a file written by another definition (an older orders_resolved) is not current
+    parts += [hashlib.sha1(sql(n).encode()).hexdigest() for n in (NAMES if name is None else (name,))]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
 def path(folder: Path, name: str) -> Path:
-    return Path(folder) / FOLDER / f"{name}.parquet"
+    """The rollup's file, or for a MONTHLY one its folder."""
+    return Path(folder) / FOLDER / (name if name in MONTHLY else f"{name}.parquet")
+
+
+def month_files(folder: Path, name: str) -> dict[dt.date, Path]:
+    """A MONTHLY rollup's files by month (first day), in order ({} when it has none)."""
+    where = path(folder, name)
+    out = {}
+    for f in where.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].parquet") if where.is_dir() else ():
+        out[dt.date(int(f.name[:4]), int(f.name[5:7]), 1)] = f
+    return dict(sorted(out.items()))
+
+
+def files(folder: Path, name: str) -> list[Path]:
+    """The rollup's Parquet files in order: its file, or a MONTHLY rollup's month files (its empty file when it has
+    no rows)."""
+    if name not in MONTHLY:
+        return [path(folder, name)]
+    return list(month_files(folder, name).values()) or [path(folder, name) / EMPTY]
+
+
+def read(folder: Path, name: str) -> pa.Table:
+    """A rollup's rows in its order (for tests and tools)."""
+    return pa.concat_tables([pq.read_table(f) for f in files(folder, name)])
 
 
 def is_current(folder: Path, name: str, sig: str | None = None) -> bool:
-    """True when the rollup file exists and was built from the folder's current source files."""
+    """True when the rollup exists and was built from the folder's current source files."""
     file = path(folder, name)
-    if not file.is_file():
-        return False
     try:
-        meta = pq.read_schema(file).metadata or {}
+        if name in MONTHLY:
+            found = (file / SIGNATURE).read_text(encoding="utf-8") if file.is_dir() else ""
+        else:
+            found = (pq.read_schema(file).metadata or {}).get(_META_KEY, b"").decode() if file.is_file() else ""
     except (OSError, pa.ArrowException):
         return False
-    return meta.get(_META_KEY, b"").decode() == (sig or signature(folder, name))
+    return bool(found) and found == (sig or signature(folder, name))
 
 
-def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None,
-               parts: list[tuple[str, dict]] | None = None) -> int:
-    """One rollup file from `query` (or from `parts`, queries whose results follow each other in the file),
-    streamed in batches (orders_flat is as long as service_orders), stamped with its signature, written under a
-    temporary name and renamed. Returns its rows."""
+def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None) -> int:
+    """One rollup file from `query`, streamed in batches, stamped with its signature, written under a temporary
+    name and renamed. Returns its rows."""
     sig = signature(folder, name)
     tmp = folder / FOLDER / f".{name}.parquet.tmp"
     group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
     n, writer = 0, None
     try:
-        for q, p in parts or [(query, params)]:
-            cur = con.cursor()
-            try:
-                reader = cur.sql(q, params=p).to_arrow_reader(1 << 16) if p else cur.sql(q).to_arrow_reader(1 << 16)
-                if writer is None:
-                    schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
-                    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-                for batch in reader:
-                    writer.write_batch(batch.cast(writer.schema) if batch.schema != writer.schema else batch,
-                                       row_group_size=group)
-                    n += batch.num_rows
-            finally:
-                cur.close()
+        cur = con.cursor()
+        try:
+            reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else \
+                cur.sql(query).to_arrow_reader(1 << 16)
+            schema = reader.schema.with_metadata({**(reader.schema.metadata or {}), _META_KEY: sig.encode()})
+            writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+            for batch in reader:
+                writer.write_batch(batch.cast(writer.schema) if batch.schema != writer.schema else batch,
+                                   row_group_size=group)
+                n += batch.num_rows
+        finally:
+            cur.close()
     finally:
         if writer is not None:
             writer.close()
@@ -122,24 +160,114 @@ def _write_one(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: s
     return n
 
 
-def _flat_parts(name: str, months: list) -> list[tuple[str, dict]]:
-    """orders_flat without sorting ten million rows again: the file is ordered by (pending DESC, submitted_at,
-    order_id), so the touched months' rows fall exactly where those months' rows were. Its parts, in file
-    order: for the pending orders and then the rest, the base's rows up to each touched month (in the order
-    they are in, DuckDB keeping a scan's order), that month's rows computed afresh, …, the base's rows after."""
-    parts = []
-    fresh = f"SELECT * FROM ({sql(name)}) WHERE pending = $p AND CAST(date_trunc('month', submitted_at) AS DATE) = $m " \
-            "ORDER BY submitted_at, order_id"
-    kept = "SELECT * FROM read_parquet($old) WHERE pending = $p AND ($a IS NULL OR submitted_at >= $a) " \
-           "AND ($b IS NULL OR submitted_at < $b)"
-    for pending in (True, False):
-        start = None
-        for m in months:
-            parts.append((kept, {"p": pending, "a": start, "b": m}))
-            parts.append((fresh, {"p": pending, "m": m}))
-            start = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
-        parts.append((kept, {"p": pending, "a": start, "b": None}))
-    return parts
+def _write_months(con: duckdb.DuckDBPyConnection, folder: Path, name: str, query: str, params: dict | None = None,
+                  whole: bool = True) -> int:
+    """A MONTHLY rollup's month files from `query`, whose rows come month by month (of MONTHLY[name]): each month
+    written under a temporary name and renamed; `whole`: every month is here (the folder is started afresh and
+    stamped with its signature); else only the months the query returns are replaced (the caller stamps).
+    Returns the rows written."""
+    where = path(folder, name)
+    if whole and where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True, exist_ok=True)
+    group = ROW_GROUPS.get(name, ROW_GROUP_DEFAULT)
+    n, writer, month, tmp, schema = 0, None, None, None, None
+
+    def close():
+        if writer is not None:
+            writer.close()
+            tmp.replace(where / partition_name(month))
+
+    cur = con.cursor()
+    try:
+        reader = cur.sql(query, params=params).to_arrow_reader(1 << 16) if params else cur.sql(query).to_arrow_reader(1 << 16)
+        schema = reader.schema
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            values = batch.column(batch.schema.get_field_index(MONTHLY[name]))
+            key = pc.add(pc.multiply(pc.cast(pc.year(values), pa.int32()), 12), pc.cast(pc.month(values), pa.int32()))
+            key = key.to_numpy()
+            if name in SPLIT_AT:  # a row group ends where the column changes too (its stats then skip the rest)
+                split = batch.column(batch.schema.get_field_index(SPLIT_AT[name])).to_numpy(zero_copy_only=False)
+                key = key * 2 + split.astype(np.int64)
+            cuts = np.flatnonzero(np.diff(key)) + 1
+            for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(key)]])):
+                k = int(key[a]) // 2 if name in SPLIT_AT else int(key[a])
+                m = dt.date((k - 1) // 12, (k - 1) % 12 + 1, 1)
+                if m != month:
+                    close()
+                    if month is not None and m < month:
+                        raise ValueError(f"rollup {name}: rows not in order of month ({m} after {month})")
+                    month, tmp = m, where / f".{partition_name(m)}.tmp"
+                    writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+                part = batch.slice(int(a), int(b - a))
+                writer.write_batch(part.cast(schema) if part.schema != schema else part, row_group_size=group)
+                n += int(b - a)
+        close()
+        writer = None
+    finally:
+        cur.close()
+        if writer is not None:
+            writer.close()
+    if whole:
+        if n == 0:
+            pq.write_table(schema.empty_table(), where / EMPTY)
+        _stamp(folder, name)
+    return n
+
+
+def _stamp(folder: Path, name: str) -> None:
+    """A MONTHLY rollup's signature, written last (under a temporary name, renamed)."""
+    where = path(folder, name)
+    tmp = where / f".{SIGNATURE}.tmp"
+    tmp.write_text(signature(folder, name), encoding="utf-8")
+    tmp.replace(where / SIGNATURE)
+
+
+def _update_months(base: Path, folder: Path, name: str, con: duckdb.DuckDBPyConnection, touched: list) -> int:
+    """A MONTHLY rollup of a new version: the month files whose rows change written afresh, the others linked
+    from `base`. `con` holds the orders of the `touched` months submitted only. orders_flat: its months are those
+    months. orders_resolved: the months resolved of the orders submitted in them, before (a base month file
+    holding such a row) and after; such a month is its base rows of other months submitted, and the touched
+    months' rows resolved in it, sorted again. Returns the rollup's rows."""
+    old = month_files(base, name)
+    if name == "orders_flat":
+        redo = list(touched)
+    else:
+        def holds_touched(f: Path) -> bool:
+            column = pq.read_table(f, columns=["sub_month"]).column(0)
+            return bool(pc.any(pc.is_in(column, value_set=pa.array(touched, pa.date32()))).as_py())
+        fresh = con.sql(f"SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) FROM ({sql(name)})").fetchall()
+        redo = sorted({m for m, f in old.items() if holds_touched(f)} | {r[0] for r in fresh})
+    where = path(folder, name)
+    where.mkdir(parents=True, exist_ok=True)
+    for m, f in old.items():
+        if m not in redo:
+            _link_or_copy(f, where / f.name)
+    month = f"CAST(date_trunc('month', {ident(MONTHLY[name])}) AS DATE)"
+    if name == "orders_flat":
+        _write_months(con, folder, name, _by_month(name), whole=False)
+    else:
+        base_rows = [m for m in redo if m in old]
+        linked = [folder / FOLDER / f".{name}.base-{partition_name(m)}" for m in base_rows]
+        for m, f in zip(base_rows, linked):  # linked in: the connection reads this folder only
+            _link_or_copy(old[m], f)
+        try:
+            kept = ("SELECT * FROM read_parquet($old) WHERE sub_month NOT IN "
+                    "(SELECT month FROM touched_months WHERE table_name = 'service_orders') UNION ALL BY NAME "
+                    if linked else "")
+            query = (f"SELECT * FROM ({kept}SELECT * FROM ({sql(name)}) WHERE list_contains($redo::DATE[], {month})) "
+                     f"ORDER BY {month}, {_order_by(name)}")
+            params = {"redo": redo, **({"old": [str(f) for f in linked]} if linked else {})}
+            _write_months(con, folder, name, query, params, whole=False)
+        finally:
+            for f in linked:
+                f.unlink(missing_ok=True)
+    if not month_files(folder, name):
+        pq.write_table(pq.read_schema(files(base, name)[0]).empty_table(), where / EMPTY)
+    _stamp(folder, name)
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files(folder, name))
 
 
 def _record(folder: Path, rows: dict[str, int]) -> None:
@@ -152,13 +280,22 @@ def write(folder: Path) -> dict[str, int]:
     Returns the rows per rollup. Each file is written under a temporary name and renamed."""
     folder = Path(folder)
     (folder / FOLDER).mkdir(exist_ok=True)
+    for name in MONTHLY:  # written one file a month now: a file of the layout before goes
+        (folder / FOLDER / f"{name}.parquet").unlink(missing_ok=True)
     con = views.connect(folder)
     try:
-        rows = {name: _write_one(con, folder, name, sql(name)) for name in NAMES}
+        rows = {name: _write_months(con, folder, name, _by_month(name)) if name in MONTHLY else
+                _write_one(con, folder, name, sql(name)) for name in NAMES}
     finally:
         con.close()
     _record(folder, rows)
     return rows
+
+
+def _by_month(name: str) -> str:
+    """A MONTHLY rollup's SQL in order of its month files, then its own order."""
+    month = f"date_trunc('month', {ident(MONTHLY[name])})"
+    return f"SELECT * FROM ({sql(name)}) ORDER BY {month}, {_order_by(name)}"
 
 
 def _order_by(name: str) -> str:
@@ -181,31 +318,26 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
     sources are `base`'s own files, recomputing only what changed. Anything else (no current rollups in `base`,
     the places changed, a fact table changed but not named) is a full `write`. Returns the rows per rollup."""
     folder = Path(folder)
+    months = {t: m for t, m in months.items() if m}  # a table whose rows did not change: its files are the base's
     if base is None or not all(is_current(base, n) for n in NAMES) or not all(
             _same_files(base, folder, t) for t in SOURCES if t not in months):
         return write(folder)
     (folder / FOLDER).mkdir(exist_ok=True)
     touched = views.connect(folder, months={t: sorted(m) for t, m in months.items()})
-    whole = views.connect(folder)
     rows = {}
     try:
         for name in NAMES:
             fact = FACT[name]
             if fact not in months:  # built from the base's own files: the same rollup
                 _link_or_copy(path(base, name), path(folder, name))
-                rows[name] = pq.ParquetFile(path(folder, name)).metadata.num_rows
-            elif name not in MONTH_OF:  # ranked over every row: rebuilt whole
-                rows[name] = _write_one(whole, folder, name, sql(name))
+                rows[name] = sum(pq.ParquetFile(f).metadata.num_rows for f in files(folder, name))
+            elif name in MONTHLY:
+                rows[name] = _update_months(base, folder, name, touched, sorted(months[fact]))
             else:  # the base's rows of the untouched months, and the touched months' rows computed afresh
                 column = MONTH_OF[name]
                 old = folder / FOLDER / f".{name}.base.parquet"  # linked in: the connection reads this folder only
                 _link_or_copy(path(base, name), old)
                 try:
-                    if name == "orders_flat":  # as long as the orders: merged in file order, not sorted again
-                        parts = [(q, {**p, "old": str(old)} if "$old" in q else p)
-                                 for q, p in _flat_parts(name, sorted(months[fact]))]
-                        rows[name] = _write_one(touched, folder, name, "", parts=parts)
-                        continue
                     # `column` is one of MONTH_OF's fixed identifiers (ident checks it); the rest is
                     # queries/_rollup_<name>.sql, its own ORDER BY, and bound parameters
                     kept = (f"SELECT * FROM read_parquet($old) WHERE CAST(date_trunc('month', {ident(column)}) AS DATE) "
@@ -216,12 +348,15 @@ def update(base: Path | None, folder: Path, months: dict[str, set]) -> dict[str,
                     old.unlink(missing_ok=True)
     finally:
         touched.close()
-        whole.close()
     _record(folder, rows)
     return rows
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
+    """Hard links (a folder: its files, each linked)."""
+    if Path(src).is_dir():
+        shutil.copytree(src, dst, copy_function=_link_or_copy)
+        return
     try:
         os.link(src, dst)
     except OSError:
@@ -233,7 +368,7 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     when it matches the current tables, else a table built here in memory from the same SQL."""
     for name in NAMES:
         if is_current(folder, name):
-            con.read_parquet(str(path(folder, name))).create_view(view(name))
+            con.read_parquet([str(f) for f in files(folder, name)]).create_view(view(name))
         else:
             # the name is one of NAMES' fixed identifiers (ident checks it); the SQL is queries/_rollup_<name>.sql
             con.execute("CREATE TABLE " + ident(view(name)) + " AS " + sql(name))

@@ -15,11 +15,11 @@ import duckdb
 
 from coopdash.data.contract import REPAIR_KIND, TABLES, repair_unit
 from coopdash.data.errors import DataError
-from coopdash.data.files import ident, table_location
+from coopdash.data.files import EMPTY, PARTITION_TIME, ident, partition_files, table_location
 from coopdash.data.settings import settings
 
 # The column whose month places a fact table's row (connect's `months`; the rollups are sums per that month).
-MONTH_TIME = {"service_orders": "submitted_at", "cleanups": "done_on", "repairs": "done_on"}
+MONTH_TIME = PARTITION_TIME
 
 
 def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation:
@@ -32,6 +32,9 @@ def table_source(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> du
         )
     if where.is_file():
         return con.read_parquet(str(where))
+    months = partition_files(folder, table)
+    if months is not None:  # one file per month: the files named once, not globbed again by every query
+        return con.read_parquet([str(f) for f in months.values()] or [str(where / EMPTY)])
     return con.read_parquet(str(where / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
 
 
@@ -68,6 +71,10 @@ def connect(folder: Path, memory_limit: str | None = None, threads: int | None =
     con.execute("SET GLOBAL python_enable_replacements = false")  # no scans of Python objects by name
 
     sources = {t.name: table_source(con, folder, t.name) for t in TABLES}
+    for name, ms in (months or {}).items():  # a table one file per month: only the touched months' files
+        files = partition_files(folder, name) or {}
+        if chosen := [str(files[m]) for m in ms if m in files]:
+            sources[name] = con.read_parquet(chosen, union_by_name=True)
     missing = [(t.name, c.name) for t in TABLES for c in t.columns if c.name not in sources[t.name].columns]
     if missing:
         listed = ", ".join(f"{t}.{c}" for t, c in missing)

@@ -544,7 +544,7 @@ def write(orders: int, out: Path, seed: int = SEED, row_group_size: int = ROW_GR
     gen = CityGen(orders, seed)
     tables = gen.build()
     t1 = time.perf_counter()
-    write_dataset(tables, Path(out), row_group_size=row_group_size)
+    write_dataset(tables, Path(out), row_group_size=row_group_size, partitioned=True)
     t2 = time.perf_counter()
     source = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
     summary = {"orders": orders, "seed": seed, "row_group_size": row_group_size, "generator": source,
