@@ -8,4 +8,5 @@ SELECT o.street_code, count(*) AS overdue
 FROM orders_open_at($end, $streets, $communities) o
 JOIN service_deadlines d USING (category)
 WHERE (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 > d.hours
-GROUP BY o.street_code;
+GROUP BY o.street_code
+ORDER BY o.street_code;
