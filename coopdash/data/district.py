@@ -133,21 +133,20 @@ class District:
             def grid(sql: str) -> dict[str, np.ndarray]:
                 return cur.execute(numbered + sql).fetchnumpy()
 
-            day = lambda column: f"CAST(CAST({column} AS DATE) - DATE '1970-01-01' AS INTEGER)"  # noqa: E731
-            o = grid(f"SELECT st.i, {day('o.resolved_at')} AS d, count(*) AS n, count(o.rating) AS rated, "
+            o = grid("SELECT st.i, CAST(CAST(o.resolved_at AS DATE) - DATE '1970-01-01' AS INTEGER) AS d, count(*) AS n, count(o.rating) AS rated, "
                      "CAST(coalesce(sum(o.rating), 0) AS BIGINT) AS rating_sum, count(*) FILTER (WHERE o.rating >= 4) AS rated_4_5 "
                      "FROM orders_flat o JOIN st USING (street_code) WHERE o.status = 'resolved' GROUP BY ALL")
-            sub = grid(f"SELECT st.i, {day('o.submitted_at')} AS d, count(*) FILTER (WHERE o.status <> 'cancelled') AS submitted, "
+            sub = grid("SELECT st.i, CAST(CAST(o.submitted_at AS DATE) - DATE '1970-01-01' AS INTEGER) AS d, count(*) FILTER (WHERE o.status <> 'cancelled') AS submitted, "
                        "count(*) FILTER (WHERE o.status = 'resolved') AS resolved "
                        "FROM orders_flat o JOIN st USING (street_code) GROUP BY ALL")
             # resolved orders resolved on a later day than submitted: the ones that can cross a window's end
-            cross = grid(f"SELECT st.i, {day('o.submitted_at')} AS sub_day, {day('o.resolved_at')} AS res_day, count(*) AS n "
+            cross = grid("SELECT st.i, CAST(CAST(o.submitted_at AS DATE) - DATE '1970-01-01' AS INTEGER) AS sub_day, CAST(CAST(o.resolved_at AS DATE) - DATE '1970-01-01' AS INTEGER) AS res_day, count(*) AS n "
                          "FROM orders_flat o JOIN st USING (street_code) WHERE o.status = 'resolved' AND "
                          "CAST(o.resolved_at AS DATE) > CAST(o.submitted_at AS DATE) GROUP BY ALL ORDER BY sub_day")
-            c = grid(f"SELECT st.i, c.waste_type AS what, {day('c.done_on')} AS d, sum(c.tonnes) AS v "
+            c = grid("SELECT st.i, c.waste_type AS what, CAST(CAST(c.done_on AS DATE) - DATE '1970-01-01' AS INTEGER) AS d, sum(c.tonnes) AS v "
                      "FROM cleanups c JOIN compounds cp USING (compound_code) JOIN communities cm "
                      "ON cm.community_code = cp.community_code JOIN st ON st.street_code = cm.street_code GROUP BY ALL")
-            r = grid(f"SELECT st.i, r.kind AS what, {day('r.done_on')} AS d, sum(r.quantity) AS v "
+            r = grid("SELECT st.i, r.kind AS what, CAST(CAST(r.done_on AS DATE) - DATE '1970-01-01' AS INTEGER) AS d, sum(r.quantity) AS v "
                      "FROM repairs r JOIN compounds cp USING (compound_code) JOIN communities cm "
                      "ON cm.community_code = cp.community_code JOIN st ON st.street_code = cm.street_code GROUP BY ALL")
             homes = cur.execute("SELECT street_code, sum(households) AS households FROM scoped_compounds([], []) "
