@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from coopdash.data import places
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
@@ -92,6 +93,7 @@ class District:
         self._streets(con)
         self._organisation(con)
         self._compounds(con)
+        self.places = places.Places(con)  # with a community filter, and the breakdowns of a scoped view
 
     def _district_prefixes(self) -> None:
         """The daily district rollup as prefix sums per day (a window is a difference of two), and its
@@ -406,20 +408,26 @@ class District:
     @staticmethod
     def answers(name: str, params: dict) -> bool:
         """Whether `answer` can give `name` for these (scope-bound) parameters: kpi_orders,
-        orders_satisfaction, kpi_outcomes, by_street and monthly_trend without a community filter;
-        kpi_organisation and kpi_compounds (given $launch) in any scope."""
+        orders_satisfaction, kpi_outcomes, by_street and monthly_trend in any scope (with a community
+        filter from coopdash/data/places.py); kpi_organisation and kpi_compounds (given $launch) in any
+        scope; orders_by_category, orders_monthly, orders_category_month and orders_by_street with a
+        street or community filter (places.py)."""
         if name in SCOPE_QUERIES:
             return name != "kpi_compounds" or params.get("launch") is not None
+        if places.Places.answers(name, params):
+            return True
         if params.get("communities"):
             return False
         return name in STREET_QUERIES
 
     def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=(),
                launch: dt.date | None = None) -> pd.DataFrame:
-        """The named query's frame for the window, district-wide or for `streets` (see `answers`);
+        """The named query's frame for the window, district-wide or in scope (see `answers`);
         `launch` for kpi_compounds."""
         if name == "kpi_compounds":
             return self.kpi_compounds(launch, end, list(streets), list(communities))
+        if places.Places.answers(name, {"streets": streets, "communities": communities}):
+            return self.places.answer(name, start, end, list(streets), list(communities))
         s, e = _day(start), _day(end)
         if name == "kpi_organisation":
             return self.kpi_organisation(s, e, list(streets), list(communities))

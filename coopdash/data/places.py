@@ -1,0 +1,342 @@
+"""A street office's or community's figures in memory: its own rows, found at once, summed without a statement.
+
+A scoped named query costs 25–30 ms wall and about 40 ms of CPU at 10 M orders (docs/scale.md), 14 ms of it to
+parse, bind and plan the macro-expanded SQL before a row is read; a community view ran a dozen of them. Here
+the service orders, cleanups and repairs are held once per dataset version, sorted by community, the
+communities numbered in order of (street office, community) code: a community's rows are one run, a street
+office's rows the runs of its communities, which follow each other. A view in scope reads only its run (at
+10 M orders about 3,400 orders for a community, 41,000 for a street office) and sums it with numpy:
+
+- with a community filter: kpi_orders, orders_satisfaction, kpi_outcomes, by_street, monthly_trend;
+- with a street or community filter: orders_by_category, orders_monthly, orders_category_month and
+  orders_by_street (the district-wide ones stay SQL: they read the small daily rollup).
+
+Each figure is the named query's (queries/*.sql stays the definition; the day flags are `orders_in`'s in
+queries/_macros.sql): tests/test_places.py holds every answer equal to the query on every window and scope
+of the rollup tests, on the citygen data, the fixture and the demo. Counts are exact; tonnes and kilometres
+are summed in the rows' order, the engine in its own (its parallel sums are not fixed in their last bits
+either): equal to 12 significant digits, and equal as shown.
+
+Memory: 11 bytes per service order (two int32 days, three int8 codes) and 13 per cleanup or repair (an int32
+day, an int8 kind, a double): 201 MB at 10 M orders and 3.5 M each of cleanups and repairs. Loaded with the
+district index (coopdash/app/cache.py), each table by queries/_places_<table>.sql, streamed in batches
+straight into place order: 3.8 s at 10 M orders on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from coopdash.data import db
+from coopdash.data.contract import ORDER_CATEGORY, REPAIR_KIND, WASTE_TYPE
+
+EPOCH = dt.date(1970, 1, 1)
+NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
+RESOLVED, CANCELLED = 1, 2  # queries/_places_orders.sql's status codes (0: neither)
+# the loaded columns' types (days since 1970-01-01 as int32; the codes and ratings as int8)
+NARROW = {"sub_day": np.int32, "res_day": np.int32, "day": np.int32, "status": np.int8,
+          "category": np.int8, "kind": np.int8, "rating": np.int8, "value": np.float64}
+COLUMNS = {"_places_orders": ("sub_day", "res_day", "status", "category", "rating"),
+           "_places_cleanups": ("day", "kind", "value"), "_places_repairs": ("day", "kind", "value")}
+# answered with a community filter (a street filter alone: coopdash/data/district.py's street arrays)
+COMMUNITY_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend")
+# answered with a street or community filter
+SCOPED_QUERIES = ("orders_by_category", "orders_monthly", "orders_category_month", "orders_by_street")
+
+
+def _day(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def _ratio(numerator, denominator) -> float:
+    """numerator / nullif(denominator, 0): NaN (null) for a zero denominator."""
+    return numerator / denominator if denominator else np.nan
+
+
+def _months(start: dt.date, end: dt.date) -> np.ndarray:
+    """window_months(start, end): the first day of every month from start's to end's (datetime64[M])."""
+    return np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1)
+
+
+def _month_of(days: np.ndarray, first: np.datetime64) -> np.ndarray:
+    """Each day's month as its place among the window's months (0 = the month of `first`)."""
+    return (days.astype("datetime64[D]").astype("datetime64[M]") - first).astype(np.int64)
+
+
+def _dates(months: np.ndarray) -> pd.Series:
+    return pd.Series([m.item() for m in months.astype("datetime64[D]")], dtype=object)
+
+
+class _Rows:
+    """One fact table's rows sorted by place, and where each place's run starts (`first[p]` … `first[p + 1]`)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, name: str, places: int, **params):
+        """The rows of queries/<name>.sql (a `place` column and others), streamed in batches and put straight
+        into their place's run (counted first), so that loading holds the columns and one batch: narrow
+        integers (NARROW), a missing day NONE, a missing code or rating -1."""
+        sql = db.load_query(name)[0]
+        counts = cur.execute(f"SELECT place, count(*) AS n FROM ({sql}) GROUP BY place", params).fetchnumpy()
+        per_place = np.zeros(places, np.int64)
+        per_place[np.asarray(counts["place"], np.int64)] = np.asarray(counts["n"], np.int64)
+        self.first = np.concatenate([[0], np.cumsum(per_place)])
+        cursor = self.first[:-1].copy()  # where each place's next row goes
+        self.columns: dict[str, np.ndarray] = {}
+        for batch in cur.execute(sql, params).to_arrow_reader(1 << 20):
+            place = batch.column("place").to_numpy().astype(np.int64)
+            order = np.argsort(place, kind="stable")
+            ranked = place[order]
+            at = cursor[ranked] + np.arange(len(ranked)) - np.searchsorted(ranked, ranked, "left")
+            cursor += np.bincount(place, minlength=places)
+            for column, values in zip(batch.schema.names, batch.columns):
+                if column == "place":
+                    continue
+                out = self.columns.get(column)
+                if out is None:
+                    out = self.columns[column] = np.empty(int(self.first[-1]), NARROW[column])
+                missing = NONE if column.endswith("day") else (0.0 if column == "value" else -1)
+                out[at] = values.fill_null(missing).to_numpy(zero_copy_only=False)[order]
+        for column, dtype in NARROW.items():  # no rows at all: empty columns
+            if column in COLUMNS[name]:
+                self.columns.setdefault(column, np.empty(0, dtype))
+
+    def take(self, runs: list[tuple[int, int]]) -> dict[str, np.ndarray]:
+        """The rows of the place runs [(first place, last place + 1), …]: views for one run, else copies."""
+        spans = [(self.first[a], self.first[b]) for a, b in runs]
+        if len(spans) == 1:
+            lo, hi = spans[0]
+            return {k: v[lo:hi] for k, v in self.columns.items()}
+        return {k: np.concatenate([v[lo:hi] for lo, hi in spans]) if spans else v[:0]
+                for k, v in self.columns.items()}
+
+
+class Places:
+    """The fact rows of one dataset version by place (see the module's docstring)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        cur = con.cursor()
+        try:
+            cm = cur.execute("SELECT cm.community_code, cm.street_code, st.street_name, "
+                             "cm.street_code IN (SELECT street_code FROM streets) AS named, "
+                             "cm.community_code IN (SELECT community_code FROM compounds) AS has_compounds "
+                             "FROM communities cm LEFT JOIN streets st USING (street_code) "
+                             "ORDER BY cm.street_code, cm.community_code").df()
+            codes = cm["community_code"].tolist()
+            n = len(codes)
+            self.orders = _Rows(cur, "_places_orders", n, categories=list(ORDER_CATEGORY.codes))
+            self.cleanups = _Rows(cur, "_places_cleanups", n, kinds=list(WASTE_TYPE.codes))
+            self.repairs = _Rows(cur, "_places_repairs", n, kinds=list(REPAIR_KIND.codes))
+            deadlines = cur.execute("SELECT category, hours FROM service_deadlines").df()
+            oc = cur.execute("SELECT community_code, founded_on FROM owners_committees "
+                             "JOIN compounds USING (compound_code) WHERE founded_on IS NOT NULL").df()
+            co = cur.execute("SELECT community_code, founded_on FROM cooperatives").df()
+        finally:
+            cur.close()
+        self.community_codes = cm["community_code"].to_numpy(object)
+        self.street_of = cm["street_code"].to_numpy(object)
+        self.street_name = dict(zip(cm["street_code"], cm["street_name"]))
+        self.streets = sorted(self.street_name)  # every place's street office, numbered in code order
+        self.street_number = np.searchsorted(np.array(self.streets, object), self.street_of).astype(np.int64)
+        self.named = cm["named"].to_numpy(bool)  # the street office is in `streets` (scoped_communities joins it)
+        self.has_compounds = cm["has_compounds"].to_numpy(bool)
+        number = {code: i for i, code in enumerate(codes)}
+        self.committee_place = oc["community_code"].map(number).fillna(-1).to_numpy(np.int64)
+        self.committee_day = (pd.to_datetime(oc["founded_on"]).to_numpy().astype("datetime64[D]")
+                              .astype(np.int64)).astype(np.int32)
+        known = co["founded_on"].notna().to_numpy()
+        self.coop_place = co["community_code"].map(number).fillna(-1).to_numpy(np.int64)[known]
+        self.coop_day = (pd.to_datetime(co["founded_on"][known]).to_numpy().astype("datetime64[D]")
+                         .astype(np.int64)).astype(np.int32)
+        self.deadline = dict(zip(deadlines["category"], deadlines["hours"]))
+
+    # ------------------------------------------------------------------------------------ scope
+    @staticmethod
+    def answers(name: str, params: dict) -> bool:
+        """Whether `answer` gives `name` for these (scope-bound) parameters (see COMMUNITY_QUERIES,
+        SCOPED_QUERIES)."""
+        if name in COMMUNITY_QUERIES:
+            return bool(params.get("communities"))
+        return name in SCOPED_QUERIES and bool(params.get("streets") or params.get("communities"))
+
+    def _in_scope(self, streets, communities) -> np.ndarray:
+        """The places in scope (as scoped_communities: in `streets` and `communities`, each when given)."""
+        keep = np.ones(len(self.community_codes), bool)
+        if len(streets):
+            keep &= np.isin(self.street_of, list(streets))
+        if len(communities):
+            keep &= np.isin(self.community_codes, list(communities))
+        return keep
+
+    @staticmethod
+    def _runs(keep: np.ndarray) -> list[tuple[int, int]]:
+        """The runs of consecutive places in `keep`: [(first, last + 1), …]."""
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.astype(np.int8), [0]])))
+        return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+    # ------------------------------------------------------------------------------------ answering
+    def answer(self, name: str, start: dt.date, end: dt.date, streets=(), communities=()) -> pd.DataFrame:
+        """The named query's frame for the window within `streets` and `communities` (see `answers`)."""
+        keep = self._in_scope(streets, communities)
+        runs = self._runs(keep)
+        s, e = _day(start), _day(end)
+        if name == "kpi_outcomes":
+            return self._outcomes(runs, keep, s, e)
+        if name == "by_street":
+            return self._by_street(runs, keep, s, e)
+        o = self.orders.take(runs)
+        status, sub, res = o["status"], o["sub_day"], o["res_day"]
+        is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
+        is_res = (status == RESOLVED) & (res >= s) & (res <= e)
+        sub_res = is_sub & (status == RESOLVED) & (res <= e)
+        if name == "kpi_orders":
+            submitted, submitted_resolved = int(is_sub.sum()), int(sub_res.sum())
+            return pd.DataFrame({"resolved": np.array([int(is_res.sum())], np.int64),
+                                 "submitted": np.array([submitted], np.int64),
+                                 "submitted_resolved": np.array([submitted_resolved], np.int64),
+                                 "resolution_rate": np.array([_ratio(submitted_resolved, submitted)], np.float64)})
+        if name == "orders_satisfaction":
+            rating = o["rating"][is_res].astype(np.int64)
+            rated, rated_4_5 = int((rating >= 0).sum()), int((rating >= 4).sum())
+            return pd.DataFrame({"rated": np.array([rated], np.int64),
+                                 "mean_rating": np.array([_ratio(int(rating[rating >= 0].sum()), rated)], np.float64),
+                                 "rated_4_5": np.array([rated_4_5], np.int64),
+                                 "share_4_5": np.array([_ratio(rated_4_5, rated)], np.float64)})
+        if name == "monthly_trend":
+            return self._monthly_trend(runs, start, end, res[is_res])
+        if name == "orders_monthly":
+            months = _months(start, end)
+            first = months[0]
+            submitted = np.bincount(_month_of(sub[is_sub], first), minlength=len(months))[:len(months)]
+            resolved = np.bincount(_month_of(res[is_res], first), minlength=len(months))[:len(months)]
+            return pd.DataFrame({"month": _dates(months), "submitted": submitted.astype(np.int64),
+                                 "resolved": resolved.astype(np.int64)})
+        if name == "orders_category_month":
+            return self._category_month(start, end, o["category"][is_sub], sub[is_sub])
+        if name == "orders_by_category":
+            return self._by_category(o["category"], is_sub, is_res, sub_res)
+        if name == "orders_by_street":
+            return self._orders_by_street(runs, keep, is_sub, is_res, sub_res)
+        raise KeyError(name)
+
+    def _by_category(self, category, is_sub, is_res, sub_res) -> pd.DataFrame:
+        k = len(ORDER_CATEGORY.codes) + 1  # 0: a category not in the contract's list
+        count = {name: np.bincount(category[flag].astype(np.int64), minlength=k)
+                 for name, flag in (("submitted", is_sub), ("resolved", is_res), ("submitted_resolved", sub_res))}
+        rows = [(code, int(count["submitted"][i + 1]), int(count["resolved"][i + 1]),
+                 int(count["submitted_resolved"][i + 1])) for i, code in enumerate(ORDER_CATEGORY.codes)]
+        rows = sorted((r for r in rows if r[1] > 0 or r[2] > 0), key=lambda r: (-r[1], -r[2], r[0]))
+        hours = [self.deadline.get(code, np.nan) for code, *_ in rows]
+        return pd.DataFrame({
+            "category": pd.Series([r[0] for r in rows], dtype="str"),
+            "submitted": np.array([r[1] for r in rows], np.int64),
+            "resolved": np.array([r[2] for r in rows], np.int64),
+            "submitted_resolved": np.array([r[3] for r in rows], np.int64),
+            "resolution_rate": np.array([_ratio(r[3], r[1]) for r in rows], np.float64),
+            "deadline_hours": np.array(hours, np.float64),
+            "deadline_days": np.array([h / 24 if h >= 168 and h % 24 == 0 else np.nan for h in hours], np.float64)})
+
+    def _category_month(self, start, end, category, sub) -> pd.DataFrame:
+        months = _months(start, end)
+        k = len(ORDER_CATEGORY.codes) + 1
+        cells = np.bincount(category.astype(np.int64) * len(months) + _month_of(sub, months[0]),
+                            minlength=k * len(months))[:k * len(months)].reshape(k, len(months))
+        totals = cells.sum(axis=1)
+        order = sorted((i for i in range(1, k) if totals[i] > 0),
+                       key=lambda i: (-totals[i], ORDER_CATEGORY.codes[i - 1]))
+        return pd.DataFrame({
+            "category": pd.Series([ORDER_CATEGORY.codes[i - 1] for i in order for _ in months], dtype="str"),
+            "month": pd.concat([_dates(months)] * len(order), ignore_index=True) if order else pd.Series([], dtype=object),
+            "submitted": np.array([cells[i, m] for i in order for m in range(len(months))], np.int64)})
+
+    def _streets(self, keep: np.ndarray) -> list[str]:
+        """by_street's streets_in: the street offices (named in `streets`) of the places in scope that have
+        compounds, in order of code."""
+        return sorted(set(self.street_of[keep & self.named & self.has_compounds].tolist()))
+
+    def _per_street(self, table: _Rows, runs, values: np.ndarray) -> np.ndarray:
+        """`values` (one per row of the runs, as `table.take(runs)` gives them) summed per street office
+        (in order of self.streets)."""
+        street = np.concatenate([np.repeat(self.street_number[a:b], np.diff(table.first[a:b + 1]))
+                                 for a, b in runs]) if runs else np.zeros(0, np.int64)
+        return np.bincount(street, weights=values, minlength=len(self.streets)).astype(np.float64)
+
+    def _orders_by_street(self, runs, keep, is_sub, is_res, sub_res) -> pd.DataFrame:
+        streets = self._streets(keep)
+        got = [self._per_street(self.orders, runs, flag.astype(np.float64)) for flag in (is_sub, is_res, sub_res)]
+        at = {code: i for i, code in enumerate(self.streets)}
+        rows = [(code, self.street_name[code], *(int(g[at[code]]) for g in got)) for code in streets]
+        rows.sort(key=lambda r: (-r[2], -r[3], r[0]))
+        return pd.DataFrame({
+            "street_code": pd.Series([r[0] for r in rows], dtype="str"),
+            "street_name": pd.Series([r[1] for r in rows], dtype="str"),
+            "submitted": np.array([r[2] for r in rows], np.int64),
+            "resolved": np.array([r[3] for r in rows], np.int64),
+            "submitted_resolved": np.array([r[4] for r in rows], np.int64),
+            "resolution_rate": np.array([_ratio(r[4], r[2]) for r in rows], np.float64)})
+
+    def _by_street(self, runs, keep, s, e) -> pd.DataFrame:
+        streets = self._streets(keep)
+        o = self.orders.take(runs)
+        is_res = (o["status"] == RESOLVED) & (o["res_day"] >= s) & (o["res_day"] <= e)
+        resolved = self._per_street(self.orders, runs, is_res.astype(np.float64))
+        c = self.cleanups.take(runs)
+        tonnes = self._per_street(self.cleanups, runs, np.where((c["day"] >= s) & (c["day"] <= e), c["value"], 0.0))
+        r = self.repairs.take(runs)
+        r_in = (r["day"] >= s) & (r["day"] <= e)
+        road, heat, drain = (REPAIR_KIND.codes.index(k) + 1 for k in ("road", "heating_pipe", "drainage_pipe"))
+        road_km = self._per_street(self.repairs, runs, np.where(r_in & (r["kind"] == road), r["value"], 0.0))
+        pipe_km = self._per_street(self.repairs, runs, np.where(r_in & np.isin(r["kind"], [heat, drain]), r["value"], 0.0))
+        # scoped_coops: the cooperatives of the places in scope (a named street office), founded by the end
+        founded = self.coop_place[(self.coop_day <= e) & (self.coop_place >= 0)]
+        founded = founded[(keep & self.named)[founded]]
+        coops = np.bincount(self.street_number[founded], minlength=len(self.streets))
+        i = np.array([self.streets.index(code) for code in streets], np.int64)
+        return pd.DataFrame({
+            "street_code": pd.Series(streets, dtype="str"),
+            "street_name": pd.Series([self.street_name[code] for code in streets], dtype="str"),
+            "cooperatives": coops[i].astype(np.int64), "orders_resolved": resolved[i].astype(np.int64),
+            "tonnes": tonnes[i], "road_km": road_km[i], "pipe_km": pipe_km[i]})
+
+    def _monthly_trend(self, runs, start, end, resolved_days) -> pd.DataFrame:
+        months = _months(start, end)
+        first = months[0]
+        s, e = _day(start), _day(end)
+        c = self.cleanups.take(runs)
+        c_in = (c["day"] >= s) & (c["day"] <= e)
+        month = _month_of(c["day"][c_in], first)
+
+        def tonnes(kind: str) -> np.ndarray:
+            mine = c["kind"][c_in] == WASTE_TYPE.codes.index(kind) + 1
+            return np.bincount(month[mine], weights=c["value"][c_in][mine], minlength=len(months))[:len(months)]
+
+        return pd.DataFrame({
+            "month": _dates(months),
+            "orders_resolved": np.bincount(_month_of(resolved_days, first), minlength=len(months))[:len(months)].astype(np.int64),
+            "household_t": tonnes("household").astype(np.float64),
+            "construction_t": tonnes("construction").astype(np.float64)})
+
+    def _outcomes(self, runs, keep, s, e) -> pd.DataFrame:
+        c, r = self.cleanups.take(runs), self.repairs.take(runs)
+        c_in = (c["day"] >= s) & (c["day"] <= e)
+        r_in = (r["day"] >= s) & (r["day"] <= e)
+
+        def total(rows, inside, kinds, code) -> float:
+            return float(rows["value"][inside & (rows["kind"] == kinds.index(code) + 1)].sum())
+
+        row = {"household_t": total(c, c_in, WASTE_TYPE.codes, "household"),
+               "construction_t": total(c, c_in, WASTE_TYPE.codes, "construction")}
+        for column, code in (("road_km", "road"), ("heating_pipe_km", "heating_pipe"),
+                             ("drainage_pipe_km", "drainage_pipe"), ("building_doors", "building_door"),
+                             ("stair_lights", "stair_light"), ("seating", "seating"),
+                             ("parking_spaces", "parking_space")):
+            row[column] = total(r, r_in, REPAIR_KIND.codes, code)
+        frame = pd.DataFrame({k: np.array([v], np.float64) for k, v in row.items()})
+        # committees of compounds in scope (scoped_compounds joins streets: a named street office only)
+        mine = np.append(keep & self.named, False)[self.committee_place]
+        frame["owners_committees"] = np.array([int((mine & (self.committee_day >= s) & (self.committee_day <= e)).sum())],
+                                              np.int64)
+        frame["pipe_km"] = frame["heating_pipe_km"] + frame["drainage_pipe_km"]
+        return frame
