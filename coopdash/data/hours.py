@@ -90,6 +90,7 @@ class Index:
         self.chunk_shift = max(0, math.ceil(math.log2(max(n, 1) / 64)))
         self.chunks = -(-n // (1 << self.chunk_shift))
         self.community_codes, self.community_of_row = _codes(n, batches("community_code"))
+        self._street_days: tuple[np.ndarray, np.ndarray] | None = None  # see _within_by_street_days
         self.groups = {"district": self._groups(np.array([""], dtype=object), None)}
         for kind, name in (("category", "category"), ("street", "street_code")):
             self.groups[kind] = self._groups(*_codes(n, batches(name)))
@@ -151,6 +152,8 @@ class Index:
         figures of `queries/orders_hours.sql` with $by = 'street'. One pass over the window's rows (the
         per-block counts are per street or per category, not per both), so it is kept apart from
         `summary`: only the ranking asks for it."""
+        if not communities and deadlines is None:  # the common case: per street office and day, summed once
+            return self._within_by_street_days(start, end, streets)
         sel = _Selection(self, *self.window(start, end), streets, communities)
         rows = slice(sel.r0, sel.r1) if sel.scope is None else sel.scope
         street, category = self.groups["street"], self.groups["category"]
@@ -167,6 +170,44 @@ class Index:
             ranks, of = sel.block(int(limit_block[cat]), category)  # the block the deadline cuts
             mine = (of == cat) & (ranks < limits[cat])
             within += np.bincount(street.of_row[self.row_of_rank[ranks[mine]]].astype(np.int64), minlength=s)
+        present = np.flatnonzero(resolved)
+        out = pd.DataFrame({"code": street.codes[present], "resolved": resolved[present],
+                            "within_deadline": within[present]})
+        out["within_deadline_share"] = out["within_deadline"] / out["resolved"]
+        return out
+
+    def _within_by_street_days(self, start: dt.date, end: dt.date, streets=()) -> pd.DataFrame:
+        """within_by_street with the settings' deadlines and no community filter, from the rows resolved and
+        resolved within the deadline per street office before each day (built at the first call, once per
+        index: whether a row is within its category's deadline does not depend on the window): a window
+        is the difference of two rows, whatever its length (a whole-district ranking read every row of the
+        window at each new window: 17 % of 总览's CPU at 10 M orders)."""
+        street = self.groups["street"]
+        if self._street_days is None:
+            limits = _Selection(self, 0, self.n, (), ()).limits(settings().deadlines)
+            category = self.groups["category"].of_row
+            within = np.zeros(self.n, bool)
+            for cat, limit in enumerate(limits.tolist()):  # the rows ranked under the category's limit
+                rows = self.row_of_rank[:limit]
+                within[rows[category[rows] == cat]] = True
+            day = np.repeat(np.arange(len(self.days)), np.diff(np.append(self.day_first_row, self.n)))
+            key = day * len(street.codes) + street.of_row.astype(np.int64)
+            size = len(self.days) * len(street.codes)
+
+            def cumulative(values: np.ndarray | None) -> np.ndarray:
+                per_day = np.bincount(key, weights=values, minlength=size).reshape(len(self.days), len(street.codes))
+                return np.concatenate([np.zeros((1, len(street.codes)), np.int64),
+                                       np.cumsum(per_day.astype(np.int64), axis=0)])
+
+            self._street_days = (cumulative(None), cumulative(within.astype(np.float64)))
+        resolved_before, within_before = self._street_days
+        epoch = dt.date(1970, 1, 1)
+        first = np.searchsorted(self.days, (start - epoch).days, side="left")
+        last = np.searchsorted(self.days, (end - epoch).days, side="right")
+        resolved = resolved_before[last] - resolved_before[first]
+        within = within_before[last] - within_before[first]
+        if streets:
+            resolved = np.where(np.isin(street.codes, list(streets)), resolved, 0)
         present = np.flatnonzero(resolved)
         out = pd.DataFrame({"code": street.codes[present], "resolved": resolved[present],
                             "within_deadline": within[present]})
