@@ -33,6 +33,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def status_mb(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines() if ":" in line)
+    return {key: int(fields[key].split()[0]) // 1024 for key in ("VmRSS", "VmHWM")}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000_000)
@@ -54,6 +60,7 @@ def main(argv=None) -> None:
             c1, t1 = cpu_seconds(pid), time.perf_counter()
             asyncio.run(open_view(server.port, page, query, http_first=True))
             by.setdefault((page or "overview", KINDS[k % 3]), []).append((c1 - c0, t1 - t0, cpu_seconds(pid) - c1))
+        memory = status_mb(pid)
     print("| page | scope | views | CPU after a filter change (ms) | its wall (ms) | CPU cached (ms) |\n|---|---|---:|---:|---:|---:|")
     every = []
     for (page, kind), values in sorted(by.items()):
@@ -62,6 +69,9 @@ def main(argv=None) -> None:
               f"{statistics.median(v[1] for v in values) * 1000:.0f} | {statistics.median(v[2] for v in values) * 1000:.0f} |")
     print(f"| all | | {len(every)} | mean {statistics.mean(v[0] for v in every) * 1000:.0f} | | "
           f"mean {statistics.mean(v[2] for v in every) * 1000:.0f} |")
+    ratio = statistics.mean(v[0] for v in every) / statistics.mean(v[2] for v in every)
+    print(f"\nnew / cached: {ratio:.1f}×; server memory after the views: VmRSS {memory['VmRSS']} MB, "
+          f"peak (VmHWM) {memory['VmHWM']} MB")
 
 
 if __name__ == "__main__":
