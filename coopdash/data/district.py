@@ -39,8 +39,9 @@ from coopdash.data import places
 from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
-STREET_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend")
-SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)  # answered for street offices too (sums of doubles: see below)
+STREET_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend",
+                  "env_by_street", "env_repairs_cumulative")  # district-wide and per street office
+SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 
@@ -365,6 +366,35 @@ class District:
                              "household_t": per_month(self.s_waste["household"]).astype(np.float64),
                              "construction_t": per_month(self.s_waste["construction"]).astype(np.float64)})
 
+    def env_by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
+        """queries/env_by_street.sql without a community filter."""
+        rows, span = self._rows(streets), self._span(s, e)
+        frame = pd.DataFrame({"street_code": self.street_codes[rows], "street_name": self.street_names[rows]})
+        for code, a in {**self.s_waste, **self.s_repair}.items():
+            frame[code] = a[rows, span].sum(axis=1).astype(np.float64)
+        return frame
+
+    def env_repairs_cumulative(self, start: dt.date, end: dt.date, streets: list[str]) -> pd.DataFrame:
+        """queries/env_repairs_cumulative.sql without a community filter: per month of the window, each repair
+        kind's quantity from the window's first day to the month's end."""
+        first = np.datetime64(dt.date(start.year, start.month, 1), "M")
+        months = np.arange(first, np.datetime64(end, "M") + 1)
+        s, e = _day(start), _day(end)
+        frame = pd.DataFrame({"month": pd.Series([m.item() for m in months.astype("datetime64[D]")], dtype=object)})
+        if streets:
+            span, rows = self._span(s, e), self._rows(streets)
+            day = np.arange(span.start, span.stop) + self.d0
+            values = {code: a[rows, span].sum(axis=0) for code, a in self.s_repair.items()}
+        else:
+            inside = (self.r_day >= s) & (self.r_day <= e)
+            day = self.r_day[inside]
+            values = {code: np.where(self.r[code][inside], self.r_quantity[inside], 0.0) for code in REPAIR_KIND.codes}
+        month = (day.astype("datetime64[D]").astype("datetime64[M]") - first).astype(np.int64)
+        for code in REPAIR_KIND.codes:
+            per_month = np.bincount(month, weights=values[code], minlength=len(months))[:len(months)]
+            frame[code] = np.cumsum(per_month).astype(np.float64)
+        return frame
+
     def ranking_indicators(self, start: dt.date, end: dt.date, streets, overdue: pd.DataFrame) -> pd.DataFrame:
         """queries/street_ranking.sql without a community filter: every indicator per street office from
         memory but `overdue`, given by `overdue` (queries/street_overdue.sql: street_code, overdue)."""
@@ -435,6 +465,10 @@ class District:
             return self.by_street(s, e, list(streets))
         if name == "monthly_trend":
             return self.monthly_trend(start, end, list(streets))
+        if name == "env_by_street":
+            return self.env_by_street(s, e, list(streets))
+        if name == "env_repairs_cumulative":
+            return self.env_repairs_cumulative(start, end, list(streets))
         if name == "kpi_outcomes":
             return self._street_outcomes(s, e, list(streets)) if streets else self._outcomes(s, e)
         if streets:

@@ -7,7 +7,8 @@ communities numbered in order of (street office, community) code: a community's 
 office's rows the runs of its communities, which follow each other. A view in scope reads only its run (at
 10 M orders about 3,400 orders for a community, 41,000 for a street office) and sums it with numpy:
 
-- with a community filter: kpi_orders, orders_satisfaction, kpi_outcomes, by_street, monthly_trend;
+- with a community filter: kpi_orders, orders_satisfaction, kpi_outcomes, by_street, monthly_trend,
+  env_by_street and env_repairs_cumulative;
 - with a street or community filter: orders_by_category, orders_monthly, orders_category_month and
   orders_by_street (the district-wide ones stay SQL: they read the small daily rollup).
 
@@ -43,7 +44,8 @@ NARROW = {"sub_day": np.int32, "res_day": np.int32, "day": np.int32, "status": n
 COLUMNS = {"_places_orders": ("sub_day", "res_day", "status", "category", "rating"),
            "_places_cleanups": ("day", "kind", "value"), "_places_repairs": ("day", "kind", "value")}
 # answered with a community filter (a street filter alone: coopdash/data/district.py's street arrays)
-COMMUNITY_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend")
+COMMUNITY_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend",
+                     "env_by_street", "env_repairs_cumulative")
 # answered with a street or community filter
 SCOPED_QUERIES = ("orders_by_category", "orders_monthly", "orders_category_month", "orders_by_street")
 
@@ -186,6 +188,10 @@ class Places:
             return self._outcomes(runs, keep, s, e)
         if name == "by_street":
             return self._by_street(runs, keep, s, e)
+        if name == "env_by_street":
+            return self._env_by_street(runs, keep, s, e)
+        if name == "env_repairs_cumulative":
+            return self._repairs_cumulative(runs, start, end)
         o = self.orders.take(runs)
         status, sub, res = o["status"], o["sub_day"], o["res_day"]
         is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
@@ -299,6 +305,32 @@ class Places:
             "street_name": pd.Series([self.street_name[code] for code in streets], dtype="str"),
             "cooperatives": coops[i].astype(np.int64), "orders_resolved": resolved[i].astype(np.int64),
             "tonnes": tonnes[i], "road_km": road_km[i], "pipe_km": pipe_km[i]})
+
+    def _env_by_street(self, runs, keep, s, e) -> pd.DataFrame:
+        streets = self._streets(keep)
+        i = np.array([self.streets.index(code) for code in streets], np.int64)
+        frame = pd.DataFrame({"street_code": pd.Series(streets, dtype="str"),
+                              "street_name": pd.Series([self.street_name[code] for code in streets], dtype="str")})
+        for table, kinds in ((self.cleanups, WASTE_TYPE.codes), (self.repairs, REPAIR_KIND.codes)):
+            rows = table.take(runs)
+            inside = (rows["day"] >= s) & (rows["day"] <= e)
+            for k, code in enumerate(kinds):
+                mine = inside & (rows["kind"] == k + 1)
+                frame[code] = self._per_street(table, runs, np.where(mine, rows["value"], 0.0))[i]
+        return frame
+
+    def _repairs_cumulative(self, runs, start, end) -> pd.DataFrame:
+        months = _months(start, end)
+        s, e = _day(start), _day(end)
+        r = self.repairs.take(runs)
+        inside = (r["day"] >= s) & (r["day"] <= e)
+        month = _month_of(r["day"][inside], months[0])
+        frame = pd.DataFrame({"month": _dates(months)})
+        for k, code in enumerate(REPAIR_KIND.codes):
+            mine = r["kind"][inside] == k + 1
+            frame[code] = np.cumsum(np.bincount(month[mine], weights=r["value"][inside][mine],
+                                                minlength=len(months))[:len(months)]).astype(np.float64)
+        return frame
 
     def _monthly_trend(self, runs, start, end, resolved_days) -> pd.DataFrame:
         months = _months(start, end)
