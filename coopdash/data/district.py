@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 
 from coopdash.data import places
-from coopdash.data.contract import REPAIR_KIND, WASTE_TYPE
+from coopdash.data.contract import ORDER_CATEGORY, REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
 STREET_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend",
                   "env_by_street", "env_repairs_cumulative")  # district-wide and per street office
+DISTRICT_QUERIES = (*places.BREAKDOWNS, "orders_by_street")  # district-wide only (scoped: places.py)
 SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
@@ -70,7 +71,7 @@ class District:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         cur = con.cursor()
         try:
-            o = cur.execute("SELECT status, sub_day, res_day, n, rated, rating_sum, rated_4_5 "
+            o = cur.execute("SELECT status, category, sub_day, res_day, n, rated, rating_sum, rated_4_5 "
                             "FROM rollup_orders_daily").df()
             c = cur.execute("SELECT waste_type, done_on, tonnes FROM rollup_cleanups_daily").df()
             r = cur.execute("SELECT kind, done_on, quantity FROM rollup_repairs_daily").df()
@@ -83,6 +84,12 @@ class District:
         self.o_resolved = (o["status"] == "resolved").to_numpy()
         self.o_open = (o["status"] != "cancelled").to_numpy()  # counted as submitted
         self.o = {k: o[k].to_numpy(np.int64) for k in ("n", "rated", "rating_sum", "rated_4_5")}
+        # the same rows as places.breakdown reads them (status and category codes as queries/_places_orders.sql)
+        self.o_rows = {"sub_day": self.o_sub, "res_day": self.o_res,
+                       "status": np.where(self.o_resolved, places.RESOLVED,
+                                          np.where(self.o_open, 0, places.CANCELLED)).astype(np.int8),
+                       "category": o["category"].map({c: i + 1 for i, c in enumerate(ORDER_CATEGORY.codes)})
+                       .fillna(0).to_numpy(np.int8)}
         self._district_prefixes()
         self.c_day = _days(c["done_on"])
         self.c = {code: (c["waste_type"] == code).to_numpy() for code in WASTE_TYPE.codes}
@@ -366,6 +373,19 @@ class District:
                              "household_t": per_month(self.s_waste["household"]).astype(np.float64),
                              "construction_t": per_month(self.s_waste["construction"]).astype(np.float64)})
 
+    def orders_by_street(self, s: int, e: int) -> pd.DataFrame:
+        """queries/orders_by_street.sql district-wide: per street office, the orders submitted, resolved, and
+        submitted and resolved by the window's end, most submitted first."""
+        rows = self._rows([])
+        got = self.ranking_indicators(EPOCH + dt.timedelta(days=s), EPOCH + dt.timedelta(days=e), [],
+                                      pd.DataFrame({"street_code": [], "overdue": []}))
+        frame = pd.DataFrame({"street_code": got["street_code"], "street_name": got["street_name"],
+                              "submitted": got["submitted"], "resolved": self.s_resolved[rows, self._span(s, e)]
+                              .sum(axis=1).astype(np.int64), "submitted_resolved": got["submitted_resolved"]})
+        frame["resolution_rate"] = got["resolution_rate"]
+        return frame.sort_values(["submitted", "resolved", "street_code"], ascending=[False, False, True],
+                                 kind="stable").reset_index(drop=True)
+
     def env_by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:
         """queries/env_by_street.sql without a community filter."""
         rows, span = self._rows(streets), self._span(s, e)
@@ -446,6 +466,8 @@ class District:
             return name != "kpi_compounds" or params.get("launch") is not None
         if places.Places.answers(name, params):
             return True
+        if name in DISTRICT_QUERIES:
+            return not params.get("streets") and not params.get("communities")
         if params.get("communities"):
             return False
         return name in STREET_QUERIES
@@ -465,6 +487,10 @@ class District:
             return self.by_street(s, e, list(streets))
         if name == "monthly_trend":
             return self.monthly_trend(start, end, list(streets))
+        if name in places.BREAKDOWNS:
+            return places.breakdown(name, start, end, self.o_rows, self.o["n"], self.places.deadline)
+        if name == "orders_by_street":
+            return self.orders_by_street(s, e)
         if name == "env_by_street":
             return self.env_by_street(s, e, list(streets))
         if name == "env_repairs_cumulative":

@@ -212,50 +212,11 @@ class Places:
                                  "share_4_5": np.array([_ratio(rated_4_5, rated)], np.float64)})
         if name == "monthly_trend":
             return self._monthly_trend(runs, start, end, res[is_res])
-        if name == "orders_monthly":
-            months = _months(start, end)
-            first = months[0]
-            submitted = np.bincount(_month_of(sub[is_sub], first), minlength=len(months))[:len(months)]
-            resolved = np.bincount(_month_of(res[is_res], first), minlength=len(months))[:len(months)]
-            return pd.DataFrame({"month": _dates(months), "submitted": submitted.astype(np.int64),
-                                 "resolved": resolved.astype(np.int64)})
-        if name == "orders_category_month":
-            return self._category_month(start, end, o["category"][is_sub], sub[is_sub])
-        if name == "orders_by_category":
-            return self._by_category(o["category"], is_sub, is_res, sub_res)
+        if name in BREAKDOWNS:
+            return breakdown(name, start, end, o, None, self.deadline)
         if name == "orders_by_street":
             return self._orders_by_street(runs, keep, is_sub, is_res, sub_res)
         raise KeyError(name)
-
-    def _by_category(self, category, is_sub, is_res, sub_res) -> pd.DataFrame:
-        k = len(ORDER_CATEGORY.codes) + 1  # 0: a category not in the contract's list
-        count = {name: np.bincount(category[flag].astype(np.int64), minlength=k)
-                 for name, flag in (("submitted", is_sub), ("resolved", is_res), ("submitted_resolved", sub_res))}
-        rows = [(code, int(count["submitted"][i + 1]), int(count["resolved"][i + 1]),
-                 int(count["submitted_resolved"][i + 1])) for i, code in enumerate(ORDER_CATEGORY.codes)]
-        rows = sorted((r for r in rows if r[1] > 0 or r[2] > 0), key=lambda r: (-r[1], -r[2], r[0]))
-        hours = [self.deadline.get(code, np.nan) for code, *_ in rows]
-        return pd.DataFrame({
-            "category": pd.Series([r[0] for r in rows], dtype="str"),
-            "submitted": np.array([r[1] for r in rows], np.int64),
-            "resolved": np.array([r[2] for r in rows], np.int64),
-            "submitted_resolved": np.array([r[3] for r in rows], np.int64),
-            "resolution_rate": np.array([_ratio(r[3], r[1]) for r in rows], np.float64),
-            "deadline_hours": np.array(hours, np.float64),
-            "deadline_days": np.array([h / 24 if h >= 168 and h % 24 == 0 else np.nan for h in hours], np.float64)})
-
-    def _category_month(self, start, end, category, sub) -> pd.DataFrame:
-        months = _months(start, end)
-        k = len(ORDER_CATEGORY.codes) + 1
-        cells = np.bincount(category.astype(np.int64) * len(months) + _month_of(sub, months[0]),
-                            minlength=k * len(months))[:k * len(months)].reshape(k, len(months))
-        totals = cells.sum(axis=1)
-        order = sorted((i for i in range(1, k) if totals[i] > 0),
-                       key=lambda i: (-totals[i], ORDER_CATEGORY.codes[i - 1]))
-        return pd.DataFrame({
-            "category": pd.Series([ORDER_CATEGORY.codes[i - 1] for i in order for _ in months], dtype="str"),
-            "month": pd.concat([_dates(months)] * len(order), ignore_index=True) if order else pd.Series([], dtype=object),
-            "submitted": np.array([cells[i, m] for i in order for m in range(len(months))], np.int64)})
 
     def _streets(self, keep: np.ndarray) -> list[str]:
         """by_street's streets_in: the street offices (named in `streets`) of the places in scope that have
@@ -372,3 +333,51 @@ class Places:
                                               np.int64)
         frame["pipe_km"] = frame["heating_pipe_km"] + frame["drainage_pipe_km"]
         return frame
+
+
+# ---------------------------------------------------------------------------------------------- breakdowns
+BREAKDOWNS = ("orders_by_category", "orders_monthly", "orders_category_month")
+
+
+def breakdown(name: str, start: dt.date, end: dt.date, o: dict[str, np.ndarray], n: np.ndarray | None,
+              deadline: dict[str, float]) -> pd.DataFrame:
+    """orders_by_category, orders_monthly or orders_category_month over order rows `o` (sub_day, res_day,
+    status, category as queries/_places_orders.sql gives them), each row `n` orders (None: one each; the
+    district index passes its daily rollup's rows and counts)."""
+    s, e = _day(start), _day(end)
+    status, sub, res, category = o["status"], o["sub_day"], o["res_day"], o["category"].astype(np.int64)
+    is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
+    is_res = (status == RESOLVED) & (res >= s) & (res <= e)
+    sub_res = is_sub & (status == RESOLVED) & (res <= e)
+
+    def count(key: np.ndarray, flag: np.ndarray, size: int) -> np.ndarray:
+        weights = None if n is None else n[flag]
+        return np.bincount(key[flag], weights=weights, minlength=size)[:size].astype(np.int64)
+
+    k = len(ORDER_CATEGORY.codes) + 1  # 0: a category not in the contract's list
+    if name == "orders_by_category":
+        got = [count(category, flag, k) for flag in (is_sub, is_res, sub_res)]
+        rows = [(code, *(int(g[i + 1]) for g in got)) for i, code in enumerate(ORDER_CATEGORY.codes)]
+        rows = sorted((r for r in rows if r[1] > 0 or r[2] > 0), key=lambda r: (-r[1], -r[2], r[0]))
+        hours = [deadline.get(code, np.nan) for code, *_ in rows]
+        return pd.DataFrame({
+            "category": pd.Series([r[0] for r in rows], dtype="str"),
+            "submitted": np.array([r[1] for r in rows], np.int64),
+            "resolved": np.array([r[2] for r in rows], np.int64),
+            "submitted_resolved": np.array([r[3] for r in rows], np.int64),
+            "resolution_rate": np.array([_ratio(r[3], r[1]) for r in rows], np.float64),
+            "deadline_hours": np.array(hours, np.float64),
+            "deadline_days": np.array([h / 24 if h >= 168 and h % 24 == 0 else np.nan for h in hours], np.float64)})
+    months = _months(start, end)
+    m = len(months)
+    if name == "orders_monthly":
+        return pd.DataFrame({"month": _dates(months),
+                             "submitted": count(_month_of(np.where(is_sub, sub, s), months[0]), is_sub, m),
+                             "resolved": count(_month_of(np.where(is_res, res, s), months[0]), is_res, m)})
+    cells = count(category * m + _month_of(np.where(is_sub, sub, s), months[0]), is_sub, k * m).reshape(k, m)
+    totals = cells.sum(axis=1)
+    order = sorted((i for i in range(1, k) if totals[i] > 0), key=lambda i: (-totals[i], ORDER_CATEGORY.codes[i - 1]))
+    return pd.DataFrame({
+        "category": pd.Series([ORDER_CATEGORY.codes[i - 1] for i in order for _ in months], dtype="str"),
+        "month": pd.concat([_dates(months)] * len(order), ignore_index=True) if order else pd.Series([], dtype=object),
+        "submitted": np.array([cells[i, j] for i in order for j in range(m)], np.int64)})
