@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from coopdash.data import db, district, hours, metrics, periods
+from coopdash.data.contract import COOP_MODE
 from coopdash.data.errors import QueryError
 from coopdash.data.scope import Scope
 from coopdash.i18n import labels
@@ -161,7 +162,7 @@ def test_organisation_and_compounds_in_memory_equal_the_queries_in_every_scope(c
         for start, end in windows() + [(LAUNCH, LAUNCH), (LAUNCH, REPORT)]:
             for s, c in cases:
                 for query in district.SCOPE_QUERIES:
-                    want = db.execute(connection, query, params(start, end, s, c))
+                    want = db.execute(connection, query, {**params(start, end, s, c), "modes": list(COOP_MODE.codes)})
                     pd.testing.assert_frame_equal(index.answer(query, start, end, s, c, LAUNCH), want,
                                                   **SAME, obj=f"{query} {start}…{end} {s} {c}")
                     compared += 1
@@ -171,6 +172,13 @@ def test_organisation_and_compounds_in_memory_equal_the_queries_in_every_scope(c
     baseline = district.District(con).answer("kpi_compounds", LAUNCH, dt.date(2026, 10, 31), launch=LAUNCH)
     assert baseline["compounds"].iloc[0] > 0 and baseline["cooperative_managed"].iloc[0] > 0
     assert not district.District.answers("kpi_compounds", {"streets": [], "communities": []})  # no $launch
+    # 组织建设's lists: not vacuous
+    index = district.District(con)
+    assert index.answer("org_members_by_background", None, dt.date(2026, 10, 31))["members"].sum() > 100
+    assert len(index.answer("org_committees_founded", dt.date(2023, 4, 1), dt.date(2026, 10, 31))) > 5
+    assert index.answer("org_meetings_by_month", dt.date(2023, 4, 1), dt.date(2026, 10, 31))["meetings"].sum() > 100
+    assert index.answer("org_compounds_by_mode", None, dt.date(2026, 10, 31))["households"].sum() > 0
+    assert not district.District.answers("org_compounds_by_mode", {"streets": [], "communities": [], "modes": ["x"]})
 
 
 def test_the_rankings_indicators_from_memory_equal_the_query(con, city, fixture_con, demo_con):

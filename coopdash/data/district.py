@@ -36,13 +36,14 @@ import numpy as np
 import pandas as pd
 
 from coopdash.data import places
-from coopdash.data.contract import ORDER_CATEGORY, REPAIR_KIND, WASTE_TYPE
+from coopdash.data.contract import COOP_MODE, ORDER_CATEGORY, REPAIR_KIND, WASTE_TYPE
 
 QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes")
 STREET_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend",
                   "env_by_street", "env_repairs_cumulative")  # district-wide and per street office
 DISTRICT_QUERIES = (*places.BREAKDOWNS, "orders_by_street")  # district-wide only (scoped: places.py)
-SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds")  # answered in any scope (the organisation tables are small)
+SCOPE_QUERIES = ("kpi_organisation", "kpi_compounds", "org_members_by_background", "org_meetings_by_month",
+                 "org_committees_founded", "org_compounds_by_mode")  # answered in any scope (the organisation tables are small)
 EPOCH = dt.date(1970, 1, 1)
 _NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 
@@ -209,7 +210,7 @@ class District:
             co = cur.execute("SELECT coop_code, community_code, street_code, founded_on, coalesce(has_site AND "
                              "has_signage AND has_roster AND has_rules AND has_service, false) AS five "
                              "FROM scoped_coops([], [])").df()
-            m = cur.execute("SELECT coop_code, joined_on, coalesce(is_party_member, false) AS party "
+            m = cur.execute("SELECT coop_code, joined_on, coalesce(is_party_member, false) AS party, role, background "
                             "FROM coop_members").df()
             w = cur.execute("SELECT coop_code, team, headcount, as_of FROM work_teams WHERE as_of IS NOT NULL").df()
             mt = cur.execute("SELECT coop_code, held_on, problems_resolved FROM meetings").df()
@@ -223,6 +224,7 @@ class District:
         self.co_day, self.co_five = _days(co["founded_on"]), co["five"].to_numpy(bool)
         self.m_coop = m["coop_code"].map(number).fillna(-1).to_numpy(np.int64)
         self.m_day, self.m_party = _days(m["joined_on"]), m["party"].to_numpy(bool)
+        self.m_role, self.m_background = m["role"].to_numpy(object), m["background"].astype(object).to_numpy(object)
         # work teams in order of (coop, team, as_of): the latest count on or before a day is the last row
         # of its (coop, team) run at or before that day
         w = w.assign(coop=w["coop_code"].map(number).fillna(-1).astype(np.int64)).sort_values(
@@ -242,9 +244,16 @@ class District:
         """The compounds and their management history, for kpi_compounds in any scope."""
         cur = con.cursor()
         try:
-            cp = cur.execute("SELECT compound_code, kind, community_code, street_code FROM scoped_compounds([], [])").df()
-            h = cur.execute("SELECT compound_code, valid_from, management FROM management_history "
+            cp = cur.execute("SELECT compound_code, kind, community_code, street_code, households "
+                             "FROM scoped_compounds([], [])").df()
+            h = cur.execute("SELECT compound_code, valid_from, management, coop_mode FROM management_history "
                             "WHERE valid_from IS NOT NULL").df()
+            # the committees with their places' names, in the order org_committees_founded lists them
+            self.committee_list = cur.execute(
+                "SELECT oc.committee_id, s.compound_code, s.compound_name, s.community_name, s.street_name, "
+                "oc.founded_on, s.street_code, s.community_code FROM owners_committees oc "
+                "JOIN scoped_compounds([], []) s USING (compound_code) ORDER BY oc.founded_on, oc.committee_id"
+            ).to_arrow_table().to_pandas()  # as db.execute hands a query's rows over (dates as dates)
         finally:
             cur.close()
         number = {code: i for i, code in enumerate(cp["compound_code"])}
@@ -253,12 +262,83 @@ class District:
         h = h.assign(compound=h["compound_code"].map(number).fillna(-1).astype(np.int64))
         h = h[h["compound"] >= 0].sort_values(["compound", "valid_from"], kind="stable")
         self.h_compound, self.h_day = h["compound"].to_numpy(np.int64), _days(h["valid_from"])
+        self.h_mode = h["coop_mode"].astype(object).to_numpy(object)
+        self.cp_households = cp["households"].astype("Int64")
         self.managements = list(dict.fromkeys(h["management"].dropna()))
         self.h_management = h["management"].map({m: i for i, m in enumerate(self.managements)}).fillna(-2).to_numpy(np.int64)
         self.cp_compound, self.cp_standalone = self.cp_kind == "compound", self.cp_kind == "standalone"
 
     def _management(self, name: str) -> int:
         return self.managements.index(name) if name in self.managements else -3  # -3: matches no compound
+
+    def _latest_row(self, day: int) -> np.ndarray:
+        """Each compound's latest management row dated on or before `day` (an index into the h_ arrays; -1
+        without one)."""
+        out = np.full(len(self.cp_kind), -1, np.int64)
+        rows = np.flatnonzero(self.h_day <= day)
+        if len(rows):
+            group = self.h_compound[rows]
+            last = rows[np.r_[group[1:] != group[:-1], True]]
+            out[self.h_compound[last]] = last
+        return out
+
+    # ------------------------------------------------------------------------------------ 组织建设
+    def _coops_in(self, e: int, streets, communities) -> np.ndarray:
+        """scoped_coops(streets, communities) founded by day e, as a mask (one more False for "no coop")."""
+        return np.append(_inside(self.co_street, self.co_community, streets, communities) & (self.co_day <= e), False)
+
+    def org_members_by_background(self, e: int, streets, communities) -> pd.DataFrame:
+        """queries/org_members_by_background.sql in any scope."""
+        m = self._coops_in(e, streets, communities)[self.m_coop] & (self.m_day <= e)
+        frame = pd.DataFrame({"background": self.m_background[m], "role": self.m_role[m]})
+        for role in ("chair", "vice_chair", "member"):
+            frame[role] = (frame["role"] == role).astype(np.int64)
+        frame["members"] = np.ones(len(frame), np.int64)
+        out = frame.groupby("background", dropna=False, sort=False)[["chair", "vice_chair", "member", "members"]].sum()
+        out = out.reset_index().sort_values(["members", "background"], ascending=[False, True], kind="stable",
+                                            na_position="last").reset_index(drop=True)
+        out["background"] = out["background"].astype("str")
+        return out
+
+    def org_meetings_by_month(self, start: dt.date, end: dt.date, streets, communities) -> pd.DataFrame:
+        """queries/org_meetings_by_month.sql in any scope."""
+        s, e = _day(start), _day(end)
+        first = np.datetime64(dt.date(start.year, start.month, 1), "M")
+        months = np.arange(first, np.datetime64(end, "M") + 1)
+        mt = self._coops_in(e, streets, communities)[self.mt_coop] & (self.mt_day >= s) & (self.mt_day <= e)
+        month = (self.mt_day[mt].astype("datetime64[D]").astype("datetime64[M]") - first).astype(np.int64)
+        return pd.DataFrame({
+            "month": pd.Series([m.item() for m in months.astype("datetime64[D]")], dtype=object),
+            "meetings": np.bincount(month, minlength=len(months))[:len(months)].astype(np.int64),
+            "problems_resolved": np.bincount(month, weights=np.where(self.mt_known[mt], self.mt_problems[mt], 0),
+                                             minlength=len(months))[:len(months)].astype(np.int64)})
+
+    def org_committees_founded(self, s: int, e: int, streets, communities) -> pd.DataFrame:
+        """queries/org_committees_founded.sql in any scope."""
+        c = self.committee_list
+        day = _days(c["founded_on"])
+        keep = _inside(c["street_code"].to_numpy(object), c["community_code"].to_numpy(object), streets,
+                       communities) & (day >= s) & (day <= e)
+        return c[keep].drop(columns=["street_code", "community_code"]).reset_index(drop=True)
+
+    def org_compounds_by_mode(self, e: int, streets, communities) -> pd.DataFrame:
+        """queries/org_compounds_by_mode.sql in any scope, with $modes the contract's modes in order."""
+        row = self._latest_row(e)
+        known = row >= 0
+        management = np.full(len(row), None, object)
+        mode = np.full(len(row), None, object)
+        management[known] = np.array(self.managements + [None], object)[self.h_management[row[known]]]
+        mode[known] = self.h_mode[row[known]]
+        managed = _inside(self.cp_street, self.cp_community, streets, communities) & (management == "cooperative")
+        out = {"coop_mode": [], "compounds": [], "standalone": [], "households": []}
+        for code in COOP_MODE.codes:
+            mine = managed & (mode == code)
+            out["coop_mode"].append(code)
+            out["compounds"].append(int((mine & self.cp_compound).sum()))
+            out["standalone"].append(int((mine & self.cp_standalone).sum()))
+            out["households"].append(int(self.cp_households[mine].sum()))
+        return pd.DataFrame({"coop_mode": pd.Series(out["coop_mode"], dtype="str"),
+                             **{k: np.array(out[k], np.int64) for k in ("compounds", "standalone", "households")}})
 
     def _management_on(self, day: int) -> np.ndarray:
         """Each compound's management on `day` as its number in self.managements (its latest row dated on
@@ -463,6 +543,8 @@ class District:
         scope; orders_by_category, orders_monthly, orders_category_month and orders_by_street with a
         street or community filter (places.py)."""
         if name in SCOPE_QUERIES:
+            if name == "org_compounds_by_mode":  # the page's $modes: the contract's, in order
+                return list(params.get("modes") or ()) == list(COOP_MODE.codes)
             return name != "kpi_compounds" or params.get("launch") is not None
         if places.Places.answers(name, params):
             return True
@@ -480,7 +562,15 @@ class District:
             return self.kpi_compounds(launch, end, list(streets), list(communities))
         if places.Places.answers(name, {"streets": streets, "communities": communities}):
             return self.places.answer(name, start, end, list(streets), list(communities))
+        if name == "org_members_by_background":
+            return self.org_members_by_background(_day(end), list(streets), list(communities))
+        if name == "org_compounds_by_mode":
+            return self.org_compounds_by_mode(_day(end), list(streets), list(communities))
+        if name == "org_meetings_by_month":
+            return self.org_meetings_by_month(start, end, list(streets), list(communities))
         s, e = _day(start), _day(end)
+        if name == "org_committees_founded":
+            return self.org_committees_founded(s, e, list(streets), list(communities))
         if name == "kpi_organisation":
             return self.kpi_organisation(s, e, list(streets), list(communities))
         if name == "by_street":
