@@ -1,0 +1,93 @@
+"""The serving process's memory across a publish: what a new dataset version leaves in the process that serves
+every leader.
+
+    .venv/bin/python -m bench.publish_memory --source /tmp/wt26-data/orders-10000000-seed-20240601
+
+Starts the real server (`streamlit run server.py`, tests/streamlit_ws.py `serve`) on a copy of `--source` (its files
+hard-linked: ingest writes only into versions it creates), opens `--views` pages as new sessions (bench.proxy's
+links: each its own window, a third one street office, a third one community, over the four report pages), and
+reads the server's VmRSS from /proc. Then it publishes a `--rows`-row service-orders ledger (bench/ledger_read.py
+`write_ledger`, November 2026) through the job the 数据管理 page starts (`python -m ingest.job publish`, a process
+of its own), opens as many new views (the new version's connection, hours index and district index are loaded),
+and reads VmRSS again; then a second publish (another ledger: the same orders updated) and views again. Run it in
+two checkouts to compare (the numbers are the server's alone; the job's memory is its own process's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.ledger_read import write_ledger
+from bench.proxy import Links
+from coopdash import ROOT
+from tests.streamlit_ws import open_view, serve
+
+
+def publish(dataset: Path, ledger: Path, folder: Path) -> float:
+    """The data office page's publish job on `ledger`; its wall seconds."""
+    folder.mkdir(parents=True)
+    env = {**os.environ, "COOP_INGEST_TODAY": "2026-12-01"}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "ingest.job", "publish", str(folder), "--dataset", str(dataset),
+                           "--files", str(ledger), "--names", ledger.name], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    answer = (folder / "publish.json").read_text(encoding="utf-8") if (folder / "publish.json").exists() else ""
+    if proc.returncode != 0 or '"refused"' in answer or not answer:
+        raise SystemExit(f"publish failed ({proc.returncode}): {answer[-1500:]} {proc.stderr[-1500:]}")
+    return time.perf_counter() - t0
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--source", type=Path, required=True, help="a city dataset (bench.run's), copied by hard links")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/coopdash-publish-memory"))
+    ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--views", type=int, default=12, help="new sessions opened after each step")
+    args = ap.parse_args(argv)
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    dataset = args.work / "ds"
+    shutil.copytree(args.source, dataset, copy_function=os.link)
+    ledgers = [write_ledger(args.work / f"点单服务台账-{i}.xlsx", args.rows, seed=7 + i, dataset=args.source)
+               for i in (1, 2)]
+    links = Links(dataset)
+    rows = []
+    with serve(ROOT / "server.py", dataset, log=args.work / "server.log") as server:
+        def views(first: int) -> None:
+            for k in range(first, first + args.views):
+                page, query = links(k)
+                view = asyncio.run(open_view(server.port, page, query, http_first=True))
+                if view.exceptions or not view.finished:
+                    raise SystemExit(f"view {page}?{query}: {view.exceptions[:1] or 'not finished'}")
+
+        def note(step: str, seconds: float | None = None) -> None:
+            time.sleep(1)  # Streamlit's collection after the last run
+            rows.append((step, server.rss_mb(), seconds))
+            print(f"  · {step}: VmRSS {rows[-1][1]:.0f} MB", file=sys.stderr, flush=True)
+
+        note("healthy (warm-up: version 1 loaded)")
+        views(600)
+        note(f"{args.views} views of version 1")
+        for i, ledger in enumerate(ledgers, 1):
+            seconds = publish(dataset, ledger, args.work / f"job-{i}")
+            note(f"publish {i} done (the job's own process)", seconds)
+            views(600 + 100 * i)
+            note(f"{args.views} views of version {i + 1}")
+        peak = server.peak_rss_mb()
+    before = rows[1][1]
+    print(f"\nserver VmRSS, {args.rows:,}-row publishes, {args.views} new views after each step "
+          f"(peak VmHWM {peak:.0f} MB)\n")
+    print("| step | VmRSS MB | vs the views of version 1 | publish job s |\n|---|---:|---:|---:|")
+    for step, mb, seconds in rows:
+        print(f"| {step} | {mb:.0f} | {mb - before:+.0f} | {'' if seconds is None else f'{seconds:.1f}'} |")
+
+
+if __name__ == "__main__":
+    main()
