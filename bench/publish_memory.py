@@ -34,9 +34,11 @@ def publish(dataset: Path, ledger: Path, folder: Path) -> float:
     """The data office page's publish job on `ledger`; its wall seconds."""
     folder.mkdir(parents=True)
     env = {**os.environ, "COOP_INGEST_TODAY": "2026-12-01"}
+    # the version the clerk reviewed (the page passes it: the publish is refused if the dataset moved since)
+    base = ["--base", Path(os.path.realpath(dataset)).name] if dataset.is_symlink() else []
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "ingest.job", "publish", str(folder), "--dataset", str(dataset),
-                           "--files", str(ledger), "--names", ledger.name], cwd=ROOT, env=env,
+                           "--files", str(ledger), "--names", ledger.name, *base], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     answer = (folder / "publish.json").read_text(encoding="utf-8") if (folder / "publish.json").exists() else ""
     if proc.returncode != 0 or '"refused"' in answer or not answer:
