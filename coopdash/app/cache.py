@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,7 +75,14 @@ def _switched(folder: str, fingerprint: str) -> None:
 # ---------------------------------------------------------------------------- connections
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
-    return db.open_dataset(Path(folder))
+    return _trimmed_when_freed(db.open_dataset(Path(folder)))
+
+
+def _trimmed_when_freed(resource):
+    """`resource` (a version's connection, hours index or district index), the memory it frees handed back to
+    the operating system once it is freed (heap.trim): when `_switched` released it and the last session let go."""
+    weakref.finalize(resource, heap.trim)
+    return resource
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -186,7 +194,7 @@ def explore(spec: explorer.Spec, filters) -> pd.DataFrame:
 def _hours_index(folder: str, fingerprint: str) -> hours.Index:
     index = hours.load(Path(folder), _connection(folder, fingerprint))
     pa.default_memory_pool().release_unused()  # the batches read while loading
-    return index
+    return _trimmed_when_freed(index)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -194,7 +202,7 @@ def _district(folder: str, fingerprint: str) -> district.District:
     """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
     index = district.District(_connection(folder, fingerprint))
     pa.default_memory_pool().release_unused()  # the frames read while loading
-    return index
+    return _trimmed_when_freed(index)
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
