@@ -9,8 +9,11 @@ links: each its own window, a third one street office, a third one community, ov
 reads the server's VmRSS from /proc. Then it publishes a `--rows`-row service-orders ledger (bench/ledger_read.py
 `write_ledger`, November 2026) through the job the 数据管理 page starts (`python -m ingest.job publish`, a process
 of its own), opens as many new views (the new version's connection, hours index and district index are loaded),
-and reads VmRSS again; then a second publish (another ledger: the same orders updated) and views again. Run it in
-two checkouts to compare (the numbers are the server's alone; the job's memory is its own process's).
+and reads VmRSS again; then a second publish (another ledger: the same orders updated) and views again. After
+each step's views it reads VmRSS at once and again `--settle` seconds later, when Streamlit has dropped the closed
+sessions (server.disconnectedSessionTTL, 120 s): what the process keeps. `--no-publish` is the control (the same
+views, no publish: what new sessions alone add). Run it in two checkouts to compare (the numbers are the server's
+alone; the job's memory is its own process's).
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ def main(argv=None) -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/coopdash-publish-memory"))
     ap.add_argument("--rows", type=int, default=1000)
     ap.add_argument("--views", type=int, default=12, help="new sessions opened after each step")
+    ap.add_argument("--no-publish", action="store_true",
+                    help="the control: the same steps and views without publishing (what new sessions alone add)")
+    ap.add_argument("--settle", type=float, default=130,
+                    help="seconds to wait after each step's views before reading again: Streamlit keeps a closed "
+                         "session for server.disconnectedSessionTTL (120 s), then drops it")
     args = ap.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
@@ -69,6 +77,11 @@ def main(argv=None) -> None:
                 if view.exceptions or not view.finished:
                     raise SystemExit(f"view {page}?{query}: {view.exceptions[:1] or 'not finished'}")
 
+        def settled(step: str) -> None:
+            if args.settle:
+                time.sleep(args.settle)
+                note(f"{step}, {args.settle:.0f} s later (closed sessions dropped)")
+
         def note(step: str, seconds: float | None = None) -> None:
             time.sleep(1)  # Streamlit's collection after the last run
             rows.append((step, server.rss_mb(), seconds))
@@ -77,16 +90,25 @@ def main(argv=None) -> None:
         note("healthy (warm-up: version 1 loaded)")
         views(600)
         note(f"{args.views} views of version 1")
+        settled(f"{args.views} views of version 1")
         for i, ledger in enumerate(ledgers, 1):
+            if args.no_publish:
+                note(f"no publish {i} (the control)")
+                views(600 + 100 * i)
+                note(f"{args.views} more views of version 1")
+                settled(f"{args.views} more views of version 1")
+                continue
             seconds = publish(dataset, ledger, args.work / f"job-{i}")
             note(f"publish {i} done (the job's own process)", seconds)
             views(600 + 100 * i)
             note(f"{args.views} views of version {i + 1}")
+            settled(f"{args.views} views of version {i + 1}")
         peak = server.peak_rss_mb()
-    before = rows[1][1]
-    print(f"\nserver VmRSS, {args.rows:,}-row publishes, {args.views} new views after each step "
+    before = rows[2 if args.settle else 1][1]
+    print(f"\nserver VmRSS, {'no publishes (the control)' if args.no_publish else f'{args.rows:,}-row publishes'}, "
+          f"{args.views} new views after each step "
           f"(peak VmHWM {peak:.0f} MB)\n")
-    print("| step | VmRSS MB | vs the views of version 1 | publish job s |\n|---|---:|---:|---:|")
+    print(f"| step | VmRSS MB | vs {rows[2 if args.settle else 1][0]} | publish job s |\n|---|---:|---:|---:|")
     for step, mb, seconds in rows:
         print(f"| {step} | {mb:.0f} | {mb - before:+.0f} | {'' if seconds is None else f'{seconds:.1f}'} |")
 
