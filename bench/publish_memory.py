@@ -14,6 +14,12 @@ each step's views it reads VmRSS at once and again `--settle` seconds later, whe
 sessions (server.disconnectedSessionTTL, 120 s): what the process keeps. `--no-publish` is the control (the same
 views, no publish: what new sessions alone add). Run it in two checkouts to compare (the numbers are the server's
 alone; the job's memory is its own process's).
+
+    .venv/bin/python -m bench.publish_memory --cycles 4 --source /tmp/wt26-data/orders-10000000-seed-20240601
+
+`--cycles N`: no server; in this process, N times: open the dataset, load its hours index and district index, run a
+few queries, let them go, and read VmRSS, without and then with `heap.trim` after each (what a released version
+leaves resident when freed memory stays in the allocators' free lists).
 """
 
 from __future__ import annotations
@@ -49,6 +55,48 @@ def publish(dataset: Path, ledger: Path, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cycles(source: Path, n: int) -> None:
+    """Load and free a version's resources n times, without and with heap.trim (each in a new process); VmRSS."""
+    print("| run | " + " | ".join(f"version {i + 1} loaded / freed (MB)" for i in range(n)) + " |\n|---|"
+          + "---:|" * n)
+    for mode in ("no-trim", "trim"):
+        out = subprocess.run([sys.executable, "-m", "bench.publish_memory", "--cycles", str(n), "--source",
+                              str(source), "--cycle-mode", mode], cwd=ROOT, capture_output=True, text=True, check=True)
+        print(out.stdout.strip().splitlines()[-1])
+
+
+def _cycles(source: Path, n: int, trim: bool) -> None:
+    """One row of `cycles`, in this process."""
+    import datetime as dt
+    import gc
+
+    from coopdash.app import heap
+    from coopdash.data import db, district, hours
+    cells = []
+    for i in range(n):
+        con = db.open_dataset(source)
+        index, district_index = hours.load(source, con), district.District(con)
+        for q in ("kpi_orders", "orders_by_category", "by_street", "orders_monthly"):
+            db.execute(con, q, {"start": dt.date(2025, 1, 1 + i), "end": dt.date(2026, 9, 20), "streets": [],
+                                "communities": []})
+        index.summary(dt.date(2025, 1, 1), dt.date(2026, 9, 1), (), ())
+        loaded = _rss_mb()
+        del con, index, district_index
+        gc.collect()
+        if trim:
+            heap.trim()
+        time.sleep(0.5)
+        cells.append(f"{loaded:.0f} / {_rss_mb():.0f}")
+    print(f"| {'heap.trim after each' if trim else 'no trim'} | " + " | ".join(cells) + " |")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", type=Path, required=True, help="a city dataset (bench.run's), copied by hard links")
@@ -60,7 +108,15 @@ def main(argv=None) -> None:
     ap.add_argument("--settle", type=float, default=130,
                     help="seconds to wait after each step's views before reading again: Streamlit keeps a closed "
                          "session for server.disconnectedSessionTTL (120 s), then drops it")
+    ap.add_argument("--cycles", type=int, default=0, help="no server: load and free a version N times (see above)")
+    ap.add_argument("--cycle-mode", choices=("no-trim", "trim"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.cycles:
+        if args.cycle_mode:
+            _cycles(args.source, args.cycles, args.cycle_mode == "trim")
+        else:
+            cycles(args.source, args.cycles)
+        return
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     dataset = args.work / "ds"
