@@ -179,7 +179,7 @@ def write_version(dataset: Path, changed: dict[str, pa.Table | Parts], summary: 
     else:
         rollups.write(new)
     if plain:  # a rollup the layout before wrote as one file, kept at its path (new sessions read the folder)
-        for name in rollups.MONTHLY:
+        for name in rollups.PARTED:
             kept = base / rollups.FOLDER / f"{name}.parquet"
             if kept.is_file() and not (new / rollups.FOLDER / kept.name).exists():
                 _link_or_copy_file(kept, new / rollups.FOLDER / kept.name)

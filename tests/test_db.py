@@ -1,7 +1,9 @@
 """The query layer: contract checks with clear messages, lock-down, parameters bound."""
 
 import datetime as dt
+import gc
 import shutil
+import weakref
 
 import duckdb
 import pandas as pd
@@ -119,6 +121,38 @@ def test_run_reads_the_dataset_named_by_the_environment(dataset, monkeypatch):
     shutil.rmtree(dataset)
     write_fixture(dataset, rows)
     assert cache.run("kpi_orders", **params()).iloc[0]["resolved"] == 1
+
+
+def test_a_new_version_releases_the_one_served_before(tmp_path, monkeypatch):
+    """A publish swaps the dataset's symlink to a new version: the first run that sees it releases the version the
+    process served before (its connection, district index and hours index leave the cache and are freed once no
+    session holds them), so the process does not hold two versions; a session still holding the old connection
+    can finish on it."""
+    one = write_fixture(tmp_path / "v0001")
+    two = write_fixture(tmp_path / "v0002", {**ROWS, "service_orders": ROWS["service_orders"][:1]})
+    link = tmp_path / "ds"
+    link.symlink_to(one)
+    monkeypatch.setenv("COOP_DATA_DIR", str(link))
+    assert cache.run("kpi_orders", **params()).iloc[0]["resolved"] == 4  # the district index answers it
+    old = cache.version()
+    held = {"district": weakref.ref(cache._district(*old)), "hours": weakref.ref(cache._hours_index(*old)),
+            "connection": weakref.ref(cache._connection(*old))}
+    running = cache._connection(*old)  # a session still running on version 1
+    assert cache._connection(*old) is running and all(ref() is not None for ref in held.values())
+    swap = tmp_path / "ds.new"
+    swap.symlink_to(two)
+    swap.replace(link)  # what ingest's publish does (store.point_to)
+    assert cache.run("kpi_orders", **params()).iloc[0]["resolved"] == 1  # version 2: one order, resolved
+    assert cache.version()[1] != old[1]
+    gc.collect()
+    assert held["district"]() is None and held["hours"]() is None  # released: nothing else held them
+    assert running.sql("SELECT count(*) FROM service_orders").fetchall() == [(len(ROWS["service_orders"]),)]
+    del running
+    gc.collect()
+    assert held["connection"]() is None
+    # version 2's resources are the cache's own: the same objects on the next run
+    new = cache.version()
+    assert cache._district(*new) is cache._district(*new) and cache._connection(*new) is cache._connection(*new)
 
 
 def test_run_caches_by_the_parameters_the_query_uses(fixture_dir, monkeypatch):

@@ -262,10 +262,17 @@ def _publish_rounds(start, tmp_path, tables, rng, rounds=3, n=40):
                     redo = {dt.date(r["resolved_at"].year, r["resolved_at"].month, 1)
                             for v in (base, new) for r in read_tables(v, {"service_orders"})["service_orders"].to_pylist()
                             if r["status"] == "resolved" and dt.date(r["submitted_at"].year, r["submitted_at"].month, 1) in redo}
-                new_files, base_files = rollups.month_files(new, name), rollups.month_files(base, name)
+                new_files, base_files = rollups.part_files(new, name), rollups.part_files(base, name)
                 for m, f in new_files.items():
                     linked = m in base_files and f.stat().st_ino == base_files[m].stat().st_ino
                     assert linked == (m not in redo), (name, m)
+            else:  # one file per year: the years holding no touched month are the base's own files
+                redo = {dt.date(m.year, 1, 1) for m in months[rollups.FACT[name]]}
+                new_files, base_files = rollups.part_files(new, name), rollups.part_files(base, name)
+                assert new_files and all(f.name == f"{y.year}.parquet" for y, f in new_files.items()), name
+                for y, f in new_files.items():
+                    linked = y in base_files and f.stat().st_ino == base_files[y].stat().st_ino
+                    assert linked == (y not in redo), (name, y)
         base = new
     assert all(a + u > 0 for a, u in counts) and sum(a for a, _ in counts) > rounds and sum(u for _, u in counts) > rounds
 
@@ -392,7 +399,7 @@ def test_a_batch_reads_the_key_column_of_every_month_and_writes_only_the_months_
 def test_orders_flat_is_one_file_per_month_with_the_pending_orders_in_row_groups_of_their_own(city):
     """The open-order queries read `WHERE pending`: in every month file of orders_flat the pending orders come first
     and no row group holds both kinds, so their statistics skip the rest."""
-    files = rollups.month_files(city, "orders_flat")
+    files = rollups.part_files(city, "orders_flat")
     assert list(files) == list(partition_files(city, "service_orders"))  # a file per month submitted
     pending_groups = 0
     for m, f in files.items():

@@ -10,12 +10,17 @@ result is never handed to another.
 
 A dataset version is (folder, fingerprint): the fingerprint changes when the dataset's files or its
 symlink change (a publish), so the next run of every session reads the new version through new cache
-entries, never a mix.
+entries, never a mix. The first run that sees a new version releases the one this process served before
+(`_switched`): its connection, hours index and district index (hundreds of MB at city scale) and every cached
+result leave the cache, so that a publish does not leave the process holding two versions. A session still
+running on the old ones keeps its references until its run ends, then they are freed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,13 +42,47 @@ _cfg = settings()
 def version() -> tuple[str, str]:
     """The current dataset version: its folder and fingerprint."""
     folder = data_dir()
-    return str(folder), files.fingerprint(folder)
+    current = str(folder), files.fingerprint(folder)
+    if _served.get(current[0]) != current[1]:
+        _switched(*current)
+    return current
+
+
+_served: dict[str, str] = {}  # dataset folder → the fingerprint of the version this process serves
+_served_lock = threading.Lock()
+
+
+def _switched(folder: str, fingerprint: str) -> None:
+    """`fingerprint` is the current version of `folder` now: the version served before it (if any) leaves the
+    caches — its connection, hours index, district index and bounds, and every cached result (all of the old
+    version but what a run started since has put there: a few queries run again) — so that the process holds one
+    version's resources, not two (bench/publish_memory.py). Objects a running session holds stay usable until it
+    lets go of them."""
+    with _served_lock:
+        old = _served.get(folder)
+        if old == fingerprint:
+            return
+        _served[folder] = fingerprint
+    if old is None:
+        return
+    for resource in (_hours_index, _district, _connection, bounds):
+        resource.clear(folder, old)
+    for cached in (_run, _run_many, _run_periods, _run_sql, _answer, _hours_summary, _street_ranking,
+                   _street_names, _community_names):
+        cached.clear()
 
 
 # ---------------------------------------------------------------------------- connections
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connection(folder: str, fingerprint: str) -> duckdb.DuckDBPyConnection:
-    return db.open_dataset(Path(folder))
+    return _trimmed_when_freed(db.open_dataset(Path(folder)))
+
+
+def _trimmed_when_freed(resource):
+    """`resource` (a version's connection, hours index or district index), the memory it frees handed back to
+    the operating system once it is freed (heap.trim): when `_switched` released it and the last session let go."""
+    weakref.finalize(resource, heap.trim)
+    return resource
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -155,7 +194,7 @@ def explore(spec: explorer.Spec, filters) -> pd.DataFrame:
 def _hours_index(folder: str, fingerprint: str) -> hours.Index:
     index = hours.load(Path(folder), _connection(folder, fingerprint))
     pa.default_memory_pool().release_unused()  # the batches read while loading
-    return index
+    return _trimmed_when_freed(index)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -163,7 +202,7 @@ def _district(folder: str, fingerprint: str) -> district.District:
     """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
     index = district.District(_connection(folder, fingerprint))
     pa.default_memory_pool().release_unused()  # the frames read while loading
-    return index
+    return _trimmed_when_freed(index)
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
