@@ -56,6 +56,16 @@ def test_scoped_figures_in_memory_equal_the_queries_on_citygen(con):
     each = pd.concat([index.answer("by_street", start, end, [], [code]) for code, _ in comms])
     assert each["orders_resolved"].sum() == whole["orders_resolved"].sum()
     assert each["tonnes"].sum() == pytest.approx(whole["tonnes"].sum(), rel=1e-12)
+    # the orders open at a day's end, community by community, are the district's
+    day = dt.date(2025, 6, 30)
+    open_then = db.execute(con, "orders_backlog", params(day, day))["open_orders"].iloc[0]
+    assert open_then > 0 and open_then == sum(index.answer("orders_backlog", day, day, [], [code])["open_orders"].iloc[0]
+                                              for code, _ in comms)
+    # a dataset whose times have fractions of a second: the backlog's query runs (ages from the day and the
+    # second alone would be off by the fraction)
+    index.whole_seconds = False
+    want = db.execute(con, "orders_backlog", params(day, day, [], [comms[3][0]]))
+    pd.testing.assert_frame_equal(index.answer("orders_backlog", day, day, [], [comms[3][0]]), want)
 
 
 def test_scoped_figures_in_memory_equal_the_queries_on_the_fixture_and_the_demo(fixture_con, demo_con):

@@ -9,8 +9,9 @@ office's rows the runs of its communities, which follow each other. A view in sc
 
 - with a community filter: kpi_orders, orders_satisfaction, kpi_outcomes, by_street, monthly_trend,
   env_by_street and env_repairs_cumulative;
-- with a street or community filter: orders_by_category, orders_monthly, orders_category_month and
-  orders_by_street (the district-wide ones stay SQL: they read the small daily rollup).
+- with a street or community filter: orders_by_category, orders_monthly, orders_category_month,
+  orders_by_street and orders_backlog (district-wide: the first four from the district index's daily rollup
+  rows, the backlog by its query).
 
 Each figure is the named query's (queries/*.sql stays the definition; the day flags are `orders_in`'s in
 queries/_macros.sql): tests/test_places.py holds every answer equal to the query on every window and scope
@@ -18,8 +19,8 @@ of the rollup tests, on the citygen data, the fixture and the demo. Counts are e
 are summed in the rows' order, the engine in its own (its parallel sums are not fixed in their last bits
 either): equal to 12 significant digits, and equal as shown.
 
-Memory: 11 bytes per service order (two int32 days, three int8 codes) and 13 per cleanup or repair (an int32
-day, an int8 kind, a double): 201 MB at 10 M orders and 3.5 M each of cleanups and repairs. Loaded with the
+Memory: 15 bytes per service order (two int32 days, the int32 second of the day submitted, three int8 codes) and 13 per cleanup or repair (an int32
+day, an int8 kind, a double): 241 MB at 10 M orders and 3.5 M each of cleanups and repairs. Loaded with the
 district index (coopdash/app/cache.py), each table by queries/_places_<table>.sql, streamed in batches
 straight into place order: 3.8 s at 10 M orders on this 2-core machine.
 """
@@ -39,15 +40,16 @@ EPOCH = dt.date(1970, 1, 1)
 NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 RESOLVED, CANCELLED = 1, 2  # queries/_places_orders.sql's status codes (0: neither)
 # the loaded columns' types (days since 1970-01-01 as int32; the codes and ratings as int8)
-NARROW = {"sub_day": np.int32, "res_day": np.int32, "day": np.int32, "status": np.int8,
+NARROW = {"sub_day": np.int32, "sub_second": np.int32, "res_day": np.int32, "day": np.int32, "status": np.int8,
           "category": np.int8, "kind": np.int8, "rating": np.int8, "value": np.float64}
-COLUMNS = {"_places_orders": ("sub_day", "res_day", "status", "category", "rating"),
+COLUMNS = {"_places_orders": ("sub_day", "res_day", "sub_second", "status", "category", "rating"),
            "_places_cleanups": ("day", "kind", "value"), "_places_repairs": ("day", "kind", "value")}
 # answered with a community filter (a street filter alone: coopdash/data/district.py's street arrays)
 COMMUNITY_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_street", "monthly_trend",
                      "env_by_street", "env_repairs_cumulative")
 # answered with a street or community filter
-SCOPED_QUERIES = ("orders_by_category", "orders_monthly", "orders_category_month", "orders_by_street")
+SCOPED_QUERIES = ("orders_by_category", "orders_monthly", "orders_category_month", "orders_by_street",
+                  "orders_backlog")
 
 
 def _day(day: dt.date) -> int:
@@ -119,6 +121,7 @@ class Places:
     """The fact rows of one dataset version by place (see the module's docstring)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con  # for orders_backlog on a dataset with fractions of seconds (see whole_seconds)
         cur = con.cursor()
         try:
             cm = cur.execute("SELECT cm.community_code, cm.street_code, st.street_name, "
@@ -129,6 +132,10 @@ class Places:
             codes = cm["community_code"].tolist()
             n = len(codes)
             self.orders = _Rows(cur, "_places_orders", n, categories=list(ORDER_CATEGORY.codes))
+            # ages in days are exact from the day and the second only when no time has a fraction of a second
+            # (ingest rounds to the second; a dataset written otherwise: orders_backlog runs its query)
+            self.whole_seconds = not cur.execute("SELECT count(*) FROM orders_flat "
+                                                 "WHERE microsecond(submitted_at) % 1000000 <> 0").fetchall()[0][0]
             self.cleanups = _Rows(cur, "_places_cleanups", n, kinds=list(WASTE_TYPE.codes))
             self.repairs = _Rows(cur, "_places_repairs", n, kinds=list(REPAIR_KIND.codes))
             deadlines = cur.execute("SELECT category, hours FROM service_deadlines").df()
@@ -192,6 +199,9 @@ class Places:
             return self._env_by_street(runs, keep, s, e)
         if name == "env_repairs_cumulative":
             return self._repairs_cumulative(runs, start, end)
+        if name == "orders_backlog":
+            return self._backlog(runs, e) if self.whole_seconds else db.execute(
+                self.con, name, {"end": end, "streets": list(streets), "communities": list(communities)})
         o = self.orders.take(runs)
         status, sub, res = o["status"], o["sub_day"], o["res_day"]
         is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
@@ -266,6 +276,25 @@ class Places:
             "street_name": pd.Series([self.street_name[code] for code in streets], dtype="str"),
             "cooperatives": coops[i].astype(np.int64), "orders_resolved": resolved[i].astype(np.int64),
             "tonnes": tonnes[i], "road_km": road_km[i], "pipe_km": pipe_km[i]})
+
+    def _backlog(self, runs, e: int) -> pd.DataFrame:
+        """queries/orders_backlog.sql: the orders open at the end of day e (submitted by then, neither cancelled
+        nor resolved by then), how many, and their ages in days (from the moment submitted to the day's end):
+        the median (quantile_cont: linear between the two middle ones) and the oldest."""
+        o = self.orders.take(runs)
+        status, sub = o["status"], o["sub_day"]
+        open_ = (sub <= e) & ((status == 0) | ((status == RESOLVED) & (o["res_day"] > e)))
+        seconds = (e + 1 - sub[open_].astype(np.int64)) * 86400 - o["sub_second"][open_]
+        ages = np.sort(seconds.astype(np.float64) / 86400)
+        n = len(ages)
+        if n:
+            at = (n - 1) * 0.5
+            lo, hi, d = ages[int(np.floor(at))], ages[int(np.ceil(at))], at - np.floor(at)
+            median, oldest = lo * (1 - d) + hi * d, ages[-1]  # as the engine interpolates doubles, to the bit
+        else:
+            median = oldest = np.nan
+        return pd.DataFrame({"open_orders": np.array([n], np.int64), "median_age_days": np.array([median], np.float64),
+                             "oldest_age_days": np.array([oldest], np.float64)})
 
     def _env_by_street(self, runs, keep, s, e) -> pd.DataFrame:
         streets = self._streets(keep)
