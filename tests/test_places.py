@@ -66,6 +66,8 @@ def test_scoped_figures_in_memory_equal_the_queries_on_citygen(con):
     index.whole_seconds = False
     want = db.execute(con, "orders_backlog", params(day, day, [], [comms[3][0]]))
     pd.testing.assert_frame_equal(index.answer("orders_backlog", day, day, [], [comms[3][0]]), want)
+    index.whole_seconds = True  # and without a start day, as the app's cache asks for a stock
+    pd.testing.assert_frame_equal(index.answer("orders_backlog", None, day, [], [comms[3][0]]), want)
 
 
 def test_scoped_figures_in_memory_equal_the_queries_on_the_fixture_and_the_demo(fixture_con, demo_con):

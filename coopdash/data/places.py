@@ -190,6 +190,9 @@ class Places:
         """The named query's frame for the window within `streets` and `communities` (see `answers`)."""
         keep = self._in_scope(streets, communities)
         runs = self._runs(keep)
+        if name == "orders_backlog":  # a stock at the window's end: no $start (the app's cache passes None)
+            return self._backlog(runs, _day(end)) if self.whole_seconds else db.execute(
+                self.con, name, {"end": end, "streets": list(streets), "communities": list(communities)})
         s, e = _day(start), _day(end)
         if name == "kpi_outcomes":
             return self._outcomes(runs, keep, s, e)
@@ -199,9 +202,6 @@ class Places:
             return self._env_by_street(runs, keep, s, e)
         if name == "env_repairs_cumulative":
             return self._repairs_cumulative(runs, start, end)
-        if name == "orders_backlog":
-            return self._backlog(runs, e) if self.whole_seconds else db.execute(
-                self.con, name, {"end": end, "streets": list(streets), "communities": list(communities)})
         o = self.orders.take(runs)
         status, sub, res = o["status"], o["sub_day"], o["res_day"]
         is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
