@@ -47,10 +47,9 @@ class Inner:
 
 def test_tags_name_the_chunks_this_streamlit_has_in_eager_order(tmp_path):
     links, script = eager_tags(js_dir(tmp_path))
-    # Plotly (AT_ONCE) fetched and run at once, while the page's own code still loads; the rest once it ran
     assert links == (b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
-                     b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.P2.js">'
-                     b'<script type="module" async>import("./static/js/PlotlyChart.P2.js");</script>')
+                     b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.P2.js">')
+    # Plotly's fetched and compiled, not run: Streamlit runs it when a chart arrives, after the cards
     assert script == b'<script type="module">import("./static/js/Metric.M1-x_.js");</script>'
     empty = tmp_path / "none"
     empty.mkdir()
@@ -63,7 +62,6 @@ def test_the_document_gets_them_with_its_length_and_uncompressed(tmp_path):
     assert body == (b'<!DOCTYPE html><html lang="en"><head><title>Streamlit</title>'
                     b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
                     b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.P2.js">'
-                    b'<script type="module" async>import("./static/js/PlotlyChart.P2.js");</script>'
                     b'<script type="module" crossorigin src="./static/js/index.abc.js"></script>'
                     b'<script type="module">import("./static/js/Metric.M1-x_.js");</script>'
                     b'</head><body></body></html>')

@@ -30,7 +30,7 @@ PRINT_CSS = """
   [data-testid="stDecoration"], [data-testid="stStatusWidget"], [data-testid="stSidebarCollapsedControl"],
   .stDownloadButton, .stButton, [data-testid="stPopover"], [data-testid="stElementToolbar"], [data-testid="stWidgetLabel"], .stDateInput, .stMultiSelect, .stSelectbox,
   .stSegmentedControl, .stToggle, .stCheckbox, .stTextInput, .stNumberInput, .stRadio, .stFileUploader,
-  [data-testid="stTooltipIcon"], hr, .st-key-page_workbook { display: none !important; }
+  [data-testid="stTooltipIcon"], .coop-kpi-help, hr, .st-key-page_workbook { display: none !important; }
   .stMainBlockContainer, .block-container { padding: 0 !important; max-width: 100% !important; zoom: .68; }
   [data-testid="stMain"] { overflow: visible !important; }
   [data-testid="stMetric"], .coop-kpi { break-inside: avoid; padding: .3rem .6rem !important; }

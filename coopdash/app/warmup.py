@@ -63,22 +63,22 @@ class Ready:
 # elements only once every one of them is ready: on the overview the KPI cards waited for Plotly's 4.7 MB
 # (first KPI at 2.3–3.4 s, bench/browser_time.py). The page's document asks for the element code the report
 # pages draw as soon as it loads, while it is still connecting, so it is ready (the same URLs, one copy in
-# the browser's module map) when the figures arrive. Plotly's is run (≈ 350 ms of the browser's main thread)
-# at once, while the browser waits for the page's own code, not after it: run then, it held up the session's
-# first message and the cards behind it (issue 23, item 7: first KPI 2.5 → 1.7 s, bench/README.md).
+# the browser's module map) when the figures arrive. Plotly's (PRELOAD_ONLY) is fetched and compiled then but
+# not run: running it takes ≈ 350 ms of the browser's main thread, which at the page's start held up the
+# session's first message and the cards behind it; Streamlit runs it when the first chart arrives, after the
+# cards are on screen (issue 23, item 7; bench/README.md).
 EAGER = ("Metric", "PlotlyChart", "DataFrame", "Multiselect", "DateInput", "ButtonGroup", "Checkbox", "Html",
          "DownloadButton", "Button")
-AT_ONCE = ("PlotlyChart",)
+PRELOAD_ONLY = ("PlotlyChart",)
 _NOT_DOCUMENTS = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
 
 
 def eager_tags(js_dir) -> tuple[bytes, bytes]:
-    """(what goes before the page's own script: a `<link rel="modulepreload">` for each of EAGER's chunks
-    this Streamlit has, fetched and compiled while the page's code loads, and an async
-    `<script type="module">` importing AT_ONCE's, run while the browser waits for the page's code; what
-    goes at the end of the head: a `<script type="module">` importing the others, run as soon as the
-    page's code has run, before the websocket's first figures). Their names carry a hash of the build,
-    so they are looked up, not written down; empty when none is found."""
+    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has, to go before the page's
+    own script: fetched and compiled while the page's code loads; a `<script type="module">` importing them
+    but PRELOAD_ONLY's, for the end of the head: run as soon as the page's code has run, before the
+    websocket's first figures). Their names carry a hash of the build, so they are looked up, not written
+    down; empty when none is found."""
     names = {}
     for path in sorted(Path(js_dir).glob("*.js")):
         m = re.fullmatch(r"([A-Za-z]+)\.[A-Za-z0-9_-]+\.js", path.name)
@@ -87,15 +87,9 @@ def eager_tags(js_dir) -> tuple[bytes, bytes]:
     found = [names[n] for n in EAGER if n in names]
     if not found:
         return b"", b""
-
-    def importing(which) -> str:
-        return "".join(f'import("./static/js/{names[n]}");' for n in which if n in names)
     links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">' for name in found)
-    early = importing(AT_ONCE)
-    if early:
-        links += f'<script type="module" async>{early}</script>'
-    later = importing(n for n in EAGER if n not in AT_ONCE)
-    return links.encode(), f'<script type="module">{later}</script>'.encode() if later else b""
+    run = "".join(f'import("./static/js/{names[n]}");' for n in EAGER if n in names and n not in PRELOAD_ONLY)
+    return links.encode(), f'<script type="module">{run}</script>'.encode() if run else b""
 
 
 class EagerElements:
