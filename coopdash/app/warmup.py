@@ -63,10 +63,11 @@ class Ready:
 # elements only once every one of them is ready: on the overview the KPI cards waited for Plotly's 4.7 MB
 # (first KPI at 2.3–3.4 s, bench/browser_time.py). The page's document asks for the element code the report
 # pages draw as soon as it loads, while it is still connecting, so it is ready (the same URLs, one copy in
-# the browser's module map) when the figures arrive. Plotly's (PRELOAD_ONLY) is fetched and compiled then but
-# not run: running it takes ≈ 350 ms of the browser's main thread, which at the page's start held up the
-# session's first message and the cards behind it; Streamlit runs it when the first chart arrives, after the
-# cards are on screen (issue 23, item 7; bench/README.md).
+# the browser's module map) when the figures arrive. Plotly's 4.7 MB (PRELOAD_ONLY) is asked for only once the
+# page's own code has run (compiling it competed with the page's code on a busy machine) and is fetched and
+# compiled but not run: running it takes ≈ 350 ms of the browser's main thread, which at the page's start
+# held up the session's first message and the cards behind it; Streamlit runs it when the first chart
+# arrives, after the cards are on screen (issue 23, item 7; bench/README.md).
 EAGER = ("Metric", "PlotlyChart", "DataFrame", "Multiselect", "DateInput", "ButtonGroup", "Checkbox", "Html",
          "DownloadButton", "Button")
 PRELOAD_ONLY = ("PlotlyChart",)
@@ -74,11 +75,11 @@ _NOT_DOCUMENTS = ("/_stcore/", "/static/", "/media/", "/component/", "/app/stati
 
 
 def eager_tags(js_dir) -> tuple[bytes, bytes]:
-    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has, to go before the page's
-    own script: fetched and compiled while the page's code loads; a `<script type="module">` importing them
-    but PRELOAD_ONLY's, for the end of the head: run as soon as the page's code has run, before the
-    websocket's first figures). Their names carry a hash of the build, so they are looked up, not written
-    down; empty when none is found."""
+    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has but PRELOAD_ONLY's, to go
+    before the page's own script: fetched and compiled while the page's code loads; a `<script type="module">`
+    for the end of the head, run as soon as the page's code has run, before the websocket's first figures:
+    importing those chunks, and adding a modulepreload link for PRELOAD_ONLY's). Their names carry a hash of
+    the build, so they are looked up, not written down; empty when none is found."""
     names = {}
     for path in sorted(Path(js_dir).glob("*.js")):
         m = re.fullmatch(r"([A-Za-z]+)\.[A-Za-z0-9_-]+\.js", path.name)
@@ -87,8 +88,13 @@ def eager_tags(js_dir) -> tuple[bytes, bytes]:
     found = [names[n] for n in EAGER if n in names]
     if not found:
         return b"", b""
-    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">' for name in found)
+    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{names[n]}">'
+                    for n in EAGER if n in names and n not in PRELOAD_ONLY)
     run = "".join(f'import("./static/js/{names[n]}");' for n in EAGER if n in names and n not in PRELOAD_ONLY)
+    later = ",".join(f'"./static/js/{names[n]}"' for n in PRELOAD_ONLY if n in names)
+    if later:  # asked for once the page's code has run: fetched and compiled while the session starts
+        run += (f'[{later}].forEach(function (h) {{ const l = document.createElement("link"); l.rel = "modulepreload";'
+                f' l.crossOrigin = ""; l.href = h; document.head.appendChild(l); }});')
     return links.encode(), f'<script type="module">{run}</script>'.encode() if run else b""
 
 
