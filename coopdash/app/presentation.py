@@ -114,7 +114,7 @@ PHONE_AGENT_CSS = """
 A11Y_CSS = """
 .coop-kpis { display: grid; grid-template-columns: repeat(var(--coop-per-row, 4), minmax(0, 1fr)); gap: 1rem;
   margin: 0 !important; padding: 0 !important; }
-.coop-kpi { border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: .75rem 1rem; min-width: 0;
+.coop-kpi { border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: .75rem 1rem; min-width: 0; line-height: 1.45;
   container-type: inline-size; }
 .coop-kpi dt, .coop-kpi dd { margin: 0; }
 .coop-kpi-label { font-size: .875rem; color: #31333f; line-height: 1.4; }
