@@ -49,6 +49,16 @@ class Inner:
         await send({"type": "http.response.body", "body": body[10:]})
 
 
+def test_the_cards_element_brings_the_chunks_it_imports_but_those_the_document_names(tmp_path):
+    js_dir(tmp_path)
+    (tmp_path / "Html.H3.js").write_text('import{o as e}from"./runtime.R.js";import{t as i}from"./purify.es.P.js";'
+                                         'var a=1;export{a as default};')
+    links, _ = eager_tags(tmp_path, have=["runtime.R.js"])
+    assert links == (b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
+                     b'<link rel="modulepreload" crossorigin href="./static/js/Html.H3.js">'
+                     b'<link rel="modulepreload" crossorigin href="./static/js/purify.es.P.js">')
+
+
 def test_tags_name_the_chunks_this_streamlit_has_in_eager_order(tmp_path):
     links, script = eager_tags(js_dir(tmp_path))
     assert links == b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
