@@ -38,7 +38,7 @@ OBSERVE = """
   const look = () => {
     const now = performance.now();
     marks.last = now;
-    if (!marks.kpi && document.querySelector('[data-testid="stMetricValue"]')) marks.kpi = now;
+    if (!marks.kpi && document.querySelector('[data-testid="stMetricValue"], .coop-kpi-value')) marks.kpi = now;
     if (!marks.app && document.querySelector('[data-testid="stApp"]')) marks.app = now;
     if (!marks.sidebar && document.querySelector('[data-testid="stSidebar"] [data-testid="stDateInput"], [data-testid="stSidebar"] input')) marks.sidebar = now;
     if (!marks.h1 && document.querySelector('h1')) marks.h1 = now;
@@ -97,7 +97,8 @@ def one_view(browser, url: str, device: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--also", type=Path, help="another checkout (with its .venv) measured alongside")
+    parser.add_argument("--also", type=Path, action="append", default=[],
+                        help="another checkout (with its .venv) measured alongside (may be given more than once)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "demo")
     parser.add_argument("--width", type=int, default=1440)
@@ -106,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    checkouts = [ROOT] + ([args.also.resolve()] if args.also else [])
+    checkouts = [ROOT] + [also.resolve() for also in args.also]
     servers = [start(c, args.data, Path(f"/tmp/browser_time-{i}.log")) for i, c in enumerate(checkouts)]
     device = PHONE if args.phone else {"viewport": {"width": args.width, "height": args.height}}
     results: dict[int, list[dict]] = {i: [] for i in range(len(checkouts))}

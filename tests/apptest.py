@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from dataclasses import dataclass
 
 from streamlit.testing.v1 import AppTest
 
@@ -22,8 +24,36 @@ def open_app(page: str | None = None, **query) -> AppTest:
     return at
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A KPI card as the page shows it (coopdash/app/ui.py card_html): its label, value, delta (without
+    its arrow; "" for none), the delta's note ("" for none) and colour (green, red or gray)."""
+    label: str
+    value: str
+    delta: str
+    note: str
+    colour: str
+
+
+_CARD = re.compile(r'<div class="coop-kpi" data-colour="(\w+)"><dt class="coop-kpi-label">(.*?)(?:<span class="coop-kpi-help"'
+                   r'[^>]*>\?</span>)?</dt><dd class="coop-kpi-value">(.*?)</dd>(?:<dd class="coop-kpi-delta [^"]*">'
+                   r'(?:[▲▼] )?(.*?)</dd>)?(?:<dd class="coop-kpi-note">(.*?)</dd>)?</div>')
+
+
+def read_cards(body: str) -> list[Shown]:
+    """The KPI cards in one HTML element's body (none when it holds no cards)."""
+    return [Shown(html.unescape(label), html.unescape(value), html.unescape(delta or ""), html.unescape(note or ""),
+                  colour) for colour, label, value, delta, note in _CARD.findall(body)]
+
+
+def cards(at: AppTest) -> dict[str, Shown]:
+    """Every KPI card of the run by its label."""
+    return {c.label: c for el in at.get("html") for c in read_cards(el.proto.body)}
+
+
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """Every figure of the run by its label: the KPI cards' and any st.metric's values."""
+    return {**{m.label: m.value for m in at.metric}, **{label: c.value for label, c in cards(at).items()}}
 
 
 def charts(at: AppTest) -> dict[str, dict]:

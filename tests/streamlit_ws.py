@@ -172,6 +172,9 @@ async def open_view(port: int, page: str, query: str, timeout: float = 1800, hea
                     which = element.WhichOneof("type")
                     if which == "metric":
                         view.metrics[element.metric.label] = element.metric.body
+                    elif which == "html" and "coop-kpi" in element.html.body:  # the KPI cards
+                        from tests.apptest import read_cards
+                        view.metrics.update((c.label, c.value) for c in read_cards(element.html.body))
                     elif which == "plotly_chart":
                         view.charts.append(element.plotly_chart.spec)
                     elif which == "exception":

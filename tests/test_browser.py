@@ -159,7 +159,7 @@ def test_projection_mode_hides_the_chrome_and_enlarges_the_figures(server, brows
     try:
         assert not page.locator('section[data-testid="stSidebar"]').is_visible()
         assert not page.locator('[data-testid="stToolbar"]').is_visible()
-        value = page.locator('[data-testid="stMetricValue"]').first
+        value = page.locator('.coop-kpi-value').first
         size = float(value.evaluate("e => getComputedStyle(e.querySelector('*') || e).fontSize").rstrip("px"))
         assert size >= 48  # readable from the back of a room (normal mode: 36px)
         caption = page.get_by_text("数据截至").first

@@ -200,10 +200,10 @@ def test_on_a_phone_a_swipe_that_starts_on_a_chart_scrolls_the_page(server, brow
 def test_on_a_phone_cards_sit_two_a_row_and_the_filters_open_from_the_top(server, browser):  # noqa: F811
     context, page, outside = open_phone(browser, f"{server}/?{WINDOW}")
     try:
-        page.wait_for_function("""() => { const m = document.querySelectorAll('[data-testid="stMetric"]');
+        page.wait_for_function("""() => { const m = document.querySelectorAll('.coop-kpi');
             return m.length > 3 && m[0].getBoundingClientRect().top === m[1].getBoundingClientRect().top; }""",
                                timeout=15_000)
-        boxes = [page.locator('[data-testid="stMetric"]').nth(i).bounding_box() for i in range(4)]
+        boxes = [page.locator('.coop-kpi').nth(i).bounding_box() for i in range(4)]
         assert boxes[0]["y"] == boxes[1]["y"] and boxes[2]["y"] == boxes[3]["y"] > boxes[0]["y"]
         assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1 and boxes[1]["x"] + boxes[1]["width"] <= 390
         # the filters: the first thing on the page, above the title, one tap away
@@ -285,9 +285,9 @@ SMALL_TEXT = """() => {
 def test_projection_letters_every_text_at_least_20_px(server, browser, path):  # noqa: F811
     context, page, outside = open_page(browser, f"{server}/{path}?{WINDOW}&mode=present")
     try:
-        page.locator('[data-testid="stMetric"], .stPlotlyChart').first.wait_for(timeout=20_000)
+        page.locator('.coop-kpi, .stPlotlyChart').first.wait_for(timeout=20_000)
         page.wait_for_timeout(1000)
-        shown = page.locator('.stPlotlyChart, [data-testid="stTable"], [data-testid="stMetric"]')
+        shown = page.locator('.stPlotlyChart, [data-testid="stTable"], .coop-kpi')
         for i in range(shown.count()):  # everything drawn (charts below the fold are drawn when scrolled to)
             shown.nth(i).scroll_into_view_if_needed()
         page.wait_for_timeout(1000)
@@ -401,8 +401,7 @@ def test_in_english_at_1440_no_card_value_or_delta_is_cut(server, browser, path)
         page.set_viewport_size({"width": 1440, "height": 900})
         page.wait_for_timeout(1000)
         cut = page.evaluate("""() => [...document.querySelectorAll(
-            '[data-testid="stMetricValue"], [data-testid="stMetricValue"] div, [data-testid="stMetricDelta"] div, '
-            + '[data-testid="stMetric"] [data-testid="stCaptionContainer"] p')]
+            '.coop-kpi-label, .coop-kpi-value, .coop-kpi-delta, .coop-kpi-note')]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
         assert cut == []  # was "31.9 ho…", "113.8 ho…", "3.88 poi…" on 点单服务
         assert outside == []

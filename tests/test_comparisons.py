@@ -9,7 +9,7 @@ import pandas as pd
 
 from coopdash.app import charts
 from tests.apptest import charts as page_charts
-from tests.apptest import open_app
+from tests.apptest import cards, open_app
 from tests.conftest import LAUNCH, REPORT
 
 D = dt.date
@@ -44,7 +44,7 @@ def test_the_overviews_trends_mark_the_launch_and_the_report_date():
 
 
 def deltas(at) -> dict[str, tuple]:
-    return {m.label: (m.proto.delta, m.proto.delta_description) for m in at.metric}
+    return {label: (c.delta, c.note) for label, c in cards(at).items()}
 
 
 def test_overview_cards_compare_with_the_previous_period_and_a_year_before(fixture_dir, monkeypatch):
@@ -82,8 +82,7 @@ def test_a_window_with_a_year_before_gets_both_comparisons(fixture_dir, monkeypa
 
 def colours(at) -> dict[str, str]:
     """Each card's delta colour as drawn: RED, GREEN or GRAY (no delta, or no change)."""
-    from streamlit.proto.Metric_pb2 import Metric
-    return {m.label: Metric.MetricColor.Name(m.proto.color) for m in at.metric}
+    return {label: c.colour.upper() for label, c in cards(at).items()}
 
 
 def test_service_order_cards_compare_flows_with_both_periods_and_colour_time_as_bad(fixture_dir, monkeypatch):

@@ -152,7 +152,7 @@ def test_sessions_spread_over_the_replicas_and_each_sees_its_own_figures(deploym
 
 
 def _metrics(tab) -> list[str]:
-    return tab.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    return tab.locator('.coop-kpi-value').all_inner_texts()
 
 
 def _tab(browser, url: str, route: int | None = None):
@@ -164,7 +164,7 @@ def _tab(browser, url: str, route: int | None = None):
     tab.on("websocket", lambda ws: sockets.append(ws.url))
     tab.goto(url)
     tab.wait_for_selector(STATE, timeout=60_000)
-    tab.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    tab.wait_for_selector('.coop-kpi-value', timeout=60_000)
     tab.wait_for_timeout(500)
     tab.screenshot(path=str(SHOTS / f"deploy-tab-{len(list(SHOTS.glob('deploy-tab-*')))}.png"))
     return context, tab, outside, sockets

@@ -9,6 +9,10 @@ PAGE = (b'<!DOCTYPE html><html lang="en"><head><title>Streamlit</title>'
         b'<script type="module" crossorigin src="./static/js/index.abc.js"></script></head><body></body></html>')
 
 
+LATER = (b'["./static/js/PlotlyChart.P2.js"].forEach(function (h) { const l = document.createElement("link"); '
+         b'l.rel = "modulepreload"; l.crossOrigin = ""; l.href = h; document.head.appendChild(l); });')
+
+
 def js_dir(tmp_path):
     for name in ("Metric.M1-x_.js", "PlotlyChart.P2.js", "Video.V3.js", "index.abc.js", "Metric.M1-x_.js.map"):
         (tmp_path / name).write_text("")
@@ -45,12 +49,22 @@ class Inner:
         await send({"type": "http.response.body", "body": body[10:]})
 
 
+def test_the_cards_element_brings_the_chunks_it_imports_but_those_the_document_names(tmp_path):
+    js_dir(tmp_path)
+    (tmp_path / "Html.H3.js").write_text('import{o as e}from"./runtime.R.js";import{t as i}from"./purify.es.P.js";'
+                                         'var a=1;export{a as default};')
+    links, _ = eager_tags(tmp_path, have=["runtime.R.js"])
+    assert links == (b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
+                     b'<link rel="modulepreload" crossorigin href="./static/js/Html.H3.js">'
+                     b'<link rel="modulepreload" crossorigin href="./static/js/purify.es.P.js">')
+
+
 def test_tags_name_the_chunks_this_streamlit_has_in_eager_order(tmp_path):
     links, script = eager_tags(js_dir(tmp_path))
-    assert links == (b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
-                     b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.P2.js">')
-    assert script == (b'<script type="module">import("./static/js/Metric.M1-x_.js");'
-                      b'import("./static/js/PlotlyChart.P2.js");</script>')
+    assert links == b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
+    # Plotly's asked for once the page's code has run, fetched and compiled, not run: Streamlit runs it when
+    # a chart arrives, after the cards
+    assert script == (b'<script type="module">import("./static/js/Metric.M1-x_.js");' + LATER + b'</script>')
     empty = tmp_path / "none"
     empty.mkdir()
     assert eager_tags(empty) == (b"", b"")
@@ -61,10 +75,9 @@ def test_the_document_gets_them_with_its_length_and_uncompressed(tmp_path):
     start, body = served(app, "/service_orders", [(b"accept-encoding", b"gzip"), (b"cookie", b"a=1")])
     assert body == (b'<!DOCTYPE html><html lang="en"><head><title>Streamlit</title>'
                     b'<link rel="modulepreload" crossorigin href="./static/js/Metric.M1-x_.js">'
-                    b'<link rel="modulepreload" crossorigin href="./static/js/PlotlyChart.P2.js">'
                     b'<script type="module" crossorigin src="./static/js/index.abc.js"></script>'
-                    b'<script type="module">import("./static/js/Metric.M1-x_.js");'
-                    b'import("./static/js/PlotlyChart.P2.js");</script></head><body></body></html>')
+                    b'<script type="module">import("./static/js/Metric.M1-x_.js");' + LATER + b'</script>'
+                    b'</head><body></body></html>')
     assert dict(start["headers"])[b"content-length"] == str(len(body)).encode()
     assert app.app.seen == {b"cookie": b"a=1"}  # asked for uncompressed, the rest as it came
 

@@ -6,7 +6,7 @@ import pytest
 from coopdash.data import db
 from coopdash.data.settings import settings
 from coopdash.i18n import fmt
-from tests.apptest import charts, metrics, open_app, shown, texts, values
+from tests.apptest import cards, charts, metrics, open_app, shown, texts, values
 from tests.conftest import LAUNCH, REPORT, params
 
 ARTICLE = {  # the article's figures, as the cards must show them for the report window
@@ -49,8 +49,7 @@ def test_default_window_is_the_latest_complete_month_with_the_total_since_the_la
     assert shown["点单服务（已解决）"] == f"{fmt.number(month)} 次"  # the month's
     assert shown["点单服务（已解决）（累计）"] == f"{fmt.number(total)} 次"  # since the launch, its own row
     assert month != total
-    delta = {m.label: m for m in at.metric}["点单服务（已解决）"]
-    assert delta.proto.delta == f"{int(month - before):+d}"  # 环比: against September 2026
+    assert cards(at)["点单服务（已解决）"].delta == f"{int(month - before):+d}"  # 环比: against September 2026
     assert "项目启动以来累计（2023年4月1日至2026年10月31日）" in texts(at)
     # a link with dates keeps them (the report window: no since-launch row, it is the whole window)
     at = open_app(from_=LAUNCH.isoformat(), to=REPORT.isoformat())

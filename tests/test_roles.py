@@ -76,7 +76,7 @@ def test_each_role_navigates_its_own_pages_and_is_refused_the_others(store, name
         go(at, page)
         assert not at.exception
         assert "不能打开此页面" in texts(at) and "may not open this page" in texts(at), page
-        assert not at.metric  # nothing of the page ran
+        assert not metrics(at)  # nothing of the page ran
     audited = {r["details"]["page"] for r in store.audit_rows(user=name, action="page_refused")}
     assert audited == NAVIGATION["admin"] - NAVIGATION[role]
 
@@ -176,7 +176,7 @@ def test_a_disabled_users_live_session_is_refused_at_the_next_rerun(store):
     assert metrics(at)
     store.set_disabled("s2", True, "adm")
     at.run()
-    assert not at.metric
+    assert not metrics(at)
     assert "重新登录" in texts(at) and "sign in again" in texts(at)
 
 
@@ -184,7 +184,7 @@ def test_logout_ends_the_session(store):
     _, token = store.login("s2", PASSWORD)
     at = session(store, "s2", token=token)
     at.sidebar.button(key="auth_logout").click().run()
-    assert "您已退出登录" in texts(at) and not at.metric
+    assert "您已退出登录" in texts(at) and not metrics(at)
     assert store.session(token) is None
     assert session_refused(store, token)
     assert [r["action"] for r in store.audit_rows(user="s2")][:1] == ["logout"]
@@ -194,12 +194,12 @@ def session_refused(store, token) -> bool:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state[K_TOKEN] = token
     at.run()
-    return not at.metric and "登录" in texts(at)
+    return not metrics(at) and "登录" in texts(at)
 
 
 def test_no_session_means_the_sign_in_link_and_no_data(store):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert not at.metric and "请先登录" in texts(at) and "Please sign in" in texts(at)
+    assert not metrics(at) and "请先登录" in texts(at) and "Please sign in" in texts(at)
     assert "/auth/login?next=" in texts(at)
 
 
@@ -208,7 +208,7 @@ def test_accounts_mode_without_any_account_shows_how_to_create_the_first_admin(m
     monkeypatch.setenv("COOP_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert not at.metric
+    assert not metrics(at)
     assert "python -m coopdash.users add admin --role admin" in [c.value for c in at.code]
 
 
@@ -216,7 +216,7 @@ def test_the_demo_runs_open_with_a_banner_unless_coop_auth_says_otherwise(monkey
     monkeypatch.delenv("COOP_AUTH")
     monkeypatch.delenv("COOP_DATA_DIR", raising=False)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert at.metric and "未启用登录" in texts(at)
+    assert metrics(at) and "未启用登录" in texts(at)
 
 
 def test_without_sign_in_there_is_no_user_management(monkeypatch, fixture_dir):
@@ -233,7 +233,7 @@ def test_proxy_mode_without_the_header_refuses_and_names_the_header(store, monke
     tests/test_browser_auth.py (a known user, an unknown one, none, and the header ignored in accounts mode)."""
     monkeypatch.setenv("COOP_AUTH", "proxy")
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    assert not at.metric and "X-Remote-User" in texts(at) and "single sign-on" in texts(at)
+    assert not metrics(at) and "X-Remote-User" in texts(at) and "single sign-on" in texts(at)
 
 
 def test_the_same_page_view_is_audited_once_a_minute(store):

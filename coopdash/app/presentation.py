@@ -30,12 +30,13 @@ PRINT_CSS = """
   [data-testid="stDecoration"], [data-testid="stStatusWidget"], [data-testid="stSidebarCollapsedControl"],
   .stDownloadButton, .stButton, [data-testid="stPopover"], [data-testid="stElementToolbar"], [data-testid="stWidgetLabel"], .stDateInput, .stMultiSelect, .stSelectbox,
   .stSegmentedControl, .stToggle, .stCheckbox, .stTextInput, .stNumberInput, .stRadio, .stFileUploader,
-  [data-testid="stTooltipIcon"], hr, .st-key-page_workbook { display: none !important; }
+  [data-testid="stTooltipIcon"], .coop-kpi-help, hr, .st-key-page_workbook { display: none !important; }
   .stMainBlockContainer, .block-container { padding: 0 !important; max-width: 100% !important; zoom: .68; }
   [data-testid="stMain"] { overflow: visible !important; }
-  [data-testid="stMetric"] { break-inside: avoid; padding: .3rem .6rem !important; }
-  [data-testid="stMetricValue"] { font-size: 1.6rem !important; }
-  [data-testid="stMetricValue"] > div { line-height: 1.2 !important; }
+  [data-testid="stMetric"], .coop-kpi { break-inside: avoid; padding: .3rem .6rem !important; }
+  [data-testid="stMetricValue"], .coop-kpi-value { font-size: 1.6rem !important; }
+  [data-testid="stMetricValue"] > div, .coop-kpi-value { line-height: 1.2 !important; }
+  .coop-kpis { gap: .6rem !important; }
   [data-testid="stVerticalBlock"] { gap: .45rem !important; }
   [data-testid="stHorizontalBlock"] { display: flex !important; gap: .6rem !important; flex-wrap: nowrap !important; }
   [data-testid="stColumn"] { min-width: 0 !important; }
@@ -59,15 +60,17 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], hea
 h1 { font-size: 3rem !important; font-weight: 800 !important; padding: 0 0 .2rem 0 !important; color: #000 !important; }
 h2, h3 { font-size: 2rem !important; font-weight: 700 !important; color: #000 !important; padding: .4rem 0 .2rem 0 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.3rem !important; color: #111 !important; }
-[data-testid="stMetric"] { border: 3px solid #000 !important; border-radius: .6rem; padding: .6rem .9rem !important; }
-[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { font-size: 1.45rem !important; color: #000 !important; font-weight: 700 !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3.6rem !important; color: #8b0000 !important; font-weight: 800 !important; line-height: 1.15 !important; }
+[data-testid="stMetric"], .coop-kpi { border: 3px solid #000 !important; border-radius: .6rem; padding: .6rem .9rem !important; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .coop-kpi-label { font-size: 1.45rem !important; color: #000 !important; font-weight: 700 !important; }
+.coop-kpi-help { width: 1.6rem; height: 1.6rem; font-size: 1.25rem; line-height: 1.5rem; border-color: #000; color: #000; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *, .coop-kpi-value { font-size: 3.6rem !important; color: #8b0000 !important; font-weight: 800 !important; line-height: 1.15 !important; }
 [data-testid="stMarkdownContainer"] p { font-size: 1.35rem; }
 [data-testid="stDataFrame"] { font-size: 1.2rem; }
 [data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 1.4rem !important; padding: .3rem .9rem !important;
   color: #000 !important; }
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetric"] [data-testid="stCaptionContainer"] p {
-  font-size: 1.4rem !important; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] *, [data-testid="stMetric"] [data-testid="stCaptionContainer"] p,
+.coop-kpi-delta, .coop-kpi-note { font-size: 1.4rem !important; }
+.coop-kpi-note { color: #111 !important; }
 [data-testid="stMarkdownContainer"] li, [data-testid="stAlert"] p, [data-testid="stWidgetLabel"] p, button p,
 [data-testid="stExpander"] summary p { font-size: 1.4rem !important; }
 """
@@ -84,10 +87,12 @@ PHONE_CSS = """
     max-width: calc(50% - .25rem) !important; width: calc(50% - .25rem) !important; }
   [data-testid="stHorizontalBlock"]:has([data-testid="stMetric"]) > [data-testid="stColumn"]:not(:has([data-testid="stMetric"])) {
     display: none !important; }
-  [data-testid="stMetric"] { padding: .55rem .6rem !important; }
-  [data-testid="stMetricValue"] { font-size: 1.55rem !important; }
-  [data-testid="stMetricLabel"] p { font-size: .85rem !important; }
-  [data-testid="stMetricDelta"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] p { font-size: .75rem !important; }
+  .coop-kpis { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; gap: .5rem !important; }
+  [data-testid="stMetric"], .coop-kpi { padding: .55rem .6rem !important; }
+  [data-testid="stMetricValue"], .coop-kpi-value { font-size: 1.55rem !important; }
+  [data-testid="stMetricLabel"] p, .coop-kpi-label { font-size: .85rem !important; }
+  [data-testid="stMetricDelta"], [data-testid="stMetric"] [data-testid="stCaptionContainer"] p, .coop-kpi-delta,
+  .coop-kpi-note { font-size: .75rem !important; }
   h1 { font-size: 1.8rem !important; }
   .stMainBlockContainer, .block-container { padding-left: .75rem !important; padding-right: .75rem !important;
                                             padding-top: 3.75rem !important; }
@@ -107,6 +112,23 @@ PHONE_AGENT_CSS = """
 # line under it (LANG_SCRIPT marks the tables that overflow). Captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
 # grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
 A11Y_CSS = """
+.coop-kpis { display: grid; grid-template-columns: repeat(var(--coop-per-row, 4), minmax(0, 1fr)); gap: 1rem;
+  margin: 0 !important; padding: 0 !important; }
+.coop-kpi { border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: .75rem 1rem; min-width: 0; line-height: 1.45;
+  container-type: inline-size; }
+.coop-kpi dt, .coop-kpi dd { margin: 0; }
+.coop-kpi-label { font-size: .875rem; color: #31333f; line-height: 1.4; }
+.coop-kpi-help { display: inline-block; margin-left: .3rem; width: 1rem; height: 1rem; border-radius: 50%;
+  border: 1px solid #5c5d66; color: #5c5d66; font-size: .7rem; line-height: .9rem; text-align: center;
+  cursor: help; vertical-align: .1rem; }
+.coop-kpi-value { font-size: clamp(1.25rem, 13cqi, 2.25rem); line-height: 1.3; color: #31333f; padding: .15rem 0 .2rem;
+  overflow-wrap: break-word; }
+.coop-kpi-delta { display: inline-block; font-size: .875rem; padding: .05rem .5rem; border-radius: 1rem;
+  margin: .1rem .5rem 0 0 !important; }
+.coop-green { color: #0e6b2b; background: #e3f4e8; }
+.coop-red { color: #b01a1f; background: #fde8e9; }
+.coop-gray { color: #4a4b55; background: #ececef; }
+.coop-kpi-note { display: inline; font-size: .875rem; color: #5c5d66; }
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #5c5d66; }
 .st-key-coop_page_lang, .st-key-coop_carousel_walk { display: none !important; }

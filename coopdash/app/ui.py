@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -72,14 +73,42 @@ class Card:
         return shown if shown == "—" else f"{shown} {t(self.unit_key)}"
 
 
+def colour(card: Card) -> str:
+    """A card's delta colour as st.metric drew it: green (better), red (worse) or gray (no delta, no
+    change)."""
+    if not card.delta or card.delta.split()[0] in ("0", "-0"):
+        return "gray"
+    up = not card.delta.startswith("-")
+    return "green" if up != card.worse_when_up else "red"
+
+
+def card_html(card: Card) -> str:
+    """One KPI card as HTML: a <div> holding the label (<dt>, its help as a title), the value, the delta
+    and its note (<dd>s). Every text escaped."""
+    e = html.escape
+    label = card.label or t(card.label_key)
+    help_text = t(card.help_key) if card.help_key else ""
+    helper = (f'<span class="coop-kpi-help" role="img" aria-label="{e(help_text)}" title="{e(help_text)}">?</span>'
+              if help_text else "")
+    parts = [f'<dt class="coop-kpi-label">{e(label)}{helper}</dt>',
+             f'<dd class="coop-kpi-value">{e(card.text())}</dd>']
+    if card.delta:
+        arrow = "" if colour(card) == "gray" and card.delta.split()[0] in ("0", "-0") else \
+            ("▼ " if card.delta.startswith("-") else "▲ ")
+        parts.append(f'<dd class="coop-kpi-delta coop-{colour(card)}">{arrow}{e(card.delta)}</dd>')
+    if card.delta_note:
+        parts.append(f'<dd class="coop-kpi-note">{e(card.delta_note)}</dd>')
+    return f'<div class="coop-kpi" data-colour="{colour(card)}">{"".join(parts)}</div>'
+
+
 def cards(items: list[Card], per_row: int = 4) -> None:
-    for i in range(0, len(items), per_row):
-        cols = st.columns(per_row)
-        for col, card in zip(cols, items[i:i + per_row]):
-            col.metric(card.label or t(card.label_key), card.text(), help=t(card.help_key) if card.help_key else None,
-                       border=True, delta=card.delta, delta_description=card.delta_note,
-                       delta_color="off" if card.delta and card.delta.split()[0] in ("0", "-0") else
-                       "inverse" if card.worse_when_up else "normal")
+    """A row (or rows) of KPI cards, `per_row` a row on a desktop (two on a phone), as ONE element: one
+    block of HTML the browser lays out on a grid, not a st.metric per card in a column each (on the
+    overview 30 cards were ~70 elements, half the browser's work before the first figure showed)."""
+    if not items:
+        return
+    st.html(f'<dl class="coop-kpis" style="--coop-per-row: {int(per_row)}">'
+            f'{"".join(card_html(card) for card in items)}</dl>')
 
 
 def uploader_texts(types: list[str], max_mb: int) -> None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 import time
+from pathlib import Path
 
 from starlette.responses import PlainTextResponse
 
@@ -61,19 +63,36 @@ class Ready:
 # elements only once every one of them is ready: on the overview the KPI cards waited for Plotly's 4.7 MB
 # (first KPI at 2.3–3.4 s, bench/browser_time.py). The page's document asks for the element code the report
 # pages draw as soon as it loads, while it is still connecting, so it is ready (the same URLs, one copy in
-# the browser's module map) when the figures arrive.
+# the browser's module map) when the figures arrive. Plotly's 4.7 MB (PRELOAD_ONLY) is asked for only once the
+# page's own code has run (compiling it competed with the page's code on a busy machine) and is fetched and
+# compiled but not run: running it takes ≈ 350 ms of the browser's main thread, which at the page's start
+# held up the session's first message and the cards behind it; Streamlit runs it when the first chart
+# arrives, after the cards are on screen. The KPI cards are st.html (ui.cards): the chunk that draws it
+# imports DOMPurify, which the browser would ask for only once it had read that chunk, and the cards showed
+# as placeholders until then (up to a second after the title on a busy machine); it is asked for with the
+# rest (issue 23, item 7; bench/README.md).
 EAGER = ("Metric", "PlotlyChart", "DataFrame", "Multiselect", "DateInput", "ButtonGroup", "Checkbox", "Html",
          "DownloadButton", "Button")
+PRELOAD_ONLY = ("PlotlyChart",)
+CARDS = ("Html",)  # the KPI cards' element: the chunks it imports are asked for with it, not after it
+
+
+def _imports(path) -> list[str]:
+    """The chunks a chunk imports statically ("./x.js" in an import statement)."""
+    return [m.decode() for m in re.findall(rb"""(?:from|import)\s*["']\./([A-Za-z0-9_.-]+\.js)["']""",
+                                             path.read_bytes())] if path.is_file() else []
+
+
 _NOT_DOCUMENTS = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/")
 
 
-def eager_tags(js_dir) -> tuple[bytes, bytes]:
-    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has, to go before the page's
-    own script: fetched and compiled while the page's code loads; a `<script type="module">` importing them,
-    for the end of the head: run as soon as the page's code has run, before the websocket's first figures).
-    Their names carry a hash of the build, so they are looked up, not written down; empty when none is found."""
-    import re
-    from pathlib import Path
+def eager_tags(js_dir, have=()) -> tuple[bytes, bytes]:
+    """(`<link rel="modulepreload">` for each of EAGER's chunks this Streamlit has but PRELOAD_ONLY's, and for
+    the chunks CARDS' import that the document (`have`) does not name already, to go before the page's own
+    script: fetched and compiled while the page's code loads; a `<script type="module">`
+    for the end of the head, run as soon as the page's code has run, before the websocket's first figures:
+    importing those chunks, and adding a modulepreload link for PRELOAD_ONLY's). Their names carry a hash of
+    the build, so they are looked up, not written down; empty when none is found."""
     names = {}
     for path in sorted(Path(js_dir).glob("*.js")):
         m = re.fullmatch(r"([A-Za-z]+)\.[A-Za-z0-9_-]+\.js", path.name)
@@ -82,9 +101,16 @@ def eager_tags(js_dir) -> tuple[bytes, bytes]:
     found = [names[n] for n in EAGER if n in names]
     if not found:
         return b"", b""
-    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">' for name in found)
-    imports = "".join(f'import("./static/js/{name}");' for name in found)
-    return links.encode(), f'<script type="module">{imports}</script>'.encode()
+    deps = [d for n in CARDS if n in names for d in _imports(Path(js_dir) / names[n]) if d not in found
+            and d not in have]
+    links = "".join(f'<link rel="modulepreload" crossorigin href="./static/js/{name}">'
+                    for name in [names[n] for n in EAGER if n in names and n not in PRELOAD_ONLY] + deps)
+    run = "".join(f'import("./static/js/{names[n]}");' for n in EAGER if n in names and n not in PRELOAD_ONLY)
+    later = ",".join(f'"./static/js/{names[n]}"' for n in PRELOAD_ONLY if n in names)
+    if later:  # asked for once the page's code has run: fetched and compiled while the session starts
+        run += (f'[{later}].forEach(function (h) {{ const l = document.createElement("link"); l.rel = "modulepreload";'
+                f' l.crossOrigin = ""; l.href = h; document.head.appendChild(l); }});')
+    return links.encode(), f'<script type="module">{run}</script>'.encode() if run else b""
 
 
 class EagerElements:
@@ -93,9 +119,11 @@ class EagerElements:
 
     def __init__(self, app, js_dir=None):
         import streamlit
-        from pathlib import Path
         self.app = app
-        self.links, self.script = eager_tags(js_dir or Path(streamlit.__file__).parent / "static" / "static" / "js")
+        js_dir = Path(js_dir or Path(streamlit.__file__).parent / "static" / "static" / "js")
+        index = js_dir.parent.parent / "index.html"  # the chunks the document names already
+        have = re.findall(r"static/js/([A-Za-z0-9_.-]+\.js)", index.read_text()) if index.is_file() else []
+        self.links, self.script = eager_tags(js_dir, have)
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
