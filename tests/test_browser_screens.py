@@ -362,8 +362,10 @@ def test_the_overview_prints_on_three_a4_sheets_with_a_header_and_no_buttons(ser
         buttons = (["Briefing", "Download CSV", "Download Excel", "Exit"] if en else
                    ["工作简报", "下载 CSV", "下载 Excel", "下载本页全部", "截至报道日", "退出放映"])
         assert [b for b in buttons if b in everything] == []  # no button or widget on paper
-        # the charts whole, two a row (the street chart's last street office; the tables print as pictures)
+        # the charts whole, two a row (the street chart's last street office), and the tables as text, whole:
+        # the street table's last column and the ranking's band (the grids, canvases, were cut at the edge)
         assert "靠山街道" in everything and ("Month" if en else "月份") in everything
+        assert all(word in everything for word in (["Pipe (km)", "top three", "bottom three"] if en else ["管线", "榜单", "红榜", "黑榜"])), everything
         assert outside == []
     finally:
         context.close()

@@ -70,6 +70,8 @@ def ranking_section(f: Filters) -> None:
     order = ui.phone_columns(table.columns, [table.columns[i] for i in (0, 1, len(table.columns) - 1, 2)])
     st.dataframe(shown, hide_index=True, width="stretch", height="content", key="overview_ranking",
                  placeholder=t("delta.none"), column_order=order)
+    text = shown.to_pandas()
+    ui.print_copy(text, {label: (label, "text") for label in text.columns}, ("", ""))  # paper: the text, whole
     st.caption(document.ranking_method())
     ui.downloads(ranked, {"rank": t("ranking.col.rank"), "street_name": t("col.street_name"),
                           "score": t("ranking.col.score"), "resolution_rate": t("ranking.col.resolution_rate"),

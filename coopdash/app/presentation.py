@@ -47,6 +47,17 @@ PRINT_CSS = """
     break-after: avoid !important; break-inside: avoid; }
   .stPlotlyChart, [data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stHorizontalBlock"] {
     break-inside: avoid; }
+  /* a table prints as its text copy (ui.table), whole at the width of its place: the grid is a canvas drawn
+     for the screen's width, cut on paper */
+  .stElementContainer:has([data-testid="stDataFrame"]) { display: none !important; }
+  .stElementContainer:has(.coop-print-table) { display: block !important; width: 100% !important; }
+  .coop-print-table { border-collapse: collapse; width: 100%; font-size: .8rem; line-height: 1.3; }
+  .coop-print-table th, .coop-print-table td { border: 1px solid #c8c9ce; padding: .15rem .35rem; text-align: left;
+    overflow-wrap: anywhere; }
+  .coop-print-table td.num { text-align: right; white-space: nowrap; }
+  .coop-print-table thead { display: table-header-group; }
+  .coop-print-table tr { break-inside: avoid; }
+  .coop-print-more { font-size: .75rem; color: #5c5d66; }
   body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
@@ -112,6 +123,7 @@ PHONE_AGENT_CSS = """
 # line under it (LANG_SCRIPT marks the tables that overflow). Captions (the as-of line, the 环比/同比 notes, footnotes) dark enough to read (Streamlit's
 # grey, its text colour at 60 % opacity, is 3.88:1 on white; #5c5d66 opaque is 6.5:1, WCAG AA asks 4.5:1).
 A11Y_CSS = """
+.stElementContainer:has(.coop-print-table) { display: none !important; }
 .coop-kpis { display: grid; grid-template-columns: repeat(var(--coop-per-row, 4), minmax(0, 1fr)); gap: 1rem;
   margin: 0 !important; padding: 0 !important; }
 .coop-kpi { border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; padding: .75rem 1rem; min-width: 0; line-height: 1.45;

@@ -265,9 +265,27 @@ def table(df, columns: dict[str, tuple[str, str]], key: str | None = None, downl
                  placeholder=t("delta.none"), column_order=order)  # a missing value: "—", not English "None"
     if order is not None and len(order) < len(columns):
         st.caption(t("table.phone_columns", n=len(columns) - len(order)))
+    print_copy(df, columns, marks)
     if download:
         downloads(df, {c: label for c, (label, _) in columns.items()}, key or "table",
                   [c for c, (_, kind) in columns.items() if kind == "mark"])
+
+
+PRINT_ROWS = 60  # a printed table's rows at most (the rest: in the downloads, and the sheet says so)
+
+
+def print_copy(df, columns: dict[str, tuple[str, str]], marks: tuple[str, str]) -> None:
+    """The table as text for paper: hidden on screen, printed instead of the grid (a canvas drawn at the
+    screen's width, cut at the sheet's edge), every column at the width of its place, every cell escaped."""
+    text = _as_text(df.head(PRINT_ROWS), columns, marks)
+    numeric = [kind in (*_FORMATS, "percent") for _, kind in columns.values()]
+    head = "".join(f"<th>{html.escape(str(label))}</th>" for label in text.columns)
+    body = "".join("<tr>" + "".join(f'<td class="num">{html.escape(v)}</td>' if num else f"<td>{html.escape(v)}</td>"
+                                    for v, num in zip(row, numeric)) + "</tr>"
+                   for row in text.itertuples(index=False, name=None))
+    more = (f'<p class="coop-print-more">{html.escape(t("table.print_more", shown=PRINT_ROWS, n=len(df)))}</p>'
+            if len(df) > PRINT_ROWS else "")
+    st.html(f'<table class="coop-print-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
 
 
 def _as_text(df, columns: dict[str, tuple[str, str]], marks: tuple[str, str]) -> pd.DataFrame:

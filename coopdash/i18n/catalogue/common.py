@@ -34,6 +34,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter.choose": ("请选择", "Choose"),
     "table.scrolls": ("表格较宽：左右滚动可看全部列 →", "Wider than the page: scroll sideways for every column →"),
     "print.sheet": ("第 {page} 页，共 {pages} 页", "page {page} of {pages}"),  # a printed sheet, top right
+    "table.print_more": ("打印件只列前 {shown} 行（共 {n} 行），完整表格见下载",
+                         "Printed: the first {shown} of {n} rows; the whole table is in the downloads"),
     "table.phone_columns": ("手机上只显示主要列，另有 {n} 列在下载的表格中", "On a phone only the key columns: "
                             "{n} more are in the download"),
     "filter.phone_heading": ("筛选 · {window}", "Filters · {window}"),  # a phone's filters, at the top
