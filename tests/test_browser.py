@@ -164,6 +164,12 @@ def test_projection_mode_hides_the_chrome_and_enlarges_the_figures(server, brows
         assert size >= 48  # readable from the back of a room (normal mode: 36px)
         caption = page.get_by_text("数据截至").first
         assert caption.is_visible() and "统计范围" in caption.inner_text()  # a photo explains itself
+        # a card's help is reached with the keyboard and shows its text (st.metric's tooltip icon was focusable)
+        helper = page.locator('.coop-kpi-help').first
+        assert helper.get_attribute("tabindex") == "0" and len(helper.get_attribute("aria-label")) > 5
+        helper.focus()
+        shown = helper.evaluate("e => getComputedStyle(e, '::after').content")
+        assert helper.get_attribute("aria-label") in shown
         assert outside == []
     finally:
         context.close()

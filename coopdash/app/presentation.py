@@ -133,6 +133,12 @@ A11Y_CSS = """
 .coop-kpi-help { display: inline-block; margin-left: .3rem; width: 1rem; height: 1rem; border-radius: 50%;
   border: 1px solid #5c5d66; color: #5c5d66; font-size: .7rem; line-height: .9rem; text-align: center;
   cursor: help; vertical-align: .1rem; }
+.coop-kpi-help { position: relative; }
+/* the help reached with the keyboard (tab) shows its text, as hovering shows the title */
+.coop-kpi-help:focus-visible { outline: 2px solid #b22222; outline-offset: 2px; }
+.coop-kpi-help:focus-visible::after { content: attr(aria-label); position: absolute; left: 0; top: 1.4rem; z-index: 10;
+  background: #31333f; color: #fff; padding: .4rem .6rem; border-radius: .3rem; width: max-content; max-width: 16rem;
+  font-size: .8rem; line-height: 1.4; white-space: normal; text-align: left; font-weight: normal; }
 .coop-kpi-value { font-size: clamp(1.25rem, 13cqi, 2.25rem); line-height: 1.3; color: #31333f; padding: .15rem 0 .2rem;
   overflow-wrap: break-word; }
 .coop-kpi-delta { display: inline-block; font-size: .875rem; padding: .05rem .5rem; border-radius: 1rem;

@@ -88,7 +88,7 @@ def card_html(card: Card) -> str:
     e = html.escape
     label = card.label or t(card.label_key)
     help_text = t(card.help_key) if card.help_key else ""
-    helper = (f'<span class="coop-kpi-help" role="img" aria-label="{e(help_text)}" title="{e(help_text)}">?</span>'
+    helper = (f'<span class="coop-kpi-help" role="img" tabindex="0" aria-label="{e(help_text)}" title="{e(help_text)}">?</span>'
               if help_text else "")
     parts = [f'<dt class="coop-kpi-label">{e(label)}{helper}</dt>',
              f'<dd class="coop-kpi-value">{e(card.text())}</dd>']
