@@ -216,7 +216,8 @@ def test_the_index_answers_only_the_scopes_it_holds():
     assert district.District.answers("kpi_outcomes", params(LAUNCH, REPORT, ["S1"], ["C1"]))
     assert district.District.answers("orders_by_category", params(LAUNCH, REPORT, ["S1"]))
     assert district.District.answers("orders_by_category", params(LAUNCH, REPORT))  # the daily rollup's rows
-    assert not district.District.answers("orders_backlog", params(LAUNCH, REPORT))
+    assert district.District.answers("orders_backlog", params(LAUNCH, REPORT))  # places.py, any scope
+    assert not district.District.answers("orders_overdue", params(LAUNCH, REPORT))
     assert not district.District.answers("orders_overdue", params(LAUNCH, REPORT, [], ["C1"]))
     assert district.District.answers("kpi_organisation", params(LAUNCH, REPORT, ["S1"], ["C1"]))
     # a scoped user's parameters are bound first: their street offices

@@ -13,7 +13,7 @@ from coopdash.i18n import fmt
 from tests.conftest import LAUNCH, REPORT
 from tests.test_rollups import scopes, windows
 
-QUERIES = places.COMMUNITY_QUERIES + places.SCOPED_QUERIES
+QUERIES = places.COMMUNITY_QUERIES + places.SCOPED_QUERIES + places.ANY_SCOPE_QUERIES
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +87,4 @@ def test_the_places_answer_only_scoped_views():
     assert places.Places.answers("orders_by_category", params(LAUNCH, REPORT, ["S1"]))
     assert not places.Places.answers("orders_by_category", params(LAUNCH, REPORT))
     assert not places.Places.answers("orders_overdue", params(LAUNCH, REPORT, [], ["C1"]))
+    assert places.Places.answers("orders_backlog", params(LAUNCH, REPORT))  # district-wide too
