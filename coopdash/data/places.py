@@ -1,6 +1,6 @@
 """A street office's or community's figures in memory: its own rows, found at once, summed without a statement.
 
-A scoped named query costs 25–30 ms wall and about 40 ms of CPU at 10 M orders (docs/scale.md), 14 ms of it to
+A scoped named query costs 25–30 ms wall and about 40 ms of CPU at 10 M orders (docs/deploy.md), 14 ms of it to
 parse, bind and plan the macro-expanded SQL before a row is read; a community view ran a dozen of them. Here
 the service orders, cleanups and repairs are held once per dataset version, sorted by community, the
 communities numbered in order of (street office, community) code: a community's rows are one run, a street
@@ -19,10 +19,11 @@ of the rollup tests, on the citygen data, the fixture and the demo. Counts are e
 are summed in the rows' order, the engine in its own (its parallel sums are not fixed in their last bits
 either): equal to 12 significant digits, and equal as shown.
 
-Memory: 15 bytes per service order (two int32 days, the int32 second of the day submitted, three int8 codes) and 13 per cleanup or repair (an int32
-day, an int8 kind, a double): 241 MB at 10 M orders and 3.5 M each of cleanups and repairs. Loaded with the
-district index (coopdash/app/cache.py), each table by queries/_places_<table>.sql, streamed in batches
-straight into place order: 3.8 s at 10 M orders on this 2-core machine.
+Memory: 15 bytes per service order (two int32 days, the int32 second of the day submitted, three int8 codes)
+and 13 per cleanup or repair (an int32 day, an int8 kind, a double): 241 MB at 10 M orders and 3.5 M each of
+cleanups and repairs. Loaded with the district index (coopdash/app/cache.py), each table by
+queries/_places_<table>.sql, streamed in batches straight into place order: about 4 s at 10 M orders on
+this 2-core machine.
 """
 
 from __future__ import annotations
