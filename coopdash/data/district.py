@@ -17,8 +17,15 @@ scoped statement reads the raw rows of its window's partial months again; the fi
   days (about 60 MB in all at 10 M orders); counts are exact, tonnes and kilometres are summed in another order than the
   engine's (whose own parallel sums are not fixed in their last bits either): equal to 12 significant
   digits, and equal as shown;
-- kpi_organisation and kpi_compounds in any scope: the organisation tables, the compounds and their
-  management history are small (tens of thousands of rows).
+- env_by_street and env_repairs_cumulative district-wide and per street office, from the same street arrays;
+  点单服务's district-wide breakdowns: orders_by_category, orders_monthly and orders_category_month from the
+  daily rollup's rows (places.breakdown, one implementation with the scoped answers), orders_by_street from
+  the street arrays;
+- kpi_organisation, kpi_compounds, org_members_by_background, org_meetings_by_month, org_committees_founded
+  and org_compounds_by_mode in any scope: the organisation tables, the compounds and their management
+  history are small (tens of thousands of rows);
+- with a community filter (and 点单服务's breakdowns and backlog in scope): coopdash/data/places.py, which
+  this index loads and asks.
 
 The SQL stays the definition: tests/test_metrics.py holds every answer equal to the named query on every
 window and scope of the rollup tests, on the citygen data (rollup files and rollups built in memory), the
@@ -102,7 +109,7 @@ class District:
         self._streets(con)
         self._organisation(con)
         self._compounds(con)
-        self.places = places.Places(con)  # with a community filter, and the breakdowns of a scoped view
+        self.places = places.Places(con)  # a community filter, a scoped view's breakdowns, the backlog
 
     def _district_prefixes(self) -> None:
         """The daily district rollup as prefix sums per day (a window is a difference of two), and its
