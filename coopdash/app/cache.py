@@ -28,8 +28,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from coopdash.app import heap, maps, session
+from coopdash.app.state import K_VERSION
 from coopdash.data import db, district, files, hours, ranking
 from coopdash.data.errors import Refused
 from coopdash.data.scope import Scope
@@ -40,7 +42,24 @@ _cfg = settings()
 
 
 def version() -> tuple[str, str]:
-    """The current dataset version: its folder and fingerprint."""
+    """The current dataset version: its folder and fingerprint. Within a script run, the version `pin_version`
+    read at the run's start: one look at the folder per run, not one per query (a dozen stats each; under a
+    burst of new sessions those were 5–12 % of the server's time), and every query of a run reads one
+    version even if a publish lands halfway through it."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and K_VERSION in ctx.session_state:
+        return ctx.session_state[K_VERSION]
+    return _current()
+
+
+def pin_version() -> tuple[str, str]:
+    """Read the dataset's current version for this run (dashboard.py, first thing in each run)."""
+    current = _current()
+    st.session_state[K_VERSION] = current
+    return current
+
+
+def _current() -> tuple[str, str]:
     folder = data_dir()
     current = str(folder), files.fingerprint(folder)
     if _served.get(current[0]) != current[1]:

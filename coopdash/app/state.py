@@ -14,6 +14,7 @@ K_START, K_END, K_STREETS, K_COMMUNITIES = "flt_start", "flt_end", "flt_streets"
 K_READY, K_PROBLEMS, K_FILTERS, K_NAMES = "flt_ready", "flt_problems", "filters", "flt_names"
 K_VIEW_READY, K_LAST_DAY = "view_ready", "data_last_day"
 K_NOTICE = "flt_notice"  # a scoped user's link asked for another street: the notice at the top of the page
+K_VERSION = "dataset_version"  # (folder, fingerprint) read once at the run's start (cache.pin_version)
 K_PAGE_TABLES = "page_tables"  # the tables the current page drew, for its one-workbook download
 # projection mode and the carousel
 K_PRESENT, K_PRESENT_ALLOWED = "mode_present", "mode_present_allowed"
