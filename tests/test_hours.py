@@ -35,6 +35,9 @@ def compare(index, con, start, end, streets, communities) -> int:
         pd.testing.assert_frame_equal(mine[cols], ref[cols], check_dtype=False, rtol=1e-12,
                                       obj=f"{kind} {start}…{end} {streets} {communities}")
         rows += len(ref)
+    # the cards' row alone (totals: from the per-category counts only) is the summary's district row
+    pd.testing.assert_series_equal(pd.Series(index.totals(start, end, streets, communities)),
+                                   got["district"].iloc[0], check_names=False, obj=f"totals {start}…{end}")
     ref = db.execute(con, "orders_hours", {"start": start, "end": end, "streets": streets,
                                            "communities": communities, "by": "street"})
     by_street = index.within_by_street(start, end, streets, communities)

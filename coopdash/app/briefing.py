@@ -31,8 +31,8 @@ class CacheSource:
     def run_many(self, names, params):
         return cache.run_many(list(names), **params)
 
-    def hours(self, params):
-        return cache.hours_summary(**params)
+    def hours_totals(self, params):
+        return cache.hours_totals(**params)
 
     def ranking(self, params):
         return cache.street_ranking(**params)

@@ -86,8 +86,8 @@ def _switched(folder: str, fingerprint: str) -> None:
         return
     for resource in (_hours_index, _district, _connection, bounds):
         resource.clear(folder, old)
-    for cached in (_run, _run_many, _run_periods, _run_sql, _answer, _hours_summary, _street_ranking,
-                   _street_names, _community_names):
+    for cached in (_run, _run_many, _run_periods, _run_sql, _answer, _hours_summary, _hours_totals,
+                   _street_ranking, _street_names, _community_names):
         cached.clear()
 
 
@@ -235,6 +235,19 @@ def hours_summary(start: dt.date, end: dt.date, streets=(), communities=(), **_f
     user's scope. Takes the page's filter parameters whole (the ones it does not use are ignored)."""
     streets = session.scope().streets_for(streets)
     return _hours_summary(*version(), start, end, tuple(sorted(streets)), tuple(sorted(communities)))
+
+
+@st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)
+def _hours_totals(folder: str, fingerprint: str, start: dt.date, end: dt.date, streets: tuple,
+                  communities: tuple) -> dict:
+    return _hours_index(folder, fingerprint).totals(start, end, streets, communities)
+
+
+def hours_totals(start: dt.date, end: dt.date, streets=(), communities=(), **_filters) -> dict:
+    """hours.Index.totals (the district row of hours_summary), cached and scoped as hours_summary: the cards
+    and their comparison windows."""
+    streets = session.scope().streets_for(streets)
+    return _hours_totals(*version(), start, end, tuple(sorted(streets)), tuple(sorted(communities)))
 
 
 @st.cache_data(max_entries=_cfg.cache_max_entries, ttl=_cfg.cache_ttl_seconds, show_spinner=False)

@@ -56,8 +56,8 @@ class CacheRunner:
     def periods(self, query, params, windows):
         return cache.run_periods(query, windows, **params)
 
-    def hours(self, params):
-        return cache.hours_summary(**params)
+    def hours_totals(self, params):
+        return cache.hours_totals(**params)
 
 
 ALL = (metrics.PREVIOUS, metrics.YEAR, metrics.LAUNCH, metrics.PREVIOUS_END)  # every card comparison

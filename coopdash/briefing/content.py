@@ -36,7 +36,7 @@ PAGE = ("by_street", "orders_overdue", "orders_satisfaction", "orders_by_categor
 
 class Source(Protocol):
     def run_many(self, names: tuple[str, ...], params: dict) -> list[pd.DataFrame]: ...
-    def hours(self, params: dict) -> dict[str, pd.DataFrame]: ...
+    def hours_totals(self, params: dict) -> dict: ...
     def ranking(self, params: dict) -> pd.DataFrame: ...
     def first_day(self) -> dt.date | None: ...
 
@@ -51,9 +51,9 @@ class DatasetSource:
     def run_many(self, names, params):
         return db.execute_many(self.con, list(names), params, self.scope)
 
-    def hours(self, params):
-        return self.index.summary(params["start"], params["end"], self.scope.streets_for(params["streets"]),
-                                  params["communities"])
+    def hours_totals(self, params):
+        return self.index.totals(params["start"], params["end"], self.scope.streets_for(params["streets"]),
+                                 params["communities"])
 
     def ranking(self, params):
         return ranking.street_ranking(self.con, self.index, params, self.scope)
@@ -127,7 +127,7 @@ def gather(source: Source, f: Filters, scope_name: str) -> Briefing:
         ranked, refused = None, refusal
     return Briefing(
         filters=f, scope_name=scope_name, launch=cfg.launch, period=period, cumulative=cumulative,
-        previous=earlier["previous"], year=earlier["year"], speed=source.hours(params)["district"].iloc[0].to_dict(),
+        previous=earlier["previous"], year=earlier["year"], speed=source.hours_totals(params),
         satisfaction=satisfaction.iloc[0].to_dict(), trend=trend, streets=streets, categories=categories,
         overdue=overdue, overdue_total=int(overdue["overdue_total"].iloc[0]) if len(overdue) else 0,
         silent=silent, coops=coops, rules=rules, ranking=ranked, ranking_refused=refused,

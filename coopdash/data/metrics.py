@@ -206,8 +206,8 @@ def plan(names: Iterable[str], comparisons: Iterable[str] = ()) -> list[Pass]:
 class Runner(Protocol):
     def periods(self, query: str, params: dict, windows: tuple[tuple[dt.date, dt.date], ...]) -> list[pd.DataFrame]:
         """The named query's rows for each window, the other parameters shared."""
-    def hours(self, params: dict) -> dict[str, pd.DataFrame]:
-        """hours.Index.summary for the parameters' window and scope."""
+    def hours_totals(self, params: dict) -> dict:
+        """hours.Index.totals (the district row of its summary) for the parameters' window and scope."""
 
 
 @dataclass
@@ -225,9 +225,9 @@ class DatasetRunner:
                                          bound.get("launch")) for start, end in windows]
         return db.execute_periods(self.con, query, params, windows, self.scope)
 
-    def hours(self, params):
-        return self.index.summary(params["start"], params["end"], self.scope.streets_for(params["streets"]),
-                                  params["communities"])
+    def hours_totals(self, params):
+        return self.index.totals(params["start"], params["end"], self.scope.streets_for(params["streets"]),
+                                 params["communities"])
 
 
 @dataclass
@@ -286,4 +286,4 @@ def _first_rows(runner: Runner, query: str, params: dict, windows: tuple) -> lis
 
 
 def _hours_row(runner: Runner, params: dict) -> list[dict]:
-    return [runner.hours(params)["district"].iloc[0].to_dict()]
+    return [runner.hours_totals(params)]
