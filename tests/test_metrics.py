@@ -217,8 +217,9 @@ def test_the_index_answers_only_the_scopes_it_holds():
     assert district.District.answers("orders_by_category", params(LAUNCH, REPORT, ["S1"]))
     assert district.District.answers("orders_by_category", params(LAUNCH, REPORT))  # the daily rollup's rows
     assert district.District.answers("orders_backlog", params(LAUNCH, REPORT))  # places.py, any scope
-    assert not district.District.answers("orders_overdue", params(LAUNCH, REPORT))
-    assert not district.District.answers("orders_overdue", params(LAUNCH, REPORT, [], ["C1"]))
+    assert district.District.answers("orders_overdue", params(LAUNCH, REPORT, [], ["C1"]))  # places.py, any scope
+    assert not district.District.answers("org_coops", params(LAUNCH, REPORT))
+    assert not district.District.answers("street_ranking", params(LAUNCH, REPORT, [], ["C1"]))
     assert district.District.answers("kpi_organisation", params(LAUNCH, REPORT, ["S1"], ["C1"]))
     # a scoped user's parameters are bound first: their street offices
     bound = Scope(streets=("S1",)).bind(params(LAUNCH, REPORT))

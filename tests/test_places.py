@@ -56,6 +56,10 @@ def test_scoped_figures_in_memory_equal_the_queries_on_citygen(con):
     each = pd.concat([index.answer("by_street", start, end, [], [code]) for code, _ in comms])
     assert each["orders_resolved"].sum() == whole["orders_resolved"].sum()
     assert each["tonnes"].sum() == pytest.approx(whole["tonnes"].sum(), rel=1e-12)
+    # not vacuous: there are overdue orders, and the ranking's counts add up to the list's total
+    overdue = index.answer("orders_overdue", None, end, [], [])
+    assert 100 < len(overdue) == overdue["overdue_total"].iloc[0] <= places.OVERDUE_LISTED
+    assert index.answer("street_overdue", None, end, [], [])["overdue"].sum() == overdue["overdue_total"].iloc[0]
     # the orders open at a day's end, community by community, are the district's
     day = dt.date(2025, 6, 30)
     open_then = db.execute(con, "orders_backlog", params(day, day))["open_orders"].iloc[0]
@@ -86,5 +90,6 @@ def test_the_places_answer_only_scoped_views():
     assert not places.Places.answers("kpi_orders", params(LAUNCH, REPORT, ["S1"]))
     assert places.Places.answers("orders_by_category", params(LAUNCH, REPORT, ["S1"]))
     assert not places.Places.answers("orders_by_category", params(LAUNCH, REPORT))
-    assert not places.Places.answers("orders_overdue", params(LAUNCH, REPORT, [], ["C1"]))
-    assert places.Places.answers("orders_backlog", params(LAUNCH, REPORT))  # district-wide too
+    assert not places.Places.answers("street_ranking", params(LAUNCH, REPORT, [], ["C1"]))
+    for stock in ("orders_backlog", "orders_overdue", "street_overdue"):  # district-wide too
+        assert places.Places.answers(stock, params(LAUNCH, REPORT))

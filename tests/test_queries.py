@@ -165,7 +165,8 @@ def test_data_bounds_span_every_dated_table(q):
 # ------------------------------------------------------------------ every query is used
 RUNNERS = {"run": 0, "run_many": 0, "execute": 1, "execute_many": 1}  # call → position of the query name(s)
 # Queries the app computes another way; the SQL file is the definition the tests hold it to.
-DEFINITIONS = {"orders_hours": "coopdash.data.hours"}  # tests/test_hours.py, tests/test_service_orders.py
+DEFINITIONS = {"orders_hours": "coopdash.data.hours",  # tests/test_hours.py, tests/test_service_orders.py
+               "street_overdue": "coopdash.data.places"}  # tests/test_places.py, tests/test_metrics.py
 
 
 def literal_names(node: ast.AST, constants: dict[str, ast.AST]) -> set[str]:

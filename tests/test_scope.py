@@ -3,6 +3,8 @@ builder): a scoped user's figures are their streets' figures whatever the reques
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -38,6 +40,7 @@ def test_every_street_query_gives_a_scoped_user_their_streets_figures(fixture_co
     """For every named query that reads $streets: what a S2 user gets for no street, for another
     street, and for both, is exactly what an unscoped user gets for S2."""
     extra = {"month_start": REPORT.replace(day=1), "compound": "P4", "by": "street", "modes": COOP_MODE.codes,
+             "from": dt.datetime(2000, 1, 1), "until": dt.datetime(2100, 1, 1), "total": 0,  # orders_overdue_oldest
              **settings().cooperative_rules}
     needed = db.load_query(name)[1]
     base = {k: v for k, v in params(**extra).items() if k in needed or k in ("streets", "communities")}

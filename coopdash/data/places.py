@@ -51,7 +51,11 @@ COMMUNITY_QUERIES = ("kpi_orders", "orders_satisfaction", "kpi_outcomes", "by_st
 # answered with a street or community filter
 SCOPED_QUERIES = ("orders_by_category", "orders_monthly", "orders_category_month", "orders_by_street")
 # answered in any scope (district-wide: one pass over every order, 15 ms at 10 M, against the statement's 40–90)
-ANY_SCOPE_QUERIES = ("orders_backlog",)
+# and the stocks of open orders at the end of $end that are over their category's deadline: how many per street
+# office (the ranking's), and 点单服务's list of the oldest (its ids and names read by a statement that reads
+# only their months: queries/orders_overdue_oldest.sql)
+ANY_SCOPE_QUERIES = ("orders_backlog", "street_overdue", "orders_overdue")
+OVERDUE_LISTED = 500  # orders_overdue's LIMIT
 
 
 def _day(day: dt.date) -> int:
@@ -162,6 +166,10 @@ class Places:
         self.coop_day = (pd.to_datetime(co["founded_on"][known]).to_numpy().astype("datetime64[D]")
                          .astype(np.int64)).astype(np.int32)
         self.deadline = dict(zip(deadlines["category"], deadlines["hours"]))
+        # by the orders' category numbers (1-based; -1, a category not in the contract, is the last): NaN where
+        # service_deadlines has no row (the queries' join leaves those orders out)
+        self.deadline_hours = np.array([np.nan, *(self.deadline.get(code, np.nan) for code in ORDER_CATEGORY.codes),
+                                        np.nan], np.float64)
 
     # ------------------------------------------------------------------------------------ scope
     @staticmethod
@@ -194,9 +202,14 @@ class Places:
         """The named query's frame for the window within `streets` and `communities` (see `answers`)."""
         keep = self._in_scope(streets, communities)
         runs = self._runs(keep)
-        if name == "orders_backlog":  # a stock at the window's end: no $start (the app's cache passes None)
-            return self._backlog(runs, _day(end)) if self.whole_seconds else db.execute(
-                self.con, name, {"end": end, "streets": list(streets), "communities": list(communities)})
+        if name in ANY_SCOPE_QUERIES:  # stocks at the window's end: no $start (the app's cache passes None)
+            if not self.whole_seconds:
+                return db.execute(self.con, name, {"end": end, "streets": list(streets), "communities": list(communities)})
+            if name == "orders_backlog":
+                return self._backlog(runs, _day(end))
+            if name == "street_overdue":
+                return self._street_overdue(runs, _day(end))
+            return self._overdue_list(runs, end, list(streets), list(communities))
         s, e = _day(start), _day(end)
         if name == "kpi_outcomes":
             return self._outcomes(runs, keep, s, e)
@@ -281,14 +294,49 @@ class Places:
             "cooperatives": coops[i].astype(np.int64), "orders_resolved": resolved[i].astype(np.int64),
             "tonnes": tonnes[i], "road_km": road_km[i], "pipe_km": pipe_km[i]})
 
+    def _open(self, runs, e: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """orders_open_at: the runs' rows (`take`), the positions among them of the orders open at the end of day
+        e (submitted by then, neither cancelled nor resolved by then) and their ages then in seconds."""
+        o = self.orders.take(runs)
+        status, sub = o["status"], o["sub_day"]
+        at = np.flatnonzero((sub <= e) & ((status == 0) | ((status == RESOLVED) & (o["res_day"] > e))))
+        return o, at, (e + 1 - sub[at].astype(np.int64)) * 86400 - o["sub_second"][at]
+
+    def _overdue(self, runs, e: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """`_open`'s orders older than their category's deadline, as the queries compare them (hours as a
+        double: (end − submitted) / 3600 > hours); a category without a deadline row is left out (the join)."""
+        o, at, seconds = self._open(runs, e)
+        late = seconds.astype(np.float64) / 3600 > self.deadline_hours[o["category"][at]]
+        return o, at[late], seconds[late]
+
+    def _street_overdue(self, runs, e: int) -> pd.DataFrame:
+        """queries/street_overdue.sql: the overdue open orders per street office that has any, in code order."""
+        _, at, _ = self._overdue(runs, e)
+        sizes = np.concatenate([np.diff(self.orders.first[a:b + 1]) for a, b in runs]) if runs else np.zeros(0, np.int64)
+        place = np.concatenate([np.arange(a, b) for a, b in runs]) if runs else np.zeros(0, np.int64)
+        counts = np.bincount(self.street_number[place[np.searchsorted(np.cumsum(sizes), at, "right")]],
+                             minlength=len(self.streets))
+        present = np.flatnonzero(counts)
+        return pd.DataFrame({"street_code": pd.Series([self.streets[i] for i in present], dtype="str"),
+                             "overdue": counts[present].astype(np.int64)})
+
+    def _overdue_list(self, runs, end: dt.date, streets: list, communities: list) -> pd.DataFrame:
+        """queries/orders_overdue.sql: found and counted here; the oldest's ids and names then come from
+        queries/orders_overdue_oldest.sql, bounded to the moments submitted of the first OVERDUE_LISTED
+        (with any tied with the last: the query breaks ties by order id), so that it reads their months only."""
+        o, at, _ = self._overdue(runs, _day(end))
+        moments = np.sort(o["sub_day"][at].astype(np.int64) * 86400 + o["sub_second"][at])
+        first, last = (int(moments[0]), int(moments[min(len(moments), OVERDUE_LISTED) - 1])) if len(moments) else (1, 0)
+        moment = dt.datetime(1970, 1, 1)
+        return db.execute(self.con, "orders_overdue_oldest", {
+            "end": end, "streets": streets, "communities": communities, "total": len(moments),
+            "from": moment + dt.timedelta(seconds=first), "until": moment + dt.timedelta(seconds=last)})
+
     def _backlog(self, runs, e: int) -> pd.DataFrame:
         """queries/orders_backlog.sql: the orders open at the end of day e (submitted by then, neither cancelled
         nor resolved by then), how many, and their ages in days (from the moment submitted to the day's end):
         the median (quantile_cont: linear between the two middle ones) and the oldest."""
-        o = self.orders.take(runs)
-        status, sub = o["status"], o["sub_day"]
-        open_ = (sub <= e) & ((status == 0) | ((status == RESOLVED) & (o["res_day"] > e)))
-        seconds = (e + 1 - sub[open_].astype(np.int64)) * 86400 - o["sub_second"][open_]
+        _, _, seconds = self._open(runs, e)
         ages = np.sort(seconds.astype(np.float64) / 86400)
         n = len(ages)
         if n:
