@@ -40,6 +40,7 @@ from coopdash.data.contract import ORDER_CATEGORY, REPAIR_KIND, WASTE_TYPE
 EPOCH = dt.date(1970, 1, 1)
 NONE = np.iinfo(np.int32).max  # a missing day (an order not resolved): after every window
 RESOLVED, CANCELLED = 1, 2  # queries/_places_orders.sql's status codes (0: neither)
+NEVER_OPEN = np.iinfo(np.int32).min  # a cancelled order's res_day in memory (see Places.__init__)
 # the loaded columns' types (days since 1970-01-01 as int32; the codes and ratings as int8)
 NARROW = {"sub_day": np.int32, "sub_second": np.int32, "res_day": np.int32, "day": np.int32, "status": np.int8,
           "category": np.int8, "kind": np.int8, "rating": np.int8, "value": np.float64}
@@ -138,6 +139,12 @@ class Places:
             codes = cm["community_code"].tolist()
             n = len(codes)
             self.orders = _Rows(cur, "_places_orders", n, categories=list(ORDER_CATEGORY.codes))
+            # an order open at a day's end is then one with sub_day ≤ e < res_day (`_open`): an order neither
+            # resolved nor cancelled is resolved "never" (NONE), a cancelled one was never open (NEVER_OPEN);
+            # every other answer reads res_day of the resolved orders only
+            status, res = self.orders.columns["status"], self.orders.columns["res_day"]
+            res[status == 0] = NONE
+            res[status == CANCELLED] = NEVER_OPEN
             # ages in days are exact from the day and the second only when no time has a fraction of a second
             # (ingest rounds to the second; a dataset written otherwise: orders_backlog runs its query)
             self.whole_seconds = not cur.execute("SELECT count(*) FROM orders_flat "
@@ -298,8 +305,8 @@ class Places:
         """orders_open_at: the runs' rows (`take`), the positions among them of the orders open at the end of day
         e (submitted by then, neither cancelled nor resolved by then) and their ages then in seconds."""
         o = self.orders.take(runs)
-        status, sub = o["status"], o["sub_day"]
-        at = np.flatnonzero((sub <= e) & ((status == 0) | ((status == RESOLVED) & (o["res_day"] > e))))
+        sub = o["sub_day"]
+        at = np.flatnonzero((o["res_day"] > e) & (sub <= e))  # (res_day as Places.__init__ sets it)
         return o, at, (e + 1 - sub[at].astype(np.int64)) * 86400 - o["sub_second"][at]
 
     def _overdue(self, runs, e: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
