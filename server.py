@@ -12,7 +12,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from coopdash import ROOT
-from coopdash.app import warmup
+from coopdash.app import heap, warmup
 from coopdash.auth import web
 from coopdash.data.settings import settings
 
@@ -23,6 +23,7 @@ try:  # a settings file with an unknown key or a wrong type, or proxy mode on a 
 except web.CoopError as exc:
     sys.exit(f"{exc.zh}\n{exc.en}")
 
+heap.limit_arenas()  # before the sessions' threads: each would otherwise hold its own malloc arena
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
              middleware=[Middleware(web.FrameHeaders), Middleware(web.ProxyProof), Middleware(warmup.Ready),
                          Middleware(warmup.EagerElements),

@@ -1,6 +1,6 @@
 """Once per server process: take the start-up heap out of the garbage collector's full passes.
 
-Streamlit runs a full `gc.collect()` after every script run (`runner.postScriptGC`, on by default, so
+Streamlit can run a full `gc.collect()` after every script run (`runner.postScriptGC`, on by default, so
 that cyclic garbage does not pile up between runs). A full pass visits every tracked object, and
 after start-up that is mostly the imported libraries, so each pass is long beside a cached page's
 run, and holds the GIL. Each page view paid it once more after its script finished, and under load
@@ -8,8 +8,12 @@ every session waited for the others' passes.
 
 `gc.freeze()` moves the objects alive at that moment into a generation the collector no longer
 visits. They are modules, classes, functions and constants that live as long as the process anyway;
-everything made later (query results, figures, session state) is collected exactly as before, and
-the pass after a run visits only that.
+everything made later (query results, figures, session state) is collected exactly as before.
+
+Since issue 25 the pass after each run is off (.streamlit/config.toml): under a burst of new sessions it
+still visited every other session's live objects (15 % of the GIL's time with 50 sessions at once), and
+Python's generational collector frees cyclic garbage as it piles up. The freeze stays: those automatic
+full collections skip the start-up heap too.
 
 Measured figures (objects frozen, a pass before and after, sessions under load): docs/scale.md, item 11.
 """
@@ -67,6 +71,18 @@ def _malloc_trim():
 
 
 _TRIM = _malloc_trim()
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def limit_arenas(arenas: int = 2) -> None:
+    """At most `arenas` glibc malloc arenas from now on (server.py, as the process starts). glibc gives each
+    new thread that finds the others busy an arena of its own, up to 8 per core, and each keeps the memory
+    freed in it: under 50 new sessions at once (each a script thread, some with side-by-side workers) a server
+    grew to 1,154–1,268 MB, with two arenas to 1,074–1,102 MB, at no cost in time (docs/deploy.md)."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to limit
 
 
 def trim() -> None:
