@@ -183,28 +183,36 @@ def test_organisation_and_compounds_in_memory_equal_the_queries_in_every_scope(c
 
 def test_the_rankings_indicators_from_memory_equal_the_query(con, city, fixture_con, demo_con):
     """Every indicator of street_ranking.sql but the overdue orders from the index, those from
-    street_overdue.sql: the same frame, exactly; and the same ranking either way."""
+    street_overdue.sql, and with a community filter all of them from the places' rows: the same frame,
+    exactly; and the same ranking either way."""
     from coopdash.data import ranking
-    compared = 0
+    compared = with_communities = 0
     for connection, cases in ((con, windows()), (fixture_con, windows()[:6] + [(LAUNCH, REPORT)]),
                               (demo_con, windows()[:6])):
         index = district.District(connection)
         first = connection.sql("SELECT min(street_code) FROM streets").fetchall()[0][0]
-        for streets, communities in (scopes(connection) if connection is con else [([], []), ([first], [])]):
-            if communities:
-                continue
+        some = connection.sql("SELECT community_code FROM communities ORDER BY 1 LIMIT 2").fetchall()
+        for streets, communities in (scopes(connection) if connection is con else
+                                     [([], []), ([first], []), ([], [some[0][0]]), ([], [c for c, in some])]):
             for start, end in cases:
-                p = params(start, end, streets)
+                p = params(start, end, streets, communities)
                 want = db.execute(connection, "street_ranking", p)
-                got = index.ranking_indicators(start, end, streets, db.execute(connection, "street_overdue", p))
-                pd.testing.assert_frame_equal(got, want, **SAME, obj=f"{start}…{end} {streets}")
+                got = (index.places.ranking_indicators(start, end, streets, communities) if communities else
+                       index.ranking_indicators(start, end, streets, db.execute(connection, "street_overdue", p)))
+                pd.testing.assert_frame_equal(got, want, **SAME, obj=f"{start}…{end} {streets} {communities}")
                 compared += 1
-    assert compared > 60
+                with_communities += bool(communities) and want["submitted"].sum() > 0
+    assert compared > 60 and with_communities > 10
     hours_index = hours.load(city, con)
     p = params(dt.date(2024, 5, 9), dt.date(2024, 6, 10))
     with_index = ranking.street_ranking(con, hours_index, p, district=district.District(con))
     pd.testing.assert_frame_equal(with_index, ranking.street_ranking(con, hours_index, p), **SAME)
     assert with_index["overdue"].sum() > 0 and with_index["rank"].notna().sum() > 3
+    several = [c for c, in con.sql("SELECT community_code FROM communities ORDER BY 1 LIMIT 30").fetchall()]
+    p = {**p, "communities": several}
+    with_index = ranking.street_ranking(con, hours_index, p, district=district.District(con))
+    pd.testing.assert_frame_equal(with_index, ranking.street_ranking(con, hours_index, p), **SAME)
+    assert with_index["submitted"].sum() > 0
 
 
 def test_the_index_answers_only_the_scopes_it_holds():

@@ -155,6 +155,9 @@ class Places:
             oc = cur.execute("SELECT community_code, founded_on FROM owners_committees "
                              "JOIN compounds USING (compound_code) WHERE founded_on IS NOT NULL").df()
             co = cur.execute("SELECT community_code, founded_on FROM cooperatives").df()
+            # the ranking's homes: each community's households (the known ones) and how many compounds know them
+            homes = cur.execute("SELECT community_code, CAST(coalesce(sum(households), 0) AS BIGINT) AS households, "
+                                "count(households) AS known FROM compounds GROUP BY community_code").df()
         finally:
             cur.close()
         self.community_codes = cm["community_code"].to_numpy(object)
@@ -172,6 +175,9 @@ class Places:
         self.coop_place = co["community_code"].map(number).fillna(-1).to_numpy(np.int64)[known]
         self.coop_day = (pd.to_datetime(co["founded_on"][known]).to_numpy().astype("datetime64[D]")
                          .astype(np.int64)).astype(np.int32)
+        homes = homes.set_index("community_code").reindex(codes)
+        self.households = homes["households"].fillna(0).to_numpy(np.int64)
+        self.households_known = homes["known"].fillna(0).to_numpy(np.int64) > 0
         self.deadline = dict(zip(deadlines["category"], deadlines["hours"]))
         # by the orders' category numbers (1-based; -1, a category not in the contract, is the last): NaN where
         # service_deadlines has no row (the queries' join leaves those orders out)
@@ -326,6 +332,41 @@ class Places:
         present = np.flatnonzero(counts)
         return pd.DataFrame({"street_code": pd.Series([self.streets[i] for i in present], dtype="str"),
                              "overdue": counts[present].astype(np.int64)})
+
+    def ranking_indicators(self, start: dt.date, end: dt.date, streets=(), communities=()) -> pd.DataFrame:
+        """queries/street_ranking.sql in any scope (the ranking with a community filter; without one,
+        coopdash/data/district.py's street arrays give the same): per street office of the places in scope
+        with compounds, the orders submitted and resolved by the window's end, the ratings of those resolved
+        in it, the households of the scope's compounds and the overdue open orders at its end."""
+        keep = self._in_scope(streets, communities)
+        runs, streets_in = self._runs(keep), self._streets(keep)
+        s, e = _day(start), _day(end)
+        o = self.orders.take(runs)
+        status, sub, res, rating = o["status"], o["sub_day"], o["res_day"], o["rating"]
+        is_sub = (status != CANCELLED) & (sub >= s) & (sub <= e)
+        rated = (status == RESOLVED) & (res >= s) & (res <= e) & (rating >= 0)
+        per_street = [self._per_street(self.orders, runs, values.astype(np.float64)).astype(np.int64) for values in
+                      (is_sub, is_sub & (status == RESOLVED) & (res <= e), rated, np.where(rated, rating, 0))]
+        submitted, submitted_resolved, rated_n, rating_sum = per_street
+        homes = keep & self.named  # scoped_compounds: the compounds of the places in scope
+        households = np.bincount(self.street_number[homes], weights=self.households[homes],
+                                 minlength=len(self.streets)).astype(np.int64)
+        known = np.bincount(self.street_number[homes & self.households_known], minlength=len(self.streets)) > 0
+        overdue = self._street_overdue(runs, e)
+        late = dict(zip(overdue["street_code"], overdue["overdue"].tolist()))
+        i = np.array([self.streets.index(code) for code in streets_in], np.int64)
+
+        def ratio(a, b):
+            return np.array([x / y if y else np.nan for x, y in zip(a.tolist(), b.tolist())], np.float64)
+
+        return pd.DataFrame({
+            "street_code": pd.Series(streets_in, dtype="str"),
+            "street_name": pd.Series([self.street_name[code] for code in streets_in], dtype="str"),
+            "submitted": submitted[i], "submitted_resolved": submitted_resolved[i],
+            "resolution_rate": ratio(submitted_resolved[i], submitted[i]), "rated": rated_n[i],
+            "mean_rating": ratio(rating_sum[i], rated_n[i]), "households": households[i],
+            "orders_per_1000": np.where(known[i], ratio(submitted[i] * 1000, households[i]), np.nan),
+            "overdue": np.array([int(late.get(code, 0)) for code in streets_in], np.int64)})
 
     def _overdue_list(self, runs, end: dt.date, streets: list, communities: list) -> pd.DataFrame:
         """queries/orders_overdue.sql: found and counted here; the oldest's ids and names then come from

@@ -43,15 +43,18 @@ def street_ranking(con, index, params: dict, scope: Scope = EVERYTHING,
     """One row per street office in the ranking (see the module's docstring), best first: rank (None when
     not ranked), band ("top", "bottom" or ""), score, the indicators and their inputs. `district`: the
     district index of the same dataset version (coopdash/data/district.py), which gives every indicator
-    of queries/street_ranking.sql without a statement when there is no community filter (the overdue
-    orders as queries/street_overdue.sql counts them, from coopdash/data/places.py; tests hold the two
-    ways equal)."""
+    of queries/street_ranking.sql without a statement (with a community filter from the places' rows of
+    coopdash/data/places.py; without one from its street arrays, the overdue orders as
+    queries/street_overdue.sql counts them; tests hold each way equal to the query)."""
     refuse_unless_allowed(scope)
     # a scoped account that may see district figures is ranked among the whole district
     params = {**params, "streets": [], "communities": []} if scope.limited else params
     if district is not None and not params.get("communities"):
         overdue = district.answer("street_overdue", None, params["end"], params.get("streets") or ())
         frame = district.ranking_indicators(params["start"], params["end"], params.get("streets") or (), overdue)
+    elif district is not None:  # a community filter: from the places' rows (coopdash/data/places.py)
+        frame = district.places.ranking_indicators(params["start"], params["end"], params.get("streets") or (),
+                                                   params["communities"])
     else:
         frame = db.execute(con, "street_ranking", params, EVERYTHING)
     times = index.within_by_street(params["start"], params["end"], params.get("streets") or (),
