@@ -182,7 +182,7 @@ def test_run_many_gives_each_querys_own_result_in_order_and_caches_them_together
     monkeypatch.setenv("COOP_DATA_DIR", str(fixture_dir))
     import streamlit as st
     st.cache_data.clear()
-    names = ["kpi_orders", "kpi_compounds", "orders_monthly", "kpi_outcomes", "orders_overdue"]
+    names = ["kpi_orders", "kpi_compounds", "orders_monthly", "kpi_outcomes", "street_ranking"]
     calls = []
     real = db.execute
     monkeypatch.setattr(db, "execute", lambda con, name, p, scope=EVERYTHING: calls.append(name) or real(con, name, p, scope))

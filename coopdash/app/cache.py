@@ -22,6 +22,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -32,7 +33,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from coopdash.app import heap, maps, session
 from coopdash.app.state import K_VERSION
-from coopdash.data import db, district, files, hours, ranking
+from coopdash.data import db, district, files, hours, ranking, rollups
 from coopdash.data.errors import Refused
 from coopdash.data.scope import Scope
 from coopdash.data.settings import data_dir, settings
@@ -219,7 +220,11 @@ def _hours_index(folder: str, fingerprint: str) -> hours.Index:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _district(folder: str, fingerprint: str) -> district.District:
     """The district-wide daily rollups in memory (coopdash/data/district.py), per dataset version."""
-    index = district.District(_connection(folder, fingerprint))
+    # loaded through connections of its own, each closed once read (a lower peak: docs/deploy.md); not for a
+    # dataset whose rollups are not current (each new connection would rebuild them in memory)
+    current = all(rollups.is_current(Path(folder), name) for name in rollups.NAMES)
+    index = district.District(_connection(folder, fingerprint),
+                              loaders=partial(db.open_dataset, Path(folder)) if current else None)
     pa.default_memory_pool().release_unused()  # the frames read while loading
     return _trimmed_when_freed(index)
 
@@ -307,6 +312,6 @@ freeze_after_start = st.cache_resource(show_spinner=False)(heap.freeze)
 def warm() -> None:
     """What a process's first page view would otherwise do (coopdash/app/warmup.py): open the current
     dataset version, load its hours index, import and freeze the pages' modules."""
-    _hours_index(*version())  # opens the connection too
-    _district(*version())
+    _district(*version())  # first: its loading scans' peak comes before the hours index is held (docs/deploy.md)
+    _hours_index(*version())
     freeze_after_start()

@@ -35,7 +35,9 @@ hours index at a process's warm-up: 3–5 s at 10 M orders on this 2-core machin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import duckdb
@@ -73,10 +75,36 @@ def _sequential_sum(values: np.ndarray) -> float:
     return float(np.cumsum(values)[-1]) if len(values) else 0.0
 
 
+@contextlib.contextmanager
+def _loading(con, loaders):
+    """`con`, or a new connection from `loaders`, closed afterwards."""
+    if loaders is None:
+        yield con
+        return
+    loader = loaders()
+    try:
+        yield loader
+    finally:
+        loader.close()
+
+
 class District:
     """The district-wide daily rollups of one dataset version."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    def __init__(self, con: duckdb.DuckDBPyConnection,
+                 loaders: Callable[[], duckdb.DuckDBPyConnection] | None = None):
+        """Loaded through `con`, or, given `loaders` (opens a new connection to the same dataset version),
+        through two connections of their own, each closed once its part is read: the engine keeps the memory of
+        a connection's scans until it closes (or its allocator's purge, seconds later), and the district's
+        sums and the places' rows each peak at a few hundred MB at 10 M orders (docs/deploy.md). The places
+        (coopdash/data/places.py) keep `con` for the statements they still run."""
+        serving = con
+        with _loading(con, loaders) as con:
+            self._load(con)
+        with _loading(serving, loaders) as con:
+            self.places = places.Places(serving, loader=con)  # a community filter, a scoped view's breakdowns, the backlog
+
+    def _load(self, con: duckdb.DuckDBPyConnection) -> None:
         cur = con.cursor()
         try:
             o = cur.execute("SELECT status, category, sub_day, res_day, n, rated, rating_sum, rated_4_5 "
@@ -109,7 +137,6 @@ class District:
         self._streets(con)
         self._organisation(con)
         self._compounds(con)
-        self.places = places.Places(con)  # a community filter, a scoped view's breakdowns, the backlog
 
     def _district_prefixes(self) -> None:
         """The daily district rollup as prefix sums per day (a window is a difference of two), and its

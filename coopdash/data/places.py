@@ -127,9 +127,10 @@ class _Rows:
 class Places:
     """The fact rows of one dataset version by place (see the module's docstring)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con  # for orders_backlog on a dataset with fractions of seconds (see whole_seconds)
-        cur = con.cursor()
+    def __init__(self, con: duckdb.DuckDBPyConnection, loader: duckdb.DuckDBPyConnection | None = None):
+        """The rows of the dataset version `con` serves, read through `loader` when given (see District)."""
+        self.con = con  # for the overdue list's names, and the stocks on a dataset with fractions of seconds
+        cur = (loader or con).cursor()
         try:
             cm = cur.execute("SELECT cm.community_code, cm.street_code, st.street_name, "
                              "cm.street_code IN (SELECT street_code FROM streets) AS named, "
