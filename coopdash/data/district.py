@@ -222,9 +222,10 @@ class District:
         self.s_rating = {k: dense(o, k, np.int64) for k in ("rated", "rating_sum", "rated_4_5")}
         self.s_submitted = dense(sub, "submitted", np.int64)
         self.s_resolved_by_sub = dense(sub, "resolved", np.int64)
-        self.x_street = np.asarray(cross["i"], np.int64)
-        self.x_sub, self.x_res = np.asarray(cross["sub_day"], np.int64), np.asarray(cross["res_day"], np.int64)
-        self.x_n = np.asarray(cross["n"], np.int64)
+        # int32 (27 MB less than int64 at 10 M orders; sums of them are taken in int64)
+        self.x_street = np.asarray(cross["i"], np.int32)
+        self.x_sub, self.x_res = np.asarray(cross["sub_day"], np.int32), np.asarray(cross["res_day"], np.int32)
+        self.x_n = np.asarray(cross["n"], np.int32)
         c_what, r_what = np.asarray(c["what"], object), np.asarray(r["what"], object)
         self.s_waste = {code: dense(c, "v", np.float64, c_what == code) for code in WASTE_TYPE.codes}
         self.s_repair = {code: dense(r, "v", np.float64, r_what == code) for code in REPAIR_KIND.codes}
