@@ -35,7 +35,6 @@ hours index at a process's warm-up: 3–5 s at 10 M orders on this 2-core machin
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
@@ -75,17 +74,10 @@ def _sequential_sum(values: np.ndarray) -> float:
     return float(np.cumsum(values)[-1]) if len(values) else 0.0
 
 
-@contextlib.contextmanager
-def _loading(con, loaders):
-    """`con`, or a new connection from `loaders`, closed afterwards."""
-    if loaders is None:
-        yield con
-        return
-    loader = loaders()
-    try:
-        yield loader
-    finally:
-        loader.close()
+def _search(values: np.ndarray, day: int, side: str) -> int:
+    """np.searchsorted for one day, the key in the array's own type: a Python int makes numpy convert the
+    whole array to int64 first (a copy of every element at each call)."""
+    return int(np.searchsorted(values, values.dtype.type(day), side))
 
 
 class District:
@@ -94,15 +86,12 @@ class District:
     def __init__(self, con: duckdb.DuckDBPyConnection,
                  loaders: Callable[[], duckdb.DuckDBPyConnection] | None = None):
         """Loaded through `con`, or, given `loaders` (opens a new connection to the same dataset version),
-        through two connections of their own, each closed once its part is read: the engine keeps the memory of
-        a connection's scans until it closes (or its allocator's purge, seconds later), and the district's
-        sums and the places' rows each peak at a few hundred MB at 10 M orders (docs/deploy.md). The places
-        (coopdash/data/places.py) keep `con` for the statements they still run."""
-        serving = con
-        with _loading(con, loaders) as con:
-            self._load(con)
-        with _loading(serving, loaders) as con:
-            self.places = places.Places(serving, loader=con)  # a community filter, a scoped view's breakdowns, the backlog
+        through connections of its own, each closed once its part is read (places.loading): the district's sums
+        and each of the places' tables peak at a few hundred MB at 10 M orders while they load
+        (docs/deploy.md). The places (coopdash/data/places.py) keep `con` for the statements they still run."""
+        with places.loading(con, loaders) as src:
+            self._load(src)
+        self.places = places.Places(con, loaders)  # a community filter, a scoped view's breakdowns, the backlog
 
     def _load(self, con: duckdb.DuckDBPyConnection) -> None:
         cur = con.cursor()
@@ -452,7 +441,7 @@ class District:
             rated, rating_sum, rated_4_5 = (int(self.s_rating[k][rows, span].sum()) for k in ("rated", "rating_sum", "rated_4_5"))
             return pd.DataFrame({"rated": np.array([rated], np.int64), "mean_rating": _ratio(rating_sum, rated),
                                  "rated_4_5": np.array([rated_4_5], np.int64), "share_4_5": _ratio(rated_4_5, rated)})
-        lo, hi = np.searchsorted(self.x_sub, s, "left"), np.searchsorted(self.x_sub, e, "right")
+        lo, hi = _search(self.x_sub, s, "left"), _search(self.x_sub, e, "right")
         late = (self.x_res[lo:hi] > e) & np.isin(self.x_street[lo:hi], rows)
         submitted = int(self.s_submitted[rows, span].sum())
         submitted_resolved = int(self.s_resolved_by_sub[rows, span].sum()) - int(self.x_n[lo:hi][late].sum())
@@ -536,7 +525,7 @@ class District:
         s, e = _day(start), _day(end)
         rows, span = self._rows(list(streets)), self._span(s, e)
         submitted = self.s_submitted[rows, span].sum(axis=1)
-        lo, hi = np.searchsorted(self.x_sub, s, "left"), np.searchsorted(self.x_sub, e, "right")
+        lo, hi = _search(self.x_sub, s, "left"), _search(self.x_sub, e, "right")
         late = self.x_res[lo:hi] > e
         crossing = np.bincount(self.x_street[lo:hi][late], weights=self.x_n[lo:hi][late],
                                minlength=len(self.street_codes)).astype(np.int64)[rows]
@@ -631,7 +620,7 @@ class District:
 
         if name == "kpi_orders":
             # of the orders submitted in the window and resolved, those resolved after its end
-            a, b = np.searchsorted(self.px_sub, s, "left"), np.searchsorted(self.px_sub, e, "right")
+            a, b = _search(self.px_sub, s, "left"), _search(self.px_sub, e, "right")
             late = int(self.px_n[a:b][self.px_res[a:b] > e].sum())
             got = {"resolved": window(self.p["res_n"]), "submitted": window(self.p["sub_open"]),
                    "submitted_resolved": window(self.p["sub_resolved"]) - late}
@@ -649,7 +638,7 @@ class District:
         r_in = (self.r_day >= s) & (self.r_day <= e)
         tonnes = {code: _sequential_sum(self.c_tonnes[c_in & self.c[code]]) for code in WASTE_TYPE.codes}
         qty = {code: _sequential_sum(self.r_quantity[r_in & self.r[code]]) for code in REPAIR_KIND.codes}
-        committees = int(np.searchsorted(self.committees, e, "right") - np.searchsorted(self.committees, s, "left"))
+        committees = int(_search(self.committees, e, "right") - _search(self.committees, s, "left"))
         return self._outcome_frame({**tonnes, **qty}, committees)
 
     @staticmethod

@@ -267,7 +267,7 @@ class _Selection:
         runs = []
         for c in np.flatnonzero(keep).tolist():
             rows = ix.rows_by_community[ix.community_first[c]:ix.community_first[c + 1]]
-            a, b = np.searchsorted(rows, (self.r0, self.r1))
+            a, b = np.searchsorted(rows, np.array((self.r0, self.r1), rows.dtype))  # (in their type: no copy)
             runs.append(rows[a:b])
         return np.sort(np.concatenate(runs)).astype(np.int64) if runs else np.zeros(0, np.int64)
 
@@ -332,7 +332,8 @@ class _Selection:
         """Per category, the first rank over its deadline (0 for a category without one: none within)."""
         ix, codes = self.ix, self.ix.groups["category"].codes
         return np.array([0 if deadlines.get(code) is None else
-                         int(np.searchsorted(ix.values, math.floor(deadlines[code] * US_PER_HOUR) // ix.unit,
+                         int(np.searchsorted(ix.values,  # the key in the values' type: else numpy converts them all
+                                             ix.values.dtype.type(math.floor(deadlines[code] * US_PER_HOUR) // ix.unit),
                                              side="right"))
                          for code in codes], np.int64)
 

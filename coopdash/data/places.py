@@ -28,7 +28,9 @@ this 2-core machine.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import numpy as np
@@ -132,34 +134,36 @@ class _Rows:
                 for k, v in self.columns.items()}
 
 
+@contextlib.contextmanager
+def loading(con: duckdb.DuckDBPyConnection, loaders: Callable[[], duckdb.DuckDBPyConnection] | None):
+    """`con`, or a new connection from `loaders`, closed afterwards: the engine keeps the memory of a
+    connection's scans until it closes (or its allocator's purge, seconds later), so each large load through
+    a connection of its own peaks alone (docs/deploy.md)."""
+    if loaders is None:
+        yield con
+        return
+    loader = loaders()
+    try:
+        yield loader
+    finally:
+        loader.close()
+
+
 class Places:
     """The fact rows of one dataset version by place (see the module's docstring)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, loader: duckdb.DuckDBPyConnection | None = None):
-        """The rows of the dataset version `con` serves, read through `loader` when given (see District)."""
+    def __init__(self, con: duckdb.DuckDBPyConnection,
+                 loaders: Callable[[], duckdb.DuckDBPyConnection] | None = None):
+        """The rows of the dataset version `con` serves, read through `con`, or, given `loaders` (opens a new
+        connection to the same version), each large table through a connection of its own, closed once read
+        (see District)."""
         self.con = con  # for the overdue list's names, and the stocks on a dataset with fractions of seconds
-        cur = (loader or con).cursor()
-        try:
+        with loading(con, loaders) as src, contextlib.closing(src.cursor()) as cur:
             cm = cur.execute("SELECT cm.community_code, cm.street_code, st.street_name, "
                              "cm.street_code IN (SELECT street_code FROM streets) AS named, "
                              "cm.community_code IN (SELECT community_code FROM compounds) AS has_compounds "
                              "FROM communities cm LEFT JOIN streets st USING (street_code) "
                              "ORDER BY cm.street_code, cm.community_code").df()
-            codes = cm["community_code"].tolist()
-            n = len(codes)
-            self.orders = _Rows(cur, "_places_orders", n, categories=list(ORDER_CATEGORY.codes))
-            # an order open at a day's end is then one with sub_day ≤ e < res_day (`_open`): an order neither
-            # resolved nor cancelled is resolved "never" (NONE), a cancelled one was never open (NEVER_OPEN);
-            # every other answer reads res_day of the resolved orders only
-            status, res = self.orders.columns["status"], self.orders.columns["res_day"]
-            res[status == 0] = NONE
-            res[status == CANCELLED] = NEVER_OPEN
-            # ages in days are exact from the day and the second only when no time has a fraction of a second
-            # (ingest rounds to the second; a dataset written otherwise: orders_backlog runs its query)
-            self.whole_seconds = not cur.execute("SELECT count(*) FROM orders_flat "
-                                                 "WHERE microsecond(submitted_at) % 1000000 <> 0").fetchall()[0][0]
-            self.cleanups = _Rows(cur, "_places_cleanups", n, kinds=list(WASTE_TYPE.codes))
-            self.repairs = _Rows(cur, "_places_repairs", n, kinds=list(REPAIR_KIND.codes))
             deadlines = cur.execute("SELECT category, hours FROM service_deadlines").df()
             oc = cur.execute("SELECT community_code, founded_on FROM owners_committees "
                              "JOIN compounds USING (compound_code) WHERE founded_on IS NOT NULL").df()
@@ -167,8 +171,24 @@ class Places:
             # the ranking's homes: each community's households (the known ones) and how many compounds know them
             homes = cur.execute("SELECT community_code, CAST(coalesce(sum(households), 0) AS BIGINT) AS households, "
                                 "count(households) AS known FROM compounds GROUP BY community_code").df()
-        finally:
-            cur.close()
+        codes = cm["community_code"].tolist()
+        n = len(codes)
+        with loading(con, loaders) as src, contextlib.closing(src.cursor()) as cur:
+            self.orders = _Rows(cur, "_places_orders", n, categories=list(ORDER_CATEGORY.codes))
+            # ages in days are exact from the day and the second only when no time has a fraction of a second
+            # (ingest rounds to the second; a dataset written otherwise: the stocks run their queries)
+            self.whole_seconds = not cur.execute("SELECT count(*) FROM orders_flat "
+                                                 "WHERE microsecond(submitted_at) % 1000000 <> 0").fetchall()[0][0]
+        # an order open at a day's end is then one with sub_day ≤ e < res_day (`_open`): an order neither
+        # resolved nor cancelled is resolved "never" (NONE), a cancelled one was never open (NEVER_OPEN);
+        # every other answer reads res_day of the resolved orders only
+        status, res = self.orders.columns["status"], self.orders.columns["res_day"]
+        res[status == 0] = NONE
+        res[status == CANCELLED] = NEVER_OPEN
+        with loading(con, loaders) as src, contextlib.closing(src.cursor()) as cur:
+            self.cleanups = _Rows(cur, "_places_cleanups", n, kinds=list(WASTE_TYPE.codes))
+        with loading(con, loaders) as src, contextlib.closing(src.cursor()) as cur:
+            self.repairs = _Rows(cur, "_places_repairs", n, kinds=list(REPAIR_KIND.codes))
         self.community_codes = cm["community_code"].to_numpy(object)
         self.street_of = cm["street_code"].to_numpy(object)
         self.street_name = dict(zip(cm["street_code"], cm["street_name"]))
