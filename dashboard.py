@@ -13,7 +13,7 @@ from coopdash.data.errors import CoopError, DataError
 from coopdash.i18n import fmt
 from coopdash.i18n.labels import t
 
-cache.freeze_after_start()  # once per process: Streamlit's full collection after each run skips start-up objects
+cache.freeze_after_start()  # once per process: the collector's full passes skip start-up objects
 cache.pin_version()  # the dataset version every query of this run reads
 st.set_page_config(page_title=t("app.title"), page_icon=str(ROOT / "static" / "icon.png"), layout="wide")
 sidebar.init_view()  # language and projection mode from the link, before anything is labelled
