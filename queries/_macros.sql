@@ -16,6 +16,15 @@ SELECT cp.compound_code, cp.compound_name, cp.kind, cp.built_year, cp.buildings,
 FROM compounds cp
 JOIN scoped_communities(streets, communities) sc ON sc.community_code = cp.community_code;
 
+-- Each community's number in order of street office and community code, and each compound's (its community's):
+-- the places of coopdash/data/places.py (queries/_places_*.sql).
+CREATE MACRO community_places() AS TABLE
+SELECT community_code, CAST(row_number() OVER (ORDER BY street_code, community_code) - 1 AS INTEGER) AS place
+FROM communities;
+
+CREATE MACRO compound_places() AS TABLE
+SELECT cp.compound_code, n.place FROM compounds cp JOIN community_places() n USING (community_code);
+
 CREATE MACRO scoped_coops(streets, communities) AS TABLE
 SELECT co.*, sc.community_name, sc.street_code, sc.street_name
 FROM cooperatives co
