@@ -105,13 +105,14 @@ class Index:
         self.rows_by_community = np.argsort(self.community_of_row, kind="stable").astype(np.int32)
         self.community_first = np.concatenate(
             [[0], np.cumsum(np.bincount(self.community_of_row.astype(np.int64), minlength=len(self.community_codes)))])
-        self._street_days: tuple[np.ndarray, np.ndarray] | None = None  # see _within_by_street_days
         self.groups = {"district": self._groups(np.array([""], dtype=object), None)}
         for kind, name in (("category", "category"), ("street", "street_code")):
             self.groups[kind] = self._groups(*_codes(n, batches(name)))
         # each community's street office (number): a community lies in one (the rollup takes it from `communities`)
         self.street_of_community = self.groups["street"].of_row[self.rows_by_community[self.community_first[:-1]]] \
             if n else np.zeros(0, np.int64)
+        # the ranking's per-day sums (_within_by_street_days), built with the index rather than at the first view
+        self._street_days: tuple[np.ndarray, np.ndarray] | None = self._street_day_sums()
 
     # ------------------------------------------------------------------------------------ building
     def _groups(self, codes: np.ndarray, of_row: np.ndarray | None) -> _Groups:
@@ -207,6 +208,33 @@ class Index:
         out["within_deadline_share"] = out["within_deadline"] / out["resolved"]
         return out
 
+    def _street_day_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per day and street office, the rows resolved before that day and those of them within their
+        category's deadline (settings), as two (days + 1) × street offices arrays of cumulative sums. Summed a
+        chunk of rows at a time: built in one go, its int64 keys and weights had been a 230 MB peak of the
+        server's first views at 10 M orders (docs/deploy.md)."""
+        street, days = self.groups["street"], len(self.days)
+        streets = len(street.codes)
+        limits = _Selection(self, 0, self.n, (), ()).limits(settings().deadlines)
+        category = self.groups["category"].of_row
+        within = np.zeros(self.n, bool)
+        for cat, limit in enumerate(limits.tolist()):  # the rows ranked under the category's limit
+            rows = self.row_of_rank[:limit]
+            within[rows[category[rows] == cat]] = True
+        resolved, inside = np.zeros(days * streets, np.int64), np.zeros(days * streets, np.int64)
+        bounds = np.append(self.day_first_row, self.n)
+        chunk = 1 << 20
+        for a in range(0, self.n, chunk):
+            b = min(a + chunk, self.n)
+            key = (np.searchsorted(bounds, np.arange(a, b), "right") - 1) * streets + street.of_row[a:b]
+            resolved += np.bincount(key, minlength=days * streets)
+            inside += np.bincount(key[within[a:b]], minlength=days * streets)
+
+        def cumulative(per_day: np.ndarray) -> np.ndarray:
+            return np.concatenate([np.zeros((1, streets), np.int64), np.cumsum(per_day.reshape(days, streets), axis=0)])
+
+        return cumulative(resolved), cumulative(inside)
+
     def _within_by_street_days(self, start: dt.date, end: dt.date, streets=()) -> pd.DataFrame:
         """within_by_street with the settings' deadlines and no community filter, from the rows resolved and
         resolved within the deadline per street office before each day (built at the first call, once per
@@ -215,22 +243,7 @@ class Index:
         window at each new window: 17 % of 总览's CPU at 10 M orders)."""
         street = self.groups["street"]
         if self._street_days is None:
-            limits = _Selection(self, 0, self.n, (), ()).limits(settings().deadlines)
-            category = self.groups["category"].of_row
-            within = np.zeros(self.n, bool)
-            for cat, limit in enumerate(limits.tolist()):  # the rows ranked under the category's limit
-                rows = self.row_of_rank[:limit]
-                within[rows[category[rows] == cat]] = True
-            day = np.repeat(np.arange(len(self.days)), np.diff(np.append(self.day_first_row, self.n)))
-            key = day * len(street.codes) + street.of_row.astype(np.int64)
-            size = len(self.days) * len(street.codes)
-
-            def cumulative(values: np.ndarray | None) -> np.ndarray:
-                per_day = np.bincount(key, weights=values, minlength=size).reshape(len(self.days), len(street.codes))
-                return np.concatenate([np.zeros((1, len(street.codes)), np.int64),
-                                       np.cumsum(per_day.astype(np.int64), axis=0)])
-
-            self._street_days = (cumulative(None), cumulative(within.astype(np.float64)))
+            self._street_days = self._street_day_sums()
         resolved_before, within_before = self._street_days
         epoch = dt.date(1970, 1, 1)
         first = np.searchsorted(self.days, (start - epoch).days, side="left")
