@@ -359,6 +359,17 @@ def _(con, p, df, summary):
     assert list(df["order_id"]) == list(overdue["order_id"])[:500]
 
 
+@check("orders_overdue_oldest")
+def _(con, p, df, summary):
+    open_ = pd.DataFrame(raw(con, p, "SELECT order_id, category, submitted_at, age_hours FROM open_at_end"),
+                         columns=["order_id", "category", "submitted_at", "age_hours"])
+    overdue = open_[open_["age_hours"] > open_["category"].map(settings().deadlines)]
+    overdue = overdue[(overdue["submitted_at"] >= p["from"]) & (overdue["submitted_at"] <= p["until"])]
+    overdue = overdue.sort_values(["submitted_at", "order_id"])
+    assert len(overdue) > 0 and set(df["overdue_total"]) == {p["total"]}  # the count is the caller's
+    assert list(df["order_id"]) == list(overdue["order_id"])[:500]
+
+
 @check("kpi_compounds")
 def _(con, p, df, summary):
     row = df.iloc[0]
@@ -707,7 +718,9 @@ def query_params(scope: str, busiest) -> dict:
             "launch": cfg.launch, **cfg.cooperative_rules, "modes": COOP_MODE.codes,
             "month_start": end.replace(day=1), "compound": compound, "by": "",
             # the data office's preview: the place codes a batch names
-            "compounds": [compound], "coops": [], "street_codes": [street] if scope == "street" else []}
+            "compounds": [compound], "coops": [], "street_codes": [street] if scope == "street" else [],
+            # orders_overdue_oldest: every moment submitted, and the count its caller gives
+            "from": dt.datetime(2000, 1, 1), "until": dt.datetime(2100, 1, 1), "total": 7}
 
 
 SPARSE = {"briefing_silent_communities"}

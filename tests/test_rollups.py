@@ -330,7 +330,7 @@ def test_every_query_and_the_hours_index_are_the_same_from_one_file_a_table_or_o
     street = a.sql("SELECT min(street_code) FROM streets").fetchall()[0][0]
     extra = {"by": "street", "compound": compound, "compounds": [], "coops": [], "modes": [], "street_codes": [],
              "month_start": dt.date(2025, 3, 1), "min_members": 7, "max_members": 9, "chairs": 1, "vice_chairs": 2,
-             "party_share_above": 0.5}
+             "party_share_above": 0.5, "from": dt.datetime(2024, 1, 1), "until": dt.datetime(2025, 6, 30), "total": 0}
     names = sorted(p.stem for p in (ROOT / "queries").glob("[!_]*.sql"))
     assert len(names) > 30
     compared = 0

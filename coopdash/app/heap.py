@@ -78,7 +78,7 @@ def limit_arenas(arenas: int = 2) -> None:
     """At most `arenas` glibc malloc arenas from now on (server.py, as the process starts). glibc gives each
     new thread that finds the others busy an arena of its own, up to 8 per core, and each keeps the memory
     freed in it: under 50 new sessions at once (each a script thread, some with side-by-side workers) a server
-    grew to 1,154–1,268 MB, with two arenas to 1,074–1,102 MB, at no cost in time (docs/deploy.md)."""
+    grew to 1,218–1,271 MB, with two arenas to 1,072–1,127 MB, at no cost in time (docs/deploy.md)."""
     try:
         ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
     except (OSError, AttributeError):
