@@ -349,23 +349,25 @@ def _(con, p, df, summary):
     assert (row["median_age_days"], row["oldest_age_days"]) == (pytest.approx(median), pytest.approx(oldest))
 
 
-@check("orders_overdue")
-def _(con, p, df, summary):
+def overdue_raw(con, p) -> pd.DataFrame:
+    """The open orders at the window's end over their category's deadline, oldest first, from the raw tables."""
     open_ = pd.DataFrame(raw(con, p, "SELECT order_id, category, submitted_at, age_hours FROM open_at_end"),
                          columns=["order_id", "category", "submitted_at", "age_hours"])
     overdue = open_[open_["age_hours"] > open_["category"].map(settings().deadlines)]
-    overdue = overdue.sort_values(["submitted_at", "order_id"])
+    return overdue.sort_values(["submitted_at", "order_id"])
+
+
+@check("orders_overdue")
+def _(con, p, df, summary):
+    overdue = overdue_raw(con, p)
     assert len(overdue) > 0 and set(df["overdue_total"]) == {len(overdue)}
     assert list(df["order_id"]) == list(overdue["order_id"])[:500]
 
 
 @check("orders_overdue_oldest")
 def _(con, p, df, summary):
-    open_ = pd.DataFrame(raw(con, p, "SELECT order_id, category, submitted_at, age_hours FROM open_at_end"),
-                         columns=["order_id", "category", "submitted_at", "age_hours"])
-    overdue = open_[open_["age_hours"] > open_["category"].map(settings().deadlines)]
+    overdue = overdue_raw(con, p)
     overdue = overdue[(overdue["submitted_at"] >= p["from"]) & (overdue["submitted_at"] <= p["until"])]
-    overdue = overdue.sort_values(["submitted_at", "order_id"])
     assert len(overdue) > 0 and set(df["overdue_total"]) == {p["total"]}  # the count is the caller's
     assert list(df["order_id"]) == list(overdue["order_id"])[:500]
 

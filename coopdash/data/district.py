@@ -534,16 +534,12 @@ class District:
         rating_sum = self.s_rating["rating_sum"][rows, span].sum(axis=1)
         households, known = self.households[rows], self.households_known[rows]
         late_open = dict(zip(overdue["street_code"], overdue["overdue"]))
-
-        def ratio(a, b):
-            return np.array([x / y if y else np.nan for x, y in zip(a.tolist(), b.tolist())], np.float64)
-
         return pd.DataFrame({
             "street_code": self.street_codes[rows], "street_name": self.street_names[rows],
             "submitted": submitted.astype(np.int64), "submitted_resolved": submitted_resolved.astype(np.int64),
-            "resolution_rate": ratio(submitted_resolved, submitted), "rated": rated.astype(np.int64),
-            "mean_rating": ratio(rating_sum, rated), "households": households,
-            "orders_per_1000": np.where(known, ratio(submitted * 1000, households), np.nan),
+            "resolution_rate": places.ratios(submitted_resolved, submitted), "rated": rated.astype(np.int64),
+            "mean_rating": places.ratios(rating_sum, rated), "households": households,
+            "orders_per_1000": np.where(known, places.ratios(submitted * 1000, households), np.nan),
             "overdue": np.array([int(late_open.get(code, 0)) for code in self.street_codes[rows]], np.int64)})
 
     def by_street(self, s: int, e: int, streets: list[str]) -> pd.DataFrame:

@@ -68,6 +68,12 @@ def _day(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
+def ratios(numerators: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """Each numerator over its denominator as Python divides two ints (exactly rounded, as the engine divides
+    them as doubles), NaN where the denominator is 0 (nullif): the ranking's shares and means."""
+    return np.array([x / y if y else np.nan for x, y in zip(numerators.tolist(), denominators.tolist())], np.float64)
+
+
 def _ratio(numerator, denominator) -> float:
     """numerator / nullif(denominator, 0): NaN (null) for a zero denominator."""
     return numerator / denominator if denominator else np.nan
@@ -384,17 +390,13 @@ class Places:
         overdue = self._street_overdue(runs, e)
         late = dict(zip(overdue["street_code"], overdue["overdue"].tolist()))
         i = np.array([self.streets.index(code) for code in streets_in], np.int64)
-
-        def ratio(a, b):
-            return np.array([x / y if y else np.nan for x, y in zip(a.tolist(), b.tolist())], np.float64)
-
         return pd.DataFrame({
             "street_code": pd.Series(streets_in, dtype="str"),
             "street_name": pd.Series([self.street_name[code] for code in streets_in], dtype="str"),
             "submitted": submitted[i], "submitted_resolved": submitted_resolved[i],
-            "resolution_rate": ratio(submitted_resolved[i], submitted[i]), "rated": rated_n[i],
-            "mean_rating": ratio(rating_sum[i], rated_n[i]), "households": households[i],
-            "orders_per_1000": np.where(known[i], ratio(submitted[i] * 1000, households[i]), np.nan),
+            "resolution_rate": ratios(submitted_resolved[i], submitted[i]), "rated": rated_n[i],
+            "mean_rating": ratios(rating_sum[i], rated_n[i]), "households": households[i],
+            "orders_per_1000": np.where(known[i], ratios(submitted[i] * 1000, households[i]), np.nan),
             "overdue": np.array([int(late.get(code, 0)) for code in streets_in], np.int64)})
 
     def _overdue_list(self, runs, end: dt.date, streets: list, communities: list) -> pd.DataFrame:
