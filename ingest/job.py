@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ STATUS = "status.json"
 PHASES = {"reading": ("正在读取台账", "reading the ledgers"), "checking": ("正在校验与合并", "checking and merging"),
           "preview": ("正在计算发布前后的数字", "working out the figures before and after"),
           "writing": ("正在写入新版本", "writing the new version"), "done": ("完成", "done")}
+STALL_SECONDS = 120  # a job that uses no CPU this long is stopped (wait): a review or publish is never idle
 OUT_OF_MEMORY = ("审核或发布所需内存超过上限（[upload] job_memory_mb）：请分批上传，或请管理员调高上限",
                  "the review or publish needed more memory than its limit ([upload] job_memory_mb): upload the ledgers "
                  "in smaller batches, or ask the administrator to raise the limit")
@@ -117,6 +119,16 @@ def _review(folder: Path, dataset: Path, files: list[Path], names: list[str], wi
     return r, summary
 
 
+def _for_memory(exc: BaseException | None) -> bool:
+    """Whether `exc` or what caused it is an allocation that failed (Python's MemoryError, DuckDB's
+    OutOfMemoryException)."""
+    while exc is not None:
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def run(kind: str, folder: Path, dataset: Path, files: list[Path], names: list[str], base: str | None = None,
         by: str = "") -> dict:
     """The job itself (in this process): its answer, also written to FOLDER/<kind>.json."""
@@ -139,8 +151,9 @@ def run(kind: str, folder: Path, dataset: Path, files: list[Path], names: list[s
                 answer = {"version": version.name if version else None}
             finally:
                 mark.unlink(missing_ok=True)
-    except CoopError as exc:
-        answer = {"refused": {"zh": exc.zh, "en": exc.en}}
+    except CoopError as exc:  # a query that failed for memory is the limit's refusal, not DuckDB's own words
+        answer = {"refused": dict(zip(("zh", "en"), OUT_OF_MEMORY)) if _for_memory(exc) else {"zh": exc.zh,
+                                                                                              "en": exc.en}}
     except MemoryError:
         answer = {"refused": dict(zip(("zh", "en"), OUT_OF_MEMORY))}
     _status(folder, "done")
@@ -153,22 +166,52 @@ def start(kind: str, folder: Path, dataset: Path, files: list[Path], names: list
     """The job as a new process (same interpreter, same environment)."""
     for stale in (folder / STATUS, folder / f"{kind}.json"):
         stale.unlink(missing_ok=True)
-    args = [sys.executable, "-m", "ingest.job", kind, str(folder), "--dataset", str(dataset), "--memory-mb",
-            str(memory_mb), "--files", *map(str, files), "--names", *names]
+    args = [sys.executable, "-X", "faulthandler", "-m", "ingest.job", kind, str(folder), "--dataset", str(dataset),
+            "--memory-mb", str(memory_mb), "--files", *map(str, files), "--names", *names]
     if base is not None:
         args += ["--base", base]
     if by:
         args += ["--by", by]
+    # Two glibc malloc arenas, as the server has (coopdash/app/heap.py): each further arena reserves 64 MB of
+    # address space, which RLIMIT_AS counts. A review of three rows reached 2.6 GB of address space (26 threads)
+    # for 0.2 GB resident; with two arenas 1.7 GB.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
     with open(folder / f".{kind}.log", "wb") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=log)
 
 
-def wait(proc: subprocess.Popen, kind: str, folder: Path, on_status=None, poll: float = 0.25) -> dict:
+def _cpu_ticks(pid: int) -> int | None:
+    """The process's CPU time so far (all its threads, in clock ticks), or None where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait(proc: subprocess.Popen, kind: str, folder: Path, on_status=None, poll: float = 0.25,
+         stall: float = STALL_SECONDS) -> dict:
     """The job's answer once it ends; `on_status(status)` each time its phase changes. A job that ends without
-    an answer (killed by the memory limit, or crashed) is a refusal that says so."""
+    an answer (killed by the memory limit, or crashed) is a refusal that says so; so is a job that has used no
+    CPU for `stall` seconds: at its address-space limit a library can wait forever for a thread it could not
+    start (pyarrow's scanner did, at 600 MB), and the page must not wait with it."""
     seen = None
+    ticks, since = None, time.monotonic()
     while True:
         done = proc.poll() is not None
+        now_ticks = None if done else _cpu_ticks(proc.pid)
+        if now_ticks is not None and now_ticks != ticks:
+            ticks, since = now_ticks, time.monotonic()
+        elif not done and now_ticks is not None and time.monotonic() - since > stall:
+            proc.kill()
+            proc.wait()
+            return {"refused": {"zh": f"审核或发布的进程 {stall:.0f} 秒没有进展（多半是内存达到上限），已停止，数据集未改动；"
+                                      "请分批上传，或请管理员调高上限（[upload] job_memory_mb）",
+                                "en": f"the review or publish made no progress for {stall:.0f} s (most likely at its "
+                                      "memory limit) and was stopped; the dataset is unchanged: upload the ledgers in "
+                                      "smaller batches, or ask the administrator to raise the limit "
+                                      "([upload] job_memory_mb)"}}
         try:
             status = json.loads((folder / STATUS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -183,11 +226,31 @@ def wait(proc: subprocess.Popen, kind: str, folder: Path, on_status=None, poll: 
         return json.loads((folder / f"{kind}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         log = (folder / f".{kind}.log").read_text(encoding="utf-8", errors="replace")
-        if "MemoryError" in log or "memory" in log.lower() or proc.returncode in (-9, 137):
+        if ran_out_of_memory(log, proc.returncode):
             return {"refused": dict(zip(("zh", "en"), OUT_OF_MEMORY))}
         return {"refused": {"zh": f"审核或发布的进程意外结束（退出码 {proc.returncode}），数据集未改动",
                             "en": f"the review or publish process ended unexpectedly (exit {proc.returncode}); "
                                   "the dataset is unchanged"}}
+
+
+# How running out of the address space shows in a job's log, wherever the limit is met: Python (MemoryError),
+# DuckDB ("Out of Memory Error"), OpenBLAS ("Memory allocation still failed"), the C library ("Cannot allocate
+# memory"), C++ (std::bad_alloc), or the dynamic loader while importing an extension module ("failed to map
+# segment from shared object"), or a thread that could not get its stack (Python's "can't start new thread",
+# Arrow's "Failed to launch worker thread"): which one depends on how much the machine's libraries map before
+# the job starts.
+_OUT_OF_MEMORY_SIGNS = ("memory", "bad_alloc", "failed to map segment", "can't start new thread",
+                        "failed to launch worker thread")
+# Or by a signal: killed (SIGKILL, the kernel's OOM killer), or a library that used an allocation it could not
+# get (SIGSEGV: DuckDB opening a connection between 650 and 1,200 MB; SIGBUS, SIGABRT). The job runs with
+# faulthandler on, so its log shows where.
+_OUT_OF_MEMORY_SIGNALS = (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, 128 + signal.SIGKILL)
+
+
+def ran_out_of_memory(log: str, returncode: int | None) -> bool:
+    """Whether a job that ended without an answer died at its memory limit."""
+    text = log.lower()
+    return returncode in _OUT_OF_MEMORY_SIGNALS or any(sign in text for sign in _OUT_OF_MEMORY_SIGNS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ them (only the months the batch touched recomputed)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -22,11 +23,12 @@ FAR_END = dt.date(2100, 12, 31)  # "everything recorded": the figures since the 
 
 
 def scratch_dataset(r: Review, dataset: Path, folder: Path) -> Path:
-    """The dataset as it would be after publishing `r`, in `folder` (written once)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """The dataset as it would be after publishing `r`, in `folder`: written afresh, so what an earlier review
+    of the same batch left there (one that died at its memory limit, half-way) is never read."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     base = store.current(dataset)
-    if not any(folder.iterdir()):  # written once; hard links (a locked connection reads no symlink out)
-        store.write_tables(base, folder, r.merge.tables)
+    store.write_tables(base, folder, r.merge.tables)  # hard links (a locked connection reads no symlink out)
     if base is not None:  # the rollups the publish would write (only the touched months recomputed), not in memory
         rollups.update(base, folder, r.merge.months)
     return folder

@@ -304,12 +304,96 @@ def test_a_review_runs_in_a_job_process_of_its_own_under_its_memory_limit(tmp_pa
     assert phases[-1] == "done" and r.impact is not None and r.streets == ["S1", "S2"]
     starved = job.wait(job.start("review", folder, ds, [staged], ["清运.xls"], 300), "review", folder)
     assert starved == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
+    # what a review that died half-way through its preview left behind is not read by the next one
+    (folder / "preview" / "_rollups" / "orders").mkdir(parents=True, exist_ok=True)
+    (folder / "preview" / "cleanups.parquet").write_bytes(b"half-written")
+    again = job.Summary.from_json(job.wait(job.start("review", folder, ds, [staged], ["清运.xls"], 8192), "review",
+                                           folder)["review"])
+    assert again.impact == r.impact and again.tables == r.tables
     answer = job.wait(job.start("publish", folder, ds, [staged], ["清运.xls"], 8192, base=r.base, by="admin"),
                       "publish", folder)
     assert answer == {"version": "v0002"} and tree_digest(ds) != before and job.publishing(ds) is None
     again = job.wait(job.start("publish", folder, ds, [staged], ["清运.xls"], 8192, base=r.base, by="admin"),
                      "publish", folder)
     assert "数据集已有新版本" in again["refused"]["zh"]  # reviewed against v0001, the dataset is at v0002
+
+
+# How jobs died at their address-space limit on two machines (the log's last line; the exit code): which one
+# depends on how much the machine's libraries map before the job starts.
+AT_THE_LIMIT = [
+    ("  File \"<frozen importlib._bootstrap_external>\", line 729, in _compile_bytecode\nMemoryError\n", 1),
+    ("OpenBLAS error: Memory allocation still failed after 10 retries, giving up.\n", 1),
+    ("ImportError: /x/_duckdb.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared object\n", 1),
+    ("_duckdb.OutOfMemoryException: Out of Memory Error: Failed to allocate block of 262144 bytes\n", 1),
+    ("RuntimeError: can't start new thread\n", 1),
+    ("pyarrow.lib.ArrowException: Unknown error: Failed to launch worker thread: Resource temporarily "
+     "unavailable\n", 1),
+    ("Fatal Python error: Segmentation fault\n\nThread 0x00007f27 (most recent call first):\n"
+     "  File \"/x/coopdash/data/views.py\", line 54 in connect\n", -11),
+    ("", -9),
+]
+
+
+@pytest.mark.parametrize(("log", "code"), AT_THE_LIMIT)
+def test_a_job_that_died_at_its_memory_limit_is_refused_as_such(tmp_path, log, code):
+    from ingest import job
+
+    class Ended:  # a job process that has ended with `code` and left no answer
+        pid, returncode = 0, code
+
+        def poll(self):
+            return code
+
+    (tmp_path / ".review.log").write_text(log, encoding="utf-8")
+    assert job.wait(Ended(), "review", tmp_path) == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
+
+
+def test_a_job_that_crashed_otherwise_says_so_with_its_exit_code(tmp_path):
+    from ingest import job
+
+    class Ended:
+        pid, returncode = 0, 1
+
+        def poll(self):
+            return 1
+
+    (tmp_path / ".review.log").write_text("Traceback …\nValueError: the file is not a ledger\n", encoding="utf-8")
+    assert job.wait(Ended(), "review", tmp_path) == {"refused": {
+        "zh": "审核或发布的进程意外结束（退出码 1），数据集未改动",
+        "en": "the review or publish process ended unexpectedly (exit 1); the dataset is unchanged"}}
+
+
+def test_a_query_that_ran_out_of_memory_inside_the_job_is_the_limits_refusal(tmp_path, monkeypatch):
+    """DuckDB's own out-of-memory error, wrapped by db.fetch, is answered with the limit's refusal."""
+    import duckdb
+
+    from coopdash.data import db
+    from ingest import job
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '2MB'")
+
+    def review(*args, **kwargs):
+        db.fetch(con, "SELECT list(range) AS xs FROM range(5000000)", {}, "big")
+
+    monkeypatch.setattr(job, "_review", review)
+    assert job.run("review", tmp_path, tmp_path, [], []) == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
+
+
+def test_a_job_that_stops_making_progress_is_stopped_and_refused(tmp_path):
+    """At its limit a library can wait forever for a thread it could not start (pyarrow did): a job that uses no
+    CPU for `stall` seconds is killed, and the page is told why instead of waiting with it."""
+    import subprocess
+    import sys
+    import time
+
+    from ingest import job
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    started = time.monotonic()
+    answer = job.wait(idle, "review", tmp_path, poll=0.05, stall=1.0)
+    assert idle.returncode == -9 and time.monotonic() - started < 10
+    assert answer["refused"]["en"].startswith("the review or publish made no progress for 1 s (most likely at its "
+                                              "memory limit) and was stopped")
+    assert answer["refused"]["zh"].startswith("审核或发布的进程 1 秒没有进展")
 
 
 def test_while_one_clerk_publishes_another_sees_it_and_cannot_publish(tmp_path, monkeypatch):
