@@ -7,7 +7,7 @@ Run with `./start.sh` (see README). Pages live in pages/, SQL in queries/, the r
 import streamlit as st
 
 from coopdash import ROOT
-from coopdash.app import cache, presentation, session, sidebar, ui
+from coopdash.app import cache, presentation, session, sidebar, turns, ui
 from coopdash.app.state import K_CAROUSEL, K_CAROUSEL_PAGES, K_CAROUSEL_SECONDS, K_PRESENT
 from coopdash.data.errors import CoopError, DataError
 from coopdash.i18n import fmt
@@ -72,8 +72,9 @@ if present:
 ui.start_page()
 sidebar.notices()
 try:
-    page.run()
-    ui.page_workbook(page.title)
+    with turns.turn():
+        page.run()
+        ui.page_workbook(page.title)
 except CoopError as exc:  # a refusal from the data layer (e.g. outside the user's scope): why, in both languages
     st.error(fmt.md(exc.zh))
     st.caption(fmt.md(exc.en))

@@ -24,6 +24,7 @@ except web.CoopError as exc:
     sys.exit(f"{exc.zh}\n{exc.en}")
 
 heap.limit_arenas()  # before the sessions' threads: each would otherwise hold its own malloc arena
+heap.arrow_pool()  # before the first query: the pool that hands freed memory back
 app = st.App(ROOT / "dashboard.py", routes=web.routes(), lifespan=warmup.lifespan,
              middleware=[Middleware(web.FrameHeaders), Middleware(web.ProxyProof), Middleware(warmup.Ready),
                          Middleware(warmup.EagerElements),

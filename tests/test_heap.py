@@ -69,3 +69,20 @@ def test_what_the_pages_import_is_frozen_before_their_first_run():
                           env={**__import__("os").environ, "COOP_AUTH": "none"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout.split()[-1]) < 5_000
+
+
+def test_arrow_allocates_from_a_pool_that_hands_memory_back(monkeypatch):
+    """server.py's heap.arrow_pool(): jemalloc (system malloc where the build has none), not the wheel's mimalloc;
+    an administrator's ARROW_DEFAULT_MEMORY_POOL wins."""
+    import pyarrow as pa
+
+    from coopdash.app import heap
+    before = pa.default_memory_pool()
+    try:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+        assert heap.arrow_pool() in ("jemalloc", "system") and pa.default_memory_pool().backend_name != "mimalloc"
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+        assert heap.arrow_pool() == "mimalloc"
+    finally:
+        pa.set_memory_pool(before)

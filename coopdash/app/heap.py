@@ -25,6 +25,7 @@ import ctypes
 import ctypes.util
 import gc
 import importlib
+import os
 import pkgutil
 
 import pyarrow as pa
@@ -83,6 +84,21 @@ def limit_arenas(arenas: int = 2) -> None:
         ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
     except (OSError, AttributeError):
         pass  # not glibc: nothing to limit
+
+
+def arrow_pool() -> str:
+    """Arrow's allocations (each query's result on its way to pandas, the indexes' batches as they load) from
+    jemalloc, which hands freed memory back to the operating system after a second, instead of the wheel's
+    default, mimalloc, which kept about 100 MB of freed pages in its 1 GiB arena (server.py, as the process
+    starts; ARROW_DEFAULT_MEMORY_POOL, where an administrator set it, wins). Returns the pool's name."""
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        for pool in (pa.jemalloc_memory_pool, pa.system_memory_pool):
+            try:
+                pa.set_memory_pool(pool())
+                break
+            except NotImplementedError:  # a build without jemalloc
+                continue
+    return pa.default_memory_pool().backend_name
 
 
 def trim() -> None:

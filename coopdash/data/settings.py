@@ -33,6 +33,7 @@ class Settings:
     memory_limit: str
     threads: int
     query_pool_threads: int  # threads shared by every session's side-by-side queries (db.execute_many)
+    query_pages_at_once: int  # pages computing at once in a server process (coopdash/app/turns.py)
     query_time_limit: float  # seconds before a page's statement is interrupted by DuckDB (db.fetch)
     deadlines: dict[str, float]  # hours per service-order category (every contract category)
     tile_url: str  # intranet map tiles ({z}/{x}/{y}); "" for none
@@ -84,6 +85,7 @@ def settings() -> Settings:
         memory_limit=query["memory_limit"],
         threads=query["threads"],
         query_pool_threads=query["pool_threads"],
+        query_pages_at_once=query["pages_at_once"],
         query_time_limit=float(query["time_limit_seconds"]),
         deadlines=deadlines,
         tile_url=map_cfg["tile_url"],
@@ -173,6 +175,8 @@ def _keys() -> tuple[Key, ...]:
         k("query", "threads", "int", 2, "DuckDB 线程数 / DuckDB threads"),
         k("query", "pool_threads", "int", 4, "各会话并行查询共用的线程数 / threads shared by every session's "
           "side-by-side queries"),
+        k("query", "pages_at_once", "int", 4, "一个看板进程中同时计算的页面数，其余会话排队 / pages computing at once "
+          "in a server process; the other sessions wait their turn"),
         k("query", "time_limit_seconds", "number", 30, "页面每条查询语句的时限（秒），超时由 DuckDB 中断 / the pages' "
           "time limit per statement, seconds (DuckDB interrupts it)"),
         *deadlines,
