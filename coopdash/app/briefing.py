@@ -15,7 +15,7 @@ import streamlit as st
 from coopdash import briefing as brief
 from coopdash.app import cache, presentation, session, sidebar, ui
 from coopdash.app.state import K_LAST_DAY
-from coopdash.briefing import document, fonts, render
+from coopdash.briefing import document, fonts
 from coopdash.data.errors import Refused
 from coopdash.data.filters import Filters
 from coopdash.i18n import fmt
@@ -92,6 +92,8 @@ def briefing_button(f: Filters) -> None:
     key = (cache.version(), f, lang(), session.scope())
     with st.popover(t("brief.button"), icon=":material/description:"):
         if st.button(t("brief.make", window=fmt.window(f.start, f.end), scope=_scope_name(f)), key="briefing_make"):
+            from coopdash.briefing import render  # python-docx and fpdf2, once someone asks for a briefing
+
             asof = st.session_state.get(K_LAST_DAY)
             doc = brief.make(CacheSource(), f, _scope_name(f), asof=min(asof, f.end) if asof else None,
                              made=dt.datetime.now().replace(microsecond=0))

@@ -31,13 +31,17 @@ import pkgutil
 import pyarrow as pa
 
 # What the pages import, loaded before the freeze so that their import-time objects are frozen too
-# (pydeck, Plotly, and the briefing's matplotlib, python-docx and fpdf2 are the large ones); each would be
-# imported by its page's first view anyway. Every module of these packages, so that a new app module
-# cannot be forgotten here: the overview's briefing module, imported after the freeze, had left
-# ~80 k objects for every run's full pass (45 ms a run). tests/test_heap.py checks what remains.
+# (pydeck and Plotly are the large ones); each would be imported by its page's first view anyway. Every
+# module of these packages, so that a new app module cannot be forgotten here: the overview's briefing
+# module, imported after the freeze, had left ~80 k objects for every run's full pass (45 ms a run).
+# tests/test_heap.py checks what remains.
 PAGE_PACKAGES = ("coopdash.app", "coopdash.briefing", "coopdash.workbench")
 PAGE_MODULES = ("coopdash.data.hours", "ingest.templates",
                 "pandas.io.formats.style")  # the ranking's and the organisation page's styled tables (jinja2)
+# Imported when a page first needs them, not at start: the briefing's writers (python-docx, fpdf2; with
+# matplotlib, which coopdash/briefing/charts.py imports when it draws, about 45 MB of every replica's memory).
+# Until someone asks for a briefing, no process carries them; that first briefing leaves their objects unfrozen.
+ON_DEMAND = ("coopdash.briefing.render",)
 
 
 def page_modules() -> list[str]:
@@ -46,7 +50,7 @@ def page_modules() -> list[str]:
     for package in PAGE_PACKAGES:
         names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(importlib.import_module(package).__path__)
                   if m.name != "__main__"]
-    return names
+    return [n for n in names if n not in ON_DEMAND]
 
 
 def freeze() -> int:

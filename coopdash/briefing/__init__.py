@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coopdash.briefing import content, document, render
+from coopdash.briefing import content, document  # render (python-docx, fpdf2): imported where a file is written
 from coopdash.data.filters import Filters
 
 
@@ -24,4 +24,4 @@ def make(source: content.Source, f: Filters, scope_name: str, asof: dt.date | No
     return document.compose(content.gather(source, f, scope_name), made=made, asof=asof)
 
 
-__all__ = ["make", "render", "content", "document"]
+__all__ = ["make", "content", "document"]

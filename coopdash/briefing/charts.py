@@ -1,19 +1,21 @@
 """The briefing's charts as PNG images, drawn with matplotlib (Agg, no display) in Noto Sans CJK SC,
-so every Chinese label has its glyph; the same data as the overview's charts."""
+so every Chinese label has its glyph; the same data as the overview's charts.
+
+matplotlib is imported when the first chart is drawn, not with this module: the overview imports the
+briefing for its button, and a server process that nobody asked for a briefing does not carry matplotlib
+(about 26 MB of a replica's memory; python-docx and fpdf2 likewise, in render.py)."""
 
 from __future__ import annotations
 
 import io
 from functools import cache
+from typing import TYPE_CHECKING
 
-import matplotlib
+from coopdash.briefing import fonts
+from coopdash.i18n import fmt
 
-matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from coopdash.briefing import fonts  # noqa: E402
-from coopdash.i18n import fmt  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = ["#1f6fb4", "#e07b24", "#4c9a52", "#b8443a"]  # as the pages' palette, printable in grey
 TOP, BOTTOM, PLAIN = "#c0392b", "#34495e", "#8fa7bf"  # 红榜 red, 黑榜 dark, the rest grey-blue
@@ -28,11 +30,15 @@ def _family() -> str:
         font = fonts.find("regular")
     except fonts.NoFont:
         return "sans-serif"
+    from matplotlib import font_manager
     font_manager.fontManager.addfont(str(font.path))  # registers every face of the collection
     return fonts.FAMILY
 
 
 def _figure(width: float = 6.4, height: float = 2.8) -> Figure:
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height), dpi=DPI)
     fig.set_layout_engine("constrained")
     return fig
