@@ -7,6 +7,7 @@ State lives in st.session_state (so it survives page switches) and is mirrored i
 from __future__ import annotations
 
 import datetime as dt
+from collections import ChainMap
 
 import streamlit as st
 
@@ -199,7 +200,8 @@ def render(page_titles: dict[str, str] | None = None, keep_prefix: str | None = 
         if (st.query_params.get_all(key) if isinstance(value, list) else st.query_params.get(key)) != value:
             st.query_params[key] = value
     ss[K_FILTERS] = f
-    ss[K_NAMES] = {**street_names, **community_names}
+    # the cached lookups themselves, not a merged copy: a copy of every community's name was ~0.6 MB a session
+    ss[K_NAMES] = ChainMap(street_names, community_names)
     return f
 
 
