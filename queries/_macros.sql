@@ -216,15 +216,23 @@ WHERE district_only(streets, communities, by_street)
 
 -- Service orders in scope still open at the end of end_day (submitted by then, not cancelled, not
 -- resolved by then), from orders_flat: the pending ones (a block at the start of the file) and the ones
--- resolved later (near the end of the file), so both branches skip most row groups.
-CREATE MACRO orders_open_at(end_day, streets, communities) AS TABLE
-SELECT * FROM (
-    SELECT * FROM orders_flat
+-- resolved later (near the end of the file), so both branches skip most row groups. Optionally only those
+-- submitted from from_ts to until_ts. orders_flat_files is orders_flat with each row's month file
+-- (YYYY-MM.parquet, the month submitted): a condition on the file's name skips the other months' files
+-- without opening them (a 500-row list of one month opened all 43 files of a 10 M-order dataset, twice).
+CREATE MACRO orders_open_at(end_day, streets, communities, from_ts := NULL, until_ts := NULL) AS TABLE
+SELECT * EXCLUDE (filename) FROM (
+    SELECT * FROM orders_flat_files
     WHERE pending AND submitted_at < CAST(end_day AS DATE) + 1
     UNION ALL
-    SELECT * FROM orders_flat
+    SELECT * FROM orders_flat_files
     WHERE NOT pending AND status = 'resolved' AND resolved_at >= CAST(end_day AS DATE) + 1
       AND submitted_at < CAST(end_day AS DATE) + 1
 ) o
-WHERE (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], o.street_code))
+WHERE parse_filename(o.filename) <= strftime(CAST(end_day AS DATE), '%Y-%m') || '.parquet'
+  AND (from_ts IS NULL OR (parse_filename(o.filename) >= strftime(from_ts, '%Y-%m') || '.parquet'
+                           AND o.submitted_at >= from_ts))
+  AND (until_ts IS NULL OR (parse_filename(o.filename) <= strftime(until_ts, '%Y-%m') || '.parquet'
+                            AND o.submitted_at <= until_ts))
+  AND (len(streets::VARCHAR[]) = 0 OR list_contains(streets::VARCHAR[], o.street_code))
   AND (len(communities::VARCHAR[]) = 0 OR list_contains(communities::VARCHAR[], o.community_code));

@@ -10,10 +10,9 @@ WITH oldest AS (
     SELECT o.order_id, o.compound_code, o.category, o.submitted_at, o.resolved_at, o.status,
            (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 AS age_hours,
            d.hours AS deadline_hours
-    FROM orders_open_at($end, $streets, $communities) o
+    FROM orders_open_at($end, $streets, $communities, from_ts := $from, until_ts := $until) o
     JOIN service_deadlines d USING (category)
-    WHERE o.submitted_at BETWEEN $from AND $until
-      AND (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 > d.hours
+    WHERE (epoch(CAST(CAST($end AS DATE) + 1 AS TIMESTAMP)) - epoch(o.submitted_at)) / 3600 > d.hours
     ORDER BY o.submitted_at, o.order_id
     LIMIT 500
 )

@@ -93,3 +93,27 @@ def test_the_places_answer_only_scoped_views():
     assert not places.Places.answers("street_ranking", params(LAUNCH, REPORT, [], ["C1"]))
     for stock in ("orders_backlog", "orders_overdue", "street_overdue"):  # district-wide too
         assert places.Places.answers(stock, params(LAUNCH, REPORT))
+
+
+def test_open_orders_of_a_few_months_read_only_those_months_files(con, city):
+    """orders_open_at with from_ts / until_ts (the overdue list's statement) opens only the month files of
+    orders_flat that can hold orders submitted then, and counts the same orders as the filter written out."""
+    import re
+
+    from coopdash.data import rollups
+    months = list(rollups.part_files(city, "orders_flat"))
+    assert len(months) >= 6
+    end = months[-1] + dt.timedelta(days=27)
+    since, until = dt.datetime.combine(months[2], dt.time()), dt.datetime.combine(months[3], dt.time(12))
+
+    def read(sql: str) -> tuple[int, list[int]]:
+        p = {"end": end, "from": since, "until": until}
+        count = con.execute(sql, {k: v for k, v in p.items() if "$" + k in sql}).fetchone()[0]
+        plan = con.execute("EXPLAIN ANALYZE " + sql, {k: v for k, v in p.items() if "$" + k in sql}).fetchall()[0][1]
+        return count, [int(n) for n in re.findall(r"Total Files Read: (\d+)", plan)]
+
+    windowed = read("SELECT count(*) FROM orders_open_at($end, [], [], from_ts := $from, until_ts := $until)")
+    written = read("SELECT count(*) FROM orders_open_at($end, [], []) WHERE submitted_at BETWEEN $from AND $until")
+    assert windowed[0] == written[0] > 0
+    assert windowed[1] and max(windowed[1]) <= 2  # the months of $from and $until, in each of the two branches
+    assert max(written[1]) == len(months)  # every month up to $end's

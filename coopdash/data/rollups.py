@@ -392,6 +392,14 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         else:
             # the name is one of NAMES' fixed identifiers (ident checks it); the SQL is queries/_rollup_<name>.sql
             con.execute("CREATE TABLE " + ident(view(name)) + " AS " + sql(name))
+    # orders_flat with each row's month file (orders_open_at in queries/_macros.sql skips the files of other
+    # months by name, unopened); built in memory, the name its file would have
+    if is_current(folder, "orders_flat"):
+        month_files = [str(f) for f in files(folder, "orders_flat")]
+        con.read_parquet(month_files, filename=True).create_view("orders_flat_files")
+    else:
+        con.execute("CREATE VIEW orders_flat_files AS "
+                    "SELECT *, strftime(submitted_at, '%Y-%m') || '.parquet' AS filename FROM orders_flat")
 
 
 def main(argv: list[str] | None = None) -> None:
