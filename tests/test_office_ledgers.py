@@ -334,31 +334,27 @@ AT_THE_LIMIT = [
 ]
 
 
+class Ended:
+    """A job process that has ended with `code` and left no answer."""
+
+    def __init__(self, code: int):
+        self.pid, self.returncode = 0, code
+
+    def poll(self):
+        return self.returncode
+
+
 @pytest.mark.parametrize(("log", "code"), AT_THE_LIMIT)
 def test_a_job_that_died_at_its_memory_limit_is_refused_as_such(tmp_path, log, code):
     from ingest import job
-
-    class Ended:  # a job process that has ended with `code` and left no answer
-        pid, returncode = 0, code
-
-        def poll(self):
-            return code
-
     (tmp_path / ".review.log").write_text(log, encoding="utf-8")
-    assert job.wait(Ended(), "review", tmp_path) == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
+    assert job.wait(Ended(code), "review", tmp_path) == {"refused": dict(zip(("zh", "en"), job.OUT_OF_MEMORY))}
 
 
 def test_a_job_that_crashed_otherwise_says_so_with_its_exit_code(tmp_path):
     from ingest import job
-
-    class Ended:
-        pid, returncode = 0, 1
-
-        def poll(self):
-            return 1
-
     (tmp_path / ".review.log").write_text("Traceback …\nValueError: the file is not a ledger\n", encoding="utf-8")
-    assert job.wait(Ended(), "review", tmp_path) == {"refused": {
+    assert job.wait(Ended(1), "review", tmp_path) == {"refused": {
         "zh": "审核或发布的进程意外结束（退出码 1），数据集未改动",
         "en": "the review or publish process ended unexpectedly (exit 1); the dataset is unchanged"}}
 
